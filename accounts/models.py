@@ -1,0 +1,197 @@
+"""Parties of the portal: users, companies, DUNS numbers and TDSPs (SPEC §1, §2)."""
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
+
+from .validators import validate_duns_number, validate_user_id
+
+
+class Language(models.TextChoices):
+    ENGLISH = "en", "English"
+    SPANISH = "es", "Español"
+
+
+class Company(models.Model):
+    """A REP, 3rd-party or TDSP company (ACC-1, ACC-8)."""
+
+    class Kind(models.TextChoices):
+        REP = "rep", _("Retail Electric Provider")
+        THIRD_PARTY = "third_party", _("3rd Party")
+        TDSP = "tdsp", _("TDSP")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        REVOKED = "revoked", _("Revoked")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(max_length=120)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    address1 = models.CharField(_("address 1"), max_length=120)
+    address2 = models.CharField(_("address 2"), max_length=120, blank=True)
+    city = models.CharField(max_length=80)
+    state = models.CharField(max_length=2, default="TX")
+    zip_code = models.CharField(_("ZIP code"), max_length=10)
+    country = models.CharField(max_length=60, default="United States")
+    phone = models.CharField(max_length=20)
+    email = models.EmailField(_("account email"))
+    url = models.URLField(_("company URL"), blank=True)
+    privacy_policy_url = models.URLField(_("privacy policy URL"), blank=True)
+    logo = models.ImageField(upload_to="company-logos/", blank=True)
+    has_privacy_seal = models.BooleanField(_("privacy seal"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "companies"
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(Lower("name"), "kind", name="company_name_kind_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tdsp(models.Model):
+    """A utility that owns meters: Oncor, CenterPoint, AEP Texas Central/North, TNMP."""
+
+    code = models.SlugField(max_length=20, unique=True)
+    name = models.CharField(max_length=80, unique=True)
+    company = models.OneToOneField(
+        Company, on_delete=models.PROTECT, null=True, blank=True, related_name="tdsp"
+    )
+
+    class Meta:
+        verbose_name = "TDSP"
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Duns(models.Model):
+    """A company's DUNS number (ACC-9). REPs are the ROR of meters by DUNS."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+        REVOKED = "revoked", _("Revoked")
+
+    number = models.CharField(max_length=13, unique=True, validators=[validate_duns_number])
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="duns_numbers")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "DUNS"
+        verbose_name_plural = "DUNS numbers"
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return self.number
+
+
+class SmtUserManager(UserManager):
+    def get_by_natural_key(self, username):
+        # ACC-4: user IDs are not case sensitive.
+        return self.get(username__iexact=username)
+
+
+class User(AbstractUser):
+    """Every person who signs in: customers, REP/3rd-party/TDSP staff and SMT staff."""
+
+    class Kind(models.TextChoices):
+        RESIDENTIAL = "residential", _("Residential customer")
+        BUSINESS = "business", _("Business customer")
+        REP = "rep", _("REP")
+        THIRD_PARTY = "third_party", _("3rd Party")
+        TDSP = "tdsp", _("TDSP")
+        SMT_STAFF = "smt_staff", _("SMT staff")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        APPROVED = "approved", _("Approved")
+        ACTIVE = "active", _("Active")
+        LOCKED = "locked", _("Locked")
+        SUSPENDED = "suspended", _("Suspended")
+        REVOKED = "revoked", _("Revoked")
+
+    username = models.CharField(
+        _("user ID"),
+        max_length=100,
+        unique=True,
+        validators=[validate_user_id],
+        help_text=_(
+            "5 to 100 characters, no slashes (/), single (') or double (\") quote marks. "
+            "Not case sensitive; it can never be changed."
+        ),
+        error_messages={"unique": _("That user ID is already taken.")},
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    company = models.ForeignKey(
+        Company, on_delete=models.PROTECT, null=True, blank=True, related_name="users"
+    )
+    is_company_admin = models.BooleanField(_("administrator"), default=False)
+    middle_initial = models.CharField(max_length=1, blank=True)
+    suffix = models.CharField(max_length=10, blank=True)
+    title = models.CharField(max_length=60, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    business_name = models.CharField(max_length=120, blank=True)
+    language = models.CharField(max_length=2, choices=Language.choices, default=Language.ENGLISH)
+    security_question = models.CharField(max_length=120, blank=True)
+    security_answer_hash = models.CharField(max_length=128, blank=True)
+    # ACC-19: the two 3rd-party permissions an admin grants to users.
+    can_energy_data = models.BooleanField(_("Energy Data"), default=False)
+    can_in_home_devices = models.BooleanField(_("In-Home Device Services"), default=False)
+    duns_grants = models.ManyToManyField(
+        Duns, through="DunsGrant", related_name="granted_users", blank=True
+    )
+    failed_login_count = models.PositiveSmallIntegerField(default=0)
+    must_change_password = models.BooleanField(default=False)
+    temporary_password_expires_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = SmtUserManager()
+
+    REQUIRED_FIELDS = ["email", "kind"]
+
+    class Meta:
+        ordering = ["username"]
+        constraints = [
+            models.UniqueConstraint(Lower("username"), name="user_id_case_insensitive_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.username
+
+    @property
+    def is_customer(self) -> bool:
+        return self.kind in {self.Kind.RESIDENTIAL, self.Kind.BUSINESS}
+
+    @property
+    def display_name(self) -> str:
+        return self.get_full_name() or self.username
+
+
+class DunsGrant(models.Model):
+    """A user's access to one of their company's DUNS numbers (ACC-16, ACC-17)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE)
+    duns = models.ForeignKey(Duns, on_delete=models.CASCADE)
+    granted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "duns"], name="duns_grant_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.duns}"

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HanConfig(AppConfig):
+    name = "han"
+    verbose_name = "HAN devices"

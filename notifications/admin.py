@@ -1,0 +1,54 @@
+from django.contrib import admin, messages
+
+from .models import Notice, OutboundEmail
+from .services import email_resend
+
+
+@admin.register(OutboundEmail)
+class OutboundEmailAdmin(admin.ModelAdmin):
+    """The email log (NTF-3, OPS-1): staff see every email and resend failed ones."""
+
+    list_display = [
+        "created_at",
+        "recipient",
+        "template",
+        "language",
+        "status",
+        "attempts",
+        "sent_at",
+    ]
+    list_filter = ["status", "template", "language"]
+    search_fields = ["recipient", "template", "subject", "event_key", "related_id"]
+    date_hierarchy = "created_at"
+    actions = ["resend"]
+    readonly_fields = [field.name for field in OutboundEmail._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Resend the selected emails")
+    def resend(self, request, queryset):
+        for email in queryset:
+            email_resend(email=email)
+        self.message_user(request, f"{queryset.count()} email(s) queued again.", messages.SUCCESS)
+
+
+@admin.register(Notice)
+class NoticeAdmin(admin.ModelAdmin):
+    """Site notices for the Notices tab (NTF-5)."""
+
+    list_display = [
+        "title",
+        "level",
+        "published_from",
+        "published_until",
+        "for_customers",
+        "for_reps",
+        "for_third_parties",
+        "for_tdsps",
+    ]
+    list_filter = ["level", "for_customers", "for_reps", "for_third_parties", "for_tdsps"]
+    search_fields = ["title", "body"]

@@ -1,0 +1,177 @@
+"""Recording and delivering emails (NTF-1, NTF-3).
+
+Callers record an email inside their own transaction with `send_email`; the worker
+delivers it after commit. A record is sent at most once: delivery locks the row and skips
+a record already sent, so a redelivered or duplicated task does nothing.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.core.mail import EmailMultiAlternatives
+from django.db import IntegrityError, models, transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+
+from .models import OutboundEmail
+
+logger = logging.getLogger(__name__)
+
+EMAIL_MAX_ATTEMPTS = 8  # NTF-3: then Failed, visible to staff, who can resend
+EMAIL_RETRY_MAX_SECONDS = 600  # stays below the broker's visibility timeout
+# A queued email whose task went missing (broker down at commit, lost message) is
+# dispatched again by the beat sweep after this long.
+EMAIL_STALE_AFTER = timedelta(minutes=15)
+LANGUAGES = ("en", "es")  # NTF-1
+
+
+def send_email(
+    *,
+    to: str,
+    template: str,
+    context: dict | None = None,
+    language: str = "en",
+    related: models.Model | None = None,
+    event_key: str | None = None,
+) -> OutboundEmail:
+    """Record an email; the worker sends it once the caller's transaction commits (NTF-3).
+
+    `context` must be JSON-serialisable (it is stored). With `event_key`, a second call for
+    the same event returns the first record instead of recording another email.
+    """
+    fields = {
+        "recipient": to,
+        "template": template,
+        "language": language if language in LANGUAGES else "en",
+        "context": context or {},
+    }
+    if related is not None:
+        fields["related_type"] = ContentType.objects.get_for_model(related)
+        fields["related_id"] = str(related.pk)
+    if event_key:
+        existing = OutboundEmail.objects.filter(event_key=event_key).first()
+        if existing:
+            return existing
+        try:
+            with transaction.atomic():
+                email = OutboundEmail.objects.create(event_key=event_key, **fields)
+        except IntegrityError:  # a concurrent caller recorded the same event first
+            return OutboundEmail.objects.get(event_key=event_key)
+    else:
+        email = OutboundEmail.objects.create(**fields)
+    transaction.on_commit(lambda: email_dispatch(email_id=email.pk))
+    return email
+
+
+def email_dispatch(*, email_id: int) -> None:
+    """Hand an email to the worker. If the broker is down the beat sweep retries later."""
+    from .tasks import email_send_task
+
+    try:
+        email_send_task.delay(email_id)
+    except Exception:
+        logger.exception("Could not queue email %s; the periodic sweep will retry it", email_id)
+
+
+def email_render(email: OutboundEmail) -> EmailMultiAlternatives:
+    """Build the message from <template>.subject.txt, .txt and .html in its language."""
+    context = {
+        **email.context,
+        "site_url": settings.SITE_URL,
+        "recipient": email.recipient,
+    }
+    base = f"emails/{email.language}/{email.template}"
+    with translation.override(email.language):
+        subject = " ".join(render_to_string(f"{base}.subject.txt", context).split())
+        text = render_to_string(f"{base}.txt", context)
+        html = render_to_string(f"{base}.html", context)
+    message = EmailMultiAlternatives(subject=subject, body=text, to=[email.recipient])
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    sent: bool
+    retry: bool
+
+
+def email_deliver(*, email_id: int) -> DeliveryOutcome:
+    """Send one recorded email unless it was sent already (NTF-3, SEC-6).
+
+    The row stays locked while sending, so two deliveries of the same record (a retried or
+    redelivered task) are serialised and the second finds it sent.
+    """
+    with transaction.atomic():
+        email = OutboundEmail.objects.select_for_update().filter(pk=email_id).first()
+        if email is None or email.status != OutboundEmail.Status.QUEUED:
+            return DeliveryOutcome(sent=False, retry=False)
+        email.attempts += 1
+        email.last_attempt_at = timezone.now()
+        try:
+            message = email_render(email)
+            message.send()
+        except Exception as exc:  # any failure is recorded and retried, never lost
+            logger.warning("Email %s attempt %s failed: %r", email.pk, email.attempts, exc)
+            email.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if email.attempts >= EMAIL_MAX_ATTEMPTS:
+                email.status = OutboundEmail.Status.FAILED
+            email.save(update_fields=["attempts", "last_attempt_at", "last_error", "status"])
+            return DeliveryOutcome(sent=False, retry=email.status == OutboundEmail.Status.QUEUED)
+        email.status = OutboundEmail.Status.SENT
+        email.sent_at = email.last_attempt_at
+        email.subject = message.subject[:200]
+        email.last_error = ""
+        email.save(
+            update_fields=[
+                "attempts",
+                "last_attempt_at",
+                "status",
+                "sent_at",
+                "subject",
+                "last_error",
+            ]
+        )
+        return DeliveryOutcome(sent=True, retry=False)
+
+
+def email_retry_delay(attempt: int) -> int:
+    """Seconds before retry number `attempt` (0-based): 30 s doubling, capped."""
+    return min(30 * 2**attempt, EMAIL_RETRY_MAX_SECONDS)
+
+
+@transaction.atomic
+def email_resend(*, email: OutboundEmail) -> OutboundEmail:
+    """Staff resend (OPS-1): a failed email is queued again; a sent one is copied anew."""
+    if email.status == OutboundEmail.Status.SENT:
+        copy = OutboundEmail.objects.create(
+            recipient=email.recipient,
+            template=email.template,
+            language=email.language,
+            context=email.context,
+            related_type=email.related_type,
+            related_id=email.related_id,
+        )
+    else:
+        copy = email
+        OutboundEmail.objects.filter(pk=email.pk).update(
+            status=OutboundEmail.Status.QUEUED, attempts=0, last_error=""
+        )
+    transaction.on_commit(lambda: email_dispatch(email_id=copy.pk))
+    return copy
+
+
+def email_dispatch_stale() -> int:
+    """Queue again the emails whose task went missing; returns how many (NTF-3)."""
+    cutoff = timezone.now() - EMAIL_STALE_AFTER
+    stale = OutboundEmail.objects.filter(status=OutboundEmail.Status.QUEUED).filter(
+        Q(last_attempt_at__isnull=True, created_at__lt=cutoff) | Q(last_attempt_at__lt=cutoff)
+    )
+    ids = list(stale.values_list("pk", flat=True)[:1000])
+    for email_id in ids:
+        email_dispatch(email_id=email_id)
+    return len(ids)

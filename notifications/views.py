@@ -1,0 +1,16 @@
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import render
+
+from .selectors import notices_for_user
+
+NOTICES_PER_PAGE = 25
+
+
+@login_required
+def notices(request):
+    """Notices tab (NTF-5)."""
+    page = Paginator(notices_for_user(user=request.user), NOTICES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "notifications/notices.html", {"page": page})

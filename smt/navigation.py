@@ -1,0 +1,175 @@
+"""The one navigation definition: tabs, left menus per tab and role, "Get started" tasks.
+
+UX-1: tabs Home | My Account | Usage | Notices | Help, a left menu per tab built from the
+items the signed-in user may use (ACC-19 through `user_has_capability`). Later issues add
+their pages here; an item is only listed once its page exists, and an empty tab is hidden.
+"""
+
+from dataclasses import dataclass
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.permissions import Capability, user_has_capability
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str
+    url_name: str | None = None  # a tab with its own page; otherwise its first menu item
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    key: str
+    tab: str
+    label: str
+    url_name: str
+    capability: Capability | None = None  # None: every signed-in user
+    # View names (prefixes) that belong to this item, for the active item and breadcrumbs.
+    matches: tuple[str, ...] = ()
+
+    def is_visible_to(self, user) -> bool:
+        return self.capability is None or user_has_capability(user, self.capability)
+
+    def is_active_for(self, view_name: str) -> bool:
+        return view_name == self.url_name or any(view_name.startswith(m) for m in self.matches)
+
+
+@dataclass(frozen=True)
+class GetStartedTask:
+    title: str
+    text: str
+    item_key: str
+
+
+TABS = (
+    Tab("home", _("Home"), "home"),
+    Tab("my_account", _("My Account")),
+    Tab("usage", _("Usage")),
+    Tab("notices", _("Notices"), "notices"),
+    Tab("help", _("Help"), "help"),
+)
+
+# Order within a tab is the order of seed 002's menus.
+MENU = (
+    MenuItem("my_profile", "my_account", _("My Profile"), "accounts:profile"),
+    MenuItem(
+        "company_profile",
+        "my_account",
+        _("Company Profile"),
+        "accounts:company_profile",
+        Capability.COMPANY_PROFILE_VIEW,
+    ),
+)
+
+GET_STARTED = {
+    "customer": (
+        GetStartedTask(
+            _("Keep your profile current..."),
+            _("Click the My Account tab and then select My Profile to review your details."),
+            "my_profile",
+        ),
+    ),
+    "company": (
+        GetStartedTask(
+            _("Check your company's details..."),
+            _(
+                "Click the My Account tab and then select Company Profile to review your "
+                "company's details and DUNS numbers."
+            ),
+            "company_profile",
+        ),
+        GetStartedTask(
+            _("Keep your profile current..."),
+            _(
+                "Click the My Account tab and then select My Profile to review your details, "
+                "DUNS numbers and permissions."
+            ),
+            "my_profile",
+        ),
+    ),
+}
+
+# Shown to everyone after the role's own tasks (seed 002 landing page).
+COMMON_TASKS = (
+    GetStartedTask(
+        _("Read Notifications..."),
+        _("Click the Notices tab to view messages related to the SMT web site."),
+        "notices",
+    ),
+    GetStartedTask(
+        _("Get Help..."),
+        _(
+            "Click the Help tab to get help and instructions on how to use the SMT web site "
+            "features."
+        ),
+        "help",
+    ),
+)
+
+
+def menu_for(user, tab_key: str) -> list[MenuItem]:
+    return [item for item in MENU if item.tab == tab_key and item.is_visible_to(user)]
+
+
+def tab_url(tab: Tab, user) -> str | None:
+    if tab.url_name:
+        return reverse(tab.url_name)
+    items = menu_for(user, tab.key)
+    return reverse(items[0].url_name) if items else None
+
+
+def active_item(view_name: str) -> MenuItem | None:
+    return next((item for item in MENU if item.is_active_for(view_name)), None)
+
+
+def active_tab_key(view_name: str) -> str | None:
+    item = active_item(view_name)
+    if item:
+        return item.tab
+    return next((tab.key for tab in TABS if tab.url_name == view_name), None)
+
+
+def get_started_tasks(user) -> list[dict]:
+    """The home page's tasks for this user's role, keeping only pages they can open."""
+    role = "customer" if user.is_customer else "company"
+    tasks = []
+    for task in (*GET_STARTED.get(role, ()), *COMMON_TASKS):
+        item = next((i for i in MENU if i.key == task.item_key), None)
+        if item is not None and item.is_visible_to(user):
+            tasks.append({"title": task.title, "text": task.text, "url": reverse(item.url_name)})
+        elif item is None:
+            tab = next(t for t in TABS if t.key == task.item_key)
+            tasks.append({"title": task.title, "text": task.text, "url": reverse(tab.url_name)})
+    return tasks
+
+
+def navigation_context(request) -> dict:
+    """Template context: tabs with their links, this tab's menu, the active item."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    match = getattr(request, "resolver_match", None)
+    view_name = match.view_name if match else ""
+    current_tab = active_tab_key(view_name)
+    tabs = []
+    for tab in TABS:
+        url = tab_url(tab, user)
+        if url:
+            tabs.append(
+                {"key": tab.key, "label": tab.label, "url": url, "active": tab.key == current_tab}
+            )
+    current_item = active_item(view_name)
+    menu = [
+        {"label": item.label, "url": reverse(item.url_name), "active": item == current_item}
+        for item in menu_for(user, current_tab or "")
+    ]
+    crumbs = []
+    if current_tab:
+        tab_entry = next(t for t in tabs if t["key"] == current_tab)
+        crumbs.append({"label": tab_entry["label"], "url": tab_entry["url"]})
+    if current_item:
+        crumbs.append({"label": current_item.label, "url": reverse(current_item.url_name)})
+    return {"nav_tabs": tabs, "nav_menu": menu, "nav_crumbs": crumbs}

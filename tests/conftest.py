@@ -1,0 +1,24 @@
+import pytest
+
+from smt.celery import app as celery_app
+
+
+@pytest.fixture(autouse=True)
+def _test_defaults(settings, tmp_path, request):
+    """Fast hashing, files in a temp folder, and (except for real-worker tests) tasks run
+    in-process and a private cache."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = tmp_path / "media"
+    if "worker" in request.keywords:
+        yield
+        return
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    previous = celery_app.conf.task_always_eager
+    celery_app.conf.task_always_eager = True
+    yield
+    celery_app.conf.task_always_eager = previous
+
+
+@pytest.fixture
+def password():
+    return "Correct-Horse-42"

@@ -1,0 +1,82 @@
+"""/healthz reports database, broker and worker (OPS-4)."""
+
+import time
+from unittest import mock
+
+import pytest
+import time_machine
+from django.core.cache import cache
+from django.db import OperationalError
+from django.urls import reverse
+
+from smt.celery import app as celery_app
+from smt.health import HEARTBEAT_CACHE_KEY, worker_heartbeat_record
+from smt.tasks import worker_heartbeat_task
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("healthz")
+
+
+@pytest.fixture
+def broker_down():
+    previous = celery_app.conf.broker_url
+    celery_app.conf.broker_url = "redis://127.0.0.1:9/0"  # nothing listens on port 9
+    yield
+    celery_app.conf.broker_url = previous
+
+
+def test_all_well_is_200_with_each_check(client):
+    worker_heartbeat_task.delay()  # as beat does every 30 s
+    response = client.get(URL)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "broker", "worker"}
+    assert all(check["ok"] for check in body["checks"].values())
+    assert response.headers["Cache-Control"].startswith("max-age=0")
+
+
+def test_no_heartbeat_yet_is_503_naming_the_worker(client):
+    cache.delete(HEARTBEAT_CACHE_KEY)
+    response = client.get(URL)
+    assert response.status_code == 503
+    body = response.json()
+    assert body["status"] == "error"
+    assert body["checks"]["worker"]["ok"] is False
+    assert body["checks"]["database"]["ok"] is True
+
+
+def test_stale_heartbeat_is_503(client, settings):
+    worker_heartbeat_record()
+    later = time.time() + settings.WORKER_HEARTBEAT_STALE_SECONDS + 1
+    with time_machine.travel(later):
+        response = client.get(URL)
+    assert response.status_code == 503
+    assert response.json()["checks"]["worker"]["last_heartbeat_seconds_ago"] > 120
+
+
+def test_heartbeat_just_inside_the_limit_is_fine(client, settings):
+    with time_machine.travel(time.time(), tick=False):
+        worker_heartbeat_record()
+    with time_machine.travel(time.time() + settings.WORKER_HEARTBEAT_STALE_SECONDS - 1, tick=False):
+        response = client.get(URL)
+    assert response.json()["checks"]["worker"]["ok"] is True
+
+
+@pytest.mark.usefixtures("broker_down")
+def test_unreachable_broker_is_503(client):
+    worker_heartbeat_record()
+    response = client.get(URL)
+    assert response.status_code == 503
+    assert response.json()["checks"]["broker"]["ok"] is False
+
+
+def test_database_error_is_503(client):
+    worker_heartbeat_record()
+    with mock.patch(
+        "smt.health.connection.cursor", side_effect=OperationalError("connection refused")
+    ):
+        response = client.get(URL)
+    assert response.status_code == 503
+    assert "connection refused" in response.json()["checks"]["database"]["error"]

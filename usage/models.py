@@ -1,0 +1,287 @@
+"""Premises, meters, who serves them, and their usage data (SPEC §3, §4).
+
+Interval data is stored one row per ESIID, day, channel and version, with the day's 92/96/100
+values together (USG-1, see docs/decisions.md): a meter-year is ~365 rows, not ~35,000.
+"""
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+validate_esiid = RegexValidator(r"^\d{17,22}$", _("An ESIID has 17 to 22 digits."), "esiid")
+
+
+class Premise(models.Model):
+    """A service point, identified by its ESIID (MTR-1, seed 003 fig. 29)."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "A", _("Active")
+        INACTIVE = "I", _("Inactive")
+
+    esiid = models.CharField("ESIID", max_length=22, unique=True, validators=[validate_esiid])
+    tdsp = models.ForeignKey("accounts.Tdsp", on_delete=models.PROTECT, related_name="premises")
+    service_voltage = models.CharField(max_length=20, blank=True)
+    premise_status = models.CharField(max_length=1, choices=Status.choices, default=Status.ACTIVE)
+    time_zone = models.CharField(max_length=40, default="America/Chicago")
+    house_number = models.CharField(max_length=20, blank=True)
+    fractional_address = models.CharField(max_length=10, blank=True)
+    leading_directional = models.CharField(max_length=2, blank=True)
+    street_name = models.CharField(max_length=80)
+    street_type = models.CharField(max_length=10, blank=True)
+    trailing_directional = models.CharField(max_length=2, blank=True)
+    unit = models.CharField(_("unit designation"), max_length=20, blank=True)
+    city = models.CharField(max_length=60)
+    state = models.CharField(max_length=2, default="TX")
+    zip_code = models.CharField(max_length=5)
+    zip_plus4 = models.CharField(max_length=4, blank=True)
+    meter_read_cycle = models.CharField(max_length=4, blank=True)
+    load_profile = models.CharField(max_length=40, blank=True)
+    rate_class = models.CharField(_("rate class/code"), max_length=40, blank=True)
+    ams_profile_effective_date = models.DateField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["esiid"]
+
+    def __str__(self) -> str:
+        return self.esiid
+
+    @property
+    def address(self) -> str:
+        street = " ".join(
+            part
+            for part in (
+                self.house_number,
+                self.fractional_address,
+                self.leading_directional,
+                self.street_name,
+                self.street_type,
+                self.trailing_directional,
+            )
+            if part
+        )
+        unit = f" {self.unit}" if self.unit else ""
+        return f"{street}{unit}, {self.city}, {self.state} {self.zip_code}"
+
+
+class Meter(models.Model):
+    """A meter installed at a premise (MTR-1, seed 003 fig. 30).
+
+    A meter exchange (MTR-3) closes this row (removed_on) and opens a new one for the same
+    premise, so history stays with the ESIID.
+    """
+
+    class Status(models.TextChoices):
+        ENERGIZED = "E", _("Energized")
+        DE_ENERGIZED = "D", _("De-energized")
+
+    premise = models.ForeignKey(Premise, on_delete=models.PROTECT, related_name="meters")
+    meter_number = models.CharField(max_length=30)
+    utility_meter_number = models.CharField(max_length=30, blank=True)
+    is_smart = models.BooleanField(default=True)
+    kwh_multiplier = models.DecimalField(max_digits=8, decimal_places=3, default=Decimal("1"))
+    channels = models.PositiveSmallIntegerField(default=1)
+    manufacturer = models.CharField(max_length=60, blank=True)
+    last_test_date = models.DateField(null=True, blank=True)
+    meter_class = models.CharField(_("meter class (ampacity)"), max_length=20, blank=True)
+    installed_on = models.DateField()
+    activated_on = models.DateField(null=True, blank=True)
+    removed_on = models.DateField(null=True, blank=True)
+    communication_technology = models.CharField(max_length=40, blank=True)
+    instrument_rated = models.BooleanField(default=False)
+    ct_ratio = models.CharField(_("CT ratio"), max_length=20, blank=True)
+    pt_ratio = models.CharField(_("PT ratio"), max_length=20, blank=True)
+    esi_firmware_version = models.CharField(max_length=40, blank=True)
+    han_protocol = models.CharField(max_length=20, blank=True)
+    smart_energy_profile = models.CharField(max_length=20, blank=True)
+    interval_minutes = models.PositiveSmallIntegerField(default=15)
+    dg_capable = models.BooleanField(_("in flow / out flow (DG) capable"), default=False)
+    dg_channel = models.PositiveSmallIntegerField(null=True, blank=True)
+    remote_disconnect_capable = models.BooleanField(default=False)
+    meter_status = models.CharField(max_length=1, choices=Status.choices, default=Status.ENERGIZED)
+    phases = models.PositiveSmallIntegerField(null=True, blank=True)
+    model = models.CharField(max_length=40, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["premise", "-installed_on"]
+        constraints = [
+            # One meter in service per premise at a time.
+            models.UniqueConstraint(
+                fields=["premise"],
+                condition=models.Q(removed_on__isnull=True),
+                name="meter_one_current_per_premise",
+            ),
+        ]
+        indexes = [models.Index(fields=["meter_number"], name="meter_number_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.meter_number} @ {self.premise.esiid}"
+
+
+class RorPeriod(models.Model):
+    """Which DUNS was the REP of Record of an ESIID, from when to when (MTR-2).
+
+    The DUNS is kept as the number the TDSP reported: a REP may serve meters before it
+    registers with the portal.
+    """
+
+    class Reason(models.TextChoices):
+        SWITCH = "switch", _("Switch")
+        MOVE_IN = "move_in", _("Move-In")
+        INITIAL = "initial", _("Initial load")
+
+    premise = models.ForeignKey(Premise, on_delete=models.PROTECT, related_name="ror_periods")
+    ror_duns = models.CharField("ROR DUNS", max_length=13, db_index=True)
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    started_on = models.DateField()
+    ended_on = models.DateField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["premise", "-started_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["premise"],
+                condition=models.Q(ended_on__isnull=True),
+                name="ror_one_current_per_premise",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.premise.esiid}: {self.ror_duns} from {self.started_on}"
+
+
+class CustomerPremise(models.Model):
+    """A customer account's attachment to a meter (ACC-3, ACC-23: one account at a time)."""
+
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="premise_links"
+    )
+    premise = models.ForeignKey(Premise, on_delete=models.PROTECT, related_name="customer_links")
+    attached_at = models.DateTimeField()
+    detached_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["premise"],
+                condition=models.Q(detached_at__isnull=True),
+                name="customer_premise_one_current",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer} ↔ {self.premise.esiid}"
+
+
+class Channel(models.TextChoices):
+    CONSUMPTION = "C", _("Consumption")
+    GENERATION = "G", _("Surplus generation")
+
+
+class Quality(models.TextChoices):
+    ACTUAL = "A", _("Actual")
+    ESTIMATED = "E", _("Estimated")
+    MISSING = "-", _("Missing")
+
+
+class IntervalDay(models.Model):
+    """One day of 15-minute kWh for one ESIID and channel, one version (USG-1).
+
+    `readings` holds the day's values as comma-separated decimals (92 on the spring DST day,
+    96 normally, 100 on the fall DST day, local time from midnight), an empty item for a
+    missing interval; `quality` holds one flag per interval (A, E, -). Every version a TDSP
+    sends is kept; `is_current` marks the latest, which reports read by default.
+    """
+
+    premise = models.ForeignKey(Premise, on_delete=models.PROTECT, related_name="interval_days")
+    day = models.DateField()
+    channel = models.CharField(max_length=1, choices=Channel.choices)
+    version = models.PositiveSmallIntegerField(default=1)
+    is_current = models.BooleanField(default=True)
+    readings = models.TextField()
+    quality = models.CharField(max_length=100)
+    total_kwh = models.DecimalField(max_digits=12, decimal_places=3)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["premise", "day", "channel", "version"], name="interval_day_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["premise", "day", "channel"],
+                condition=models.Q(is_current=True),
+                name="interval_day_one_current",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.premise_id} {self.day} {self.channel} v{self.version}"
+
+    @property
+    def values(self) -> list[Decimal | None]:
+        return [Decimal(item) if item else None for item in self.readings.split(",")]
+
+    @property
+    def interval_count(self) -> int:
+        return len(self.quality)
+
+
+class DailyRead(models.Model):
+    """A day's register reads and consumption (USG-1, USG-4)."""
+
+    premise = models.ForeignKey(Premise, on_delete=models.PROTECT, related_name="daily_reads")
+    day = models.DateField()
+    version = models.PositiveSmallIntegerField(default=1)
+    is_current = models.BooleanField(default=True)
+    start_read = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    end_read = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    consumption_kwh = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["premise", "day", "version"], name="daily_read_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["premise", "day"],
+                condition=models.Q(is_current=True),
+                name="daily_read_one_current",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.premise_id} {self.day} v{self.version}"
+
+
+class MonthlyUsage(models.Model):
+    """Billing-period usage (USG-1, USG-5)."""
+
+    premise = models.ForeignKey(Premise, on_delete=models.PROTECT, related_name="monthly_usage")
+    start_date = models.DateField()
+    end_date = models.DateField()
+    version = models.PositiveSmallIntegerField(default=1)
+    is_current = models.BooleanField(default=True)
+    actual_kwh = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    metered_kw = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["premise", "start_date", "version"], name="monthly_usage_version_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["premise", "start_date"],
+                condition=models.Q(is_current=True),
+                name="monthly_usage_one_current",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.premise_id} {self.start_date}–{self.end_date} v{self.version}"

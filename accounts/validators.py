@@ -24,7 +24,7 @@ def validate_user_id(value: str) -> None:
         raise ValidationError(
             _(
                 "User ID cannot contain slashes (/), single quote marks (') "
-                "or double quote marks (\")."
+                'or double quote marks (").'
             ),
             code="user_id_characters",
         )

@@ -101,6 +101,7 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'smt.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    Path(DATABASES["default"]["NAME"]).parent.mkdir(parents=True, exist_ok=True)
     # Web, worker and beat share the file: WAL lets readers run beside one writer, and
     # IMMEDIATE transactions take the write lock up front instead of failing half-way.
     DATABASES["default"]["OPTIONS"] = {
@@ -213,6 +214,10 @@ else:
         "control_folder": str(_BROKER_DIR / "control"),
         "store_processed": False,
     }
+    # kombu's filesystem transport does not create its folders; web, worker and beat may
+    # each be the first to start.
+    for _folder in ("queue", "control"):
+        (_BROKER_DIR / _folder).mkdir(parents=True, exist_ok=True)
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_SERIALIZER = "json"

@@ -36,11 +36,10 @@ def record(**fields):
 def test_email_is_recorded_and_sent_only_after_the_transaction_commits(
     django_capture_on_commit_callbacks,
 ):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with transaction.atomic():
-            email = record(context={"note": "Hello"})
-            assert OutboundEmail.objects.filter(pk=email.pk).exists()
-            assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True) as callbacks, transaction.atomic():
+        email = record(context={"note": "Hello"})
+        assert OutboundEmail.objects.filter(pk=email.pk).exists()
+        assert mail.outbox == []
     assert len(callbacks) == 1
     email.refresh_from_db()
     assert email.status == OutboundEmail.Status.SENT
@@ -52,10 +51,13 @@ def test_email_is_recorded_and_sent_only_after_the_transaction_commits(
 
 
 def test_rolled_back_transaction_sends_nothing(django_capture_on_commit_callbacks):
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            record()
-            raise RuntimeError("the business change failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        record()
+        raise RuntimeError("the business change failed")
     assert callbacks == []
     assert OutboundEmail.objects.count() == 0
     assert mail.outbox == []

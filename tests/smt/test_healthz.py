@@ -6,6 +6,7 @@ from unittest import mock
 import pytest
 import time_machine
 from django.core.cache import cache
+from django.core.management import CommandError, call_command
 from django.db import OperationalError
 from django.urls import reverse
 
@@ -80,3 +81,12 @@ def test_database_error_is_503(client):
         response = client.get(URL)
     assert response.status_code == 503
     assert "connection refused" in response.json()["checks"]["database"]["error"]
+
+
+def test_healthcheck_command_prints_the_report_and_fails_when_unwell(capsys):  # OPS-4
+    worker_heartbeat_record()
+    call_command("healthcheck")
+    assert '"status": "ok"' in capsys.readouterr().out
+    cache.delete(HEARTBEAT_CACHE_KEY)
+    with pytest.raises(CommandError, match="unhealthy: worker"):
+        call_command("healthcheck")

@@ -25,6 +25,7 @@ class Capability(StrEnum):
     THIRD_PARTY_HAN = "third_party_han"
     TDSP_APPROVALS = "tdsp_approvals"
     CUSTOMER_METERS = "customer_meters"
+    SMT_ADMINISTRATION = "smt_administration"
 
 
 _COMPANY_KINDS = {User.Kind.REP, User.Kind.THIRD_PARTY, User.Kind.TDSP}
@@ -55,6 +56,8 @@ _RULES: dict[Capability, Callable[[User], bool]] = {
     # TDSP admins approve new companies and DUNS (ACC-1, ACC-9).
     Capability.TDSP_APPROVALS: lambda user: user.kind == User.Kind.TDSP and user.is_company_admin,
     Capability.CUSTOMER_METERS: lambda user: user.is_customer,
+    # SMT staff run the portal from Django admin (OPS-1).
+    Capability.SMT_ADMINISTRATION: lambda user: user.is_staff,
 }
 
 

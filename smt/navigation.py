@@ -41,7 +41,7 @@ class MenuItem:
 class GetStartedTask:
     title: str
     text: str
-    item_key: str
+    target: str  # a MenuItem key, or the key of a Tab that has its own page
 
 
 TABS = (
@@ -62,9 +62,26 @@ MENU = (
         "accounts:company_profile",
         Capability.COMPANY_PROFILE_VIEW,
     ),
+    MenuItem(
+        "smt_administration",
+        "my_account",
+        _("SMT Administration"),
+        "admin:index",
+        Capability.SMT_ADMINISTRATION,
+    ),
 )
 
 GET_STARTED = {
+    "staff": (
+        GetStartedTask(
+            _("Run the portal..."),
+            _(
+                "Click the My Account tab and then select SMT Administration to manage "
+                "companies, accounts, meters, emails and notices."
+            ),
+            "smt_administration",
+        ),
+    ),
     "customer": (
         GetStartedTask(
             _("Keep your profile current..."),
@@ -132,17 +149,23 @@ def active_tab_key(view_name: str) -> str | None:
     return next((tab.key for tab in TABS if tab.url_name == view_name), None)
 
 
+def _task_url(user, key: str) -> str | None:
+    """A task leads to a menu item the user may open, or to a tab with its own page."""
+    item = next((i for i in MENU if i.key == key), None)
+    if item is not None:
+        return reverse(item.url_name) if item.is_visible_to(user) else None
+    tab = next(t for t in TABS if t.key == key)
+    return reverse(tab.url_name)
+
+
 def get_started_tasks(user) -> list[dict]:
     """The home page's tasks for this user's role, keeping only pages they can open."""
-    role = "customer" if user.is_customer else "company"
+    role = "customer" if user.is_customer else "staff" if user.is_staff else "company"
     tasks = []
     for task in (*GET_STARTED.get(role, ()), *COMMON_TASKS):
-        item = next((i for i in MENU if i.key == task.item_key), None)
-        if item is not None and item.is_visible_to(user):
-            tasks.append({"title": task.title, "text": task.text, "url": reverse(item.url_name)})
-        elif item is None:
-            tab = next(t for t in TABS if t.key == task.item_key)
-            tasks.append({"title": task.title, "text": task.text, "url": reverse(tab.url_name)})
+        url = _task_url(user, task.target)
+        if url:
+            tasks.append({"title": task.title, "text": task.text, "url": url})
     return tasks
 
 

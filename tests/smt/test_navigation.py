@@ -30,6 +30,7 @@ def tab_labels(html: str) -> list[str]:
         ({"third_party_admin": True}, ["My Profile", "Company Profile"]),
         ({"third_party": True}, ["My Profile", "Company Profile"]),
         ({"tdsp_admin": True}, ["My Profile", "Company Profile"]),
+        ({"smt_staff": True}, ["My Profile", "SMT Administration"]),
     ],
 )
 def test_my_account_menu_lists_only_what_the_role_may_use(client, traits, expected_menu):
@@ -114,3 +115,10 @@ def test_help_page_is_public(client):
 def test_pages_are_built_for_phones(client):  # UX-2
     html = client.get(reverse("accounts:login")).content.decode()
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in html
+
+
+def test_staff_home_leads_to_django_admin(client):  # OPS-1
+    client.force_login(UserFactory(smt_staff=True))
+    tasks = client.get(reverse("home")).context["tasks"]
+    assert tasks[0]["url"] == reverse("admin:index")
+    assert client.get(reverse("admin:index")).status_code == 200

@@ -1,8 +1,9 @@
 """Recording and delivering emails (NTF-1, NTF-3).
 
 Callers record an email inside their own transaction with `send_email`; the worker
-delivers it after commit. A record is sent at most once: delivery locks the row and skips
-a record already sent, so a redelivered or duplicated task does nothing.
+delivers it after commit. A record is delivered once: delivery locks the row and skips a
+record already sent, so a redelivered or duplicated task does nothing; only a crash between
+the mail server accepting the message and the commit can send it twice.
 """
 
 import logging

@@ -203,6 +203,10 @@ if REDIS_URL:
     # the longest task (exports are chunked to stay short).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
+        # kombu looks for a dead worker's tasks only every interval x throttle seconds
+        # (10 x 10 by default); look every 10 s so recovery is bounded by the timeout.
+        "unacked_restore_interval": 10,
+        "unacked_restore_throttle": 1,
     }
 else:
     # Embedded default: messages are files under var/broker, no server needed.

@@ -1,0 +1,135 @@
+"""seed_demo: every role, meters and realistic interval data, idempotent (OPS-3, USG-1)."""
+
+from datetime import date, datetime
+from io import StringIO
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.apps import apps
+from django.core.management import CommandError, call_command
+
+from accounts.models import User
+from accounts.services import user_sign_in
+from smt.demo import DEMO_PASSWORD, PREMISES, USERS
+from usage.models import CustomerPremise, DailyRead, IntervalDay, Meter, MonthlyUsage
+
+pytestmark = pytest.mark.django_db
+
+CHICAGO = ZoneInfo("America/Chicago")
+# Two days after the fall DST day: the newest demo day is 2026-11-01 (100 intervals).
+AFTER_FALL_BACK = datetime(2026, 11, 3, 12, 0, tzinfo=CHICAGO)
+AFTER_SPRING_FORWARD = datetime(2026, 3, 10, 12, 0, tzinfo=CHICAGO)
+
+
+def seed(days=5, when=AFTER_FALL_BACK) -> str:
+    out = StringIO()
+    with time_machine.travel(when, tick=False):
+        call_command("seed_demo", "--days", str(days), stdout=out)
+    return out.getvalue()
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        model._meta.label: model.objects.count()
+        for app in ("accounts", "usage", "notifications")
+        for model in apps.get_app_config(app).get_models()
+    }
+
+
+def test_running_twice_creates_nothing_new():  # OPS-3
+    seed()
+    first = row_counts()
+    second_output = seed()
+    assert row_counts() == first
+    assert "0 new interval days" in second_output
+    assert first["usage.IntervalDay"] > 0
+
+
+def test_demo_logins_are_printed_with_the_password():  # OPS-3
+    output = seed(days=1)
+    assert DEMO_PASSWORD in output
+    for user in USERS:
+        assert user.user_id in output
+
+
+@pytest.mark.parametrize("user_id", [user.user_id for user in USERS])
+def test_every_demo_user_can_sign_in(user_id):  # OPS-3, ACC-10
+    seed(days=1)
+    assert user_sign_in(user_id=user_id, password=DEMO_PASSWORD).user is not None
+
+
+def test_every_role_is_present():  # OPS-3
+    seed(days=1)
+    kinds = set(User.objects.values_list("kind", flat=True))
+    assert kinds == set(User.Kind.values)
+    assert User.objects.filter(language="es", kind=User.Kind.RESIDENTIAL).exists()
+
+
+def test_fall_back_day_has_100_intervals_and_a_normal_day_96():  # USG-1
+    seed(days=3)
+    days = dict(
+        IntervalDay.objects.filter(
+            channel="C", is_current=True, premise__esiid=PREMISES[4].esiid
+        ).values_list("day", "quality")
+    )
+    assert len(days[date(2026, 11, 1)]) == 100
+    assert len(days[date(2026, 10, 31)]) == 96
+
+
+def test_spring_forward_day_has_92_intervals():  # USG-1
+    seed(days=2, when=AFTER_SPRING_FORWARD)
+    row = IntervalDay.objects.filter(day=date(2026, 3, 8), channel="C").first()
+    assert row.interval_count == 92
+    assert len(row.values) == 92
+
+
+def test_solar_meter_exports_at_midday_and_never_at_night():  # USG-1
+    seed(days=1, when=datetime(2026, 6, 17, 12, 0, tzinfo=CHICAGO))
+    solar = next(spec for spec in PREMISES if spec.solar)
+    generation = IntervalDay.objects.get(premise__esiid=solar.esiid, channel="G").values
+    assert max(generation[48:56]) > 0  # 12:00-14:00
+    assert max(generation[:20] + generation[-8:]) == 0  # before 5:00, after 22:00
+
+
+def test_a_corrected_day_keeps_both_versions():  # USG-1
+    seed(days=3)
+    corrected = next(spec for spec in PREMISES if spec.corrected_days)
+    versions = list(
+        IntervalDay.objects.filter(premise__esiid=corrected.esiid, day=date(2026, 11, 1))
+        .order_by("version")
+        .values_list("version", "is_current")
+    )
+    assert versions == [(1, False), (2, True)]
+
+
+def test_meters_are_attached_served_and_exchanged():  # MTR-1, MTR-3, ACC-23
+    seed(days=1)
+    assert CustomerPremise.objects.filter(customer__username="john.smith").count() == 2
+    exchanged = next(spec for spec in PREMISES if spec.exchanged_meter)
+    meters = Meter.objects.filter(premise__esiid=exchanged.esiid)
+    assert meters.count() == 2
+    assert meters.filter(removed_on__isnull=True).count() == 1
+
+
+def test_daily_reads_continue_the_register():  # USG-4
+    seed(days=3)
+    esiid = PREMISES[0].esiid
+    reads = list(DailyRead.objects.filter(premise__esiid=esiid).order_by("day"))
+    assert len(reads) == 3
+    assert reads[1].start_read == reads[0].end_read
+    assert reads[0].end_read - reads[0].start_read == reads[0].consumption_kwh
+
+
+def test_whole_months_get_monthly_usage():  # USG-5
+    seed(days=40)  # 2026-09-24 .. 2026-11-01: only October is whole
+    months = set(MonthlyUsage.objects.values_list("start_date", flat=True))
+    assert months == {date(2026, 10, 1)}
+
+
+def test_refuses_with_production_settings_unless_forced(settings):
+    settings.PRODUCTION = True
+    with pytest.raises(CommandError, match="production"):
+        call_command("seed_demo", "--days", "1")
+    call_command("seed_demo", "--days", "1", "--force", stdout=StringIO())
+    assert User.objects.exists()

@@ -27,11 +27,13 @@ print(json.dumps({
 }))
 """
 SWITCHES = ("DATABASE_URL", "REDIS_URL", "EMAIL_URL", "DJANGO_ENV", "SECRET_KEY", "DEBUG")
+# Set by the browser tests for their own process; a deployment must not have it.
+TEST_ONLY = ("DJANGO_ALLOW_ASYNC_UNSAFE",)
 STRONG_KEY = "k3y-" + "x9Q!z" * 12
 
 
 def run_python(code: str, env: dict, *args: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in SWITCHES}
+    clean = {k: v for k, v in os.environ.items() if k not in SWITCHES + TEST_ONLY}
     clean.update({"DJANGO_SETTINGS_MODULE": "smt.settings", **env})
     return subprocess.run(
         [sys.executable, *args] if args else [sys.executable, "-c", code],

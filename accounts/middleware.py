@@ -1,3 +1,4 @@
+from django.shortcuts import redirect
 from django.utils import translation
 
 
@@ -15,3 +16,24 @@ class UserLanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", translation.get_language())
         return response
+
+
+class TemporaryPasswordMiddleware:
+    """A user signed in with a temporary password must replace it before anything else
+    (ACC-6, ACC-12)."""
+
+    ALLOWED = ("accounts:set_up", "accounts:logout", "set_language")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated or not user.must_change_password:
+            return None
+        if request.resolver_match and request.resolver_match.view_name in self.ALLOWED:
+            return None
+        return redirect("accounts:set_up")

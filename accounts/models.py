@@ -1,11 +1,22 @@
 """Parties of the portal: users, companies, DUNS numbers and TDSPs (SPEC §1, §2)."""
 
 from django.contrib.auth.models import AbstractUser, UserManager
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from .validators import validate_duns_number, validate_user_id
+
+# ACC-12: the questions a user picks one of (seed 003 §6.2).
+SECURITY_QUESTIONS = (
+    _("What was the name of your first pet?"),
+    _("In what city were you born?"),
+    _("What is your mother's maiden name?"),
+    _("What was the name of your elementary school?"),
+    _("What was the make of your first car?"),
+    _("What is the name of the street you grew up on?"),
+)
 
 
 class Language(models.TextChoices):
@@ -195,3 +206,35 @@ class DunsGrant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} → {self.duns}"
+
+
+class StatusChange(models.Model):
+    """Audit row for every status change of an account, company or DUNS (SEC-7, AGR-18 style).
+
+    `actor` is the person who caused it; `actor_label` says who when it was no person
+    ("system: 14-day rule", "TDSP").
+    """
+
+    subject_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.PROTECT, related_name="+"
+    )
+    subject_id = models.CharField(max_length=64)
+    subject = GenericForeignKey("subject_type", "subject_id")
+    subject_label = models.CharField(max_length=150)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    actor = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=100, blank=True)
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [
+            models.Index(fields=["subject_type", "subject_id"], name="status_change_subject_idx")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject_label}: {self.from_status or '—'} → {self.to_status}"

@@ -1,16 +1,29 @@
-"""Every write that matters for accounts, and the sign-in rules (ACC-10, ACC-11)."""
+"""Every write that matters for accounts, and the sign-in rules (SPEC §2).
 
+Status changes go through `user_transition` / `company_transition`: they lock the row, check
+the move with `workflow`, save, write a StatusChange row and schedule the emails, all in one
+transaction.
+"""
+
+import secrets
+import string
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.contrib.auth.hashers import check_password, make_password
-from django.db import transaction
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Company, Duns, User
+from . import emails
+from .models import Company, Duns, StatusChange, User
+from .workflow import check_transition
 
 LOCKOUT_FAILURES = 5  # ACC-11: the 5th consecutive wrong password locks the account
+TEMPORARY_PASSWORD_DAYS = 14  # ACC-6: a temporary password dies with its 14-day window
+TEMPORARY_PASSWORD_LENGTH = 12
 
 WRONG_CREDENTIALS = _("The User ID or password you entered is incorrect.")
 
@@ -21,19 +34,117 @@ class SignInResult:
     error: str = ""
 
 
+# --- history and status changes -----------------------------------------------------------
+
+
+def status_change_record(
+    *,
+    subject: models.Model,
+    from_status: str,
+    to_status: str,
+    actor: User | None = None,
+    actor_label: str = "",
+    reason: str = "",
+) -> StatusChange:
+    """SEC-7: who changed what, when and why."""
+    return StatusChange.objects.create(
+        subject_type=ContentType.objects.get_for_model(subject),
+        subject_id=str(subject.pk),
+        subject_label=str(subject)[:150],
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        actor_label=actor_label or (actor.username if actor else ""),
+        reason=reason,
+    )
+
+
+@transaction.atomic
+def user_transition(
+    *,
+    user: User,
+    to_status: str,
+    actor: User | None = None,
+    actor_label: str = "",
+    reason: str = "",
+    notify: bool = True,
+) -> User:
+    """Move an account to another status (ACC-7), with history and the owner's email."""
+    locked = User.objects.select_for_update().get(pk=user.pk)
+    check_transition("account", locked.status, to_status)
+    from_status = locked.status
+    locked.status = to_status
+    locked.status_changed_at = timezone.now()
+    locked.save(update_fields=["status", "status_changed_at"])
+    status_change_record(
+        subject=locked,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        actor_label=actor_label,
+        reason=reason,
+    )
+    if notify:
+        emails.account_status_changed(user=locked, reason=reason)
+    user.status, user.status_changed_at = locked.status, locked.status_changed_at
+    return user
+
+
+@transaction.atomic
+def company_transition(
+    *,
+    company: Company,
+    to_status: str,
+    actor: User | None = None,
+    actor_label: str = "",
+    reason: str = "",
+) -> Company:
+    """Move a company to another status (ACC-8), with history."""
+    locked = Company.objects.select_for_update().get(pk=company.pk)
+    check_transition("company", locked.status, to_status)
+    from_status = locked.status
+    locked.status = to_status
+    locked.status_changed_at = timezone.now()
+    locked.save(update_fields=["status", "status_changed_at"])
+    status_change_record(
+        subject=locked,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        actor_label=actor_label,
+        reason=reason,
+    )
+    company.status, company.status_changed_at = locked.status, locked.status_changed_at
+    return company
+
+
+# --- sign-in ------------------------------------------------------------------------------
+
+
+def temporary_password_expired(user: User) -> bool:
+    expires = user.temporary_password_expires_at
+    return user.must_change_password and expires is not None and expires <= timezone.now()
+
+
 def user_sign_in_refusal(user: User) -> str:
-    """Why this user may not sign in now, or "" if they may (ACC-7, ACC-8, ACC-10)."""
+    """Why this user may not sign in now, or "" if they may (ACC-6, ACC-7, ACC-8, ACC-10)."""
     if user.status == User.Status.LOCKED:
         return _(
             "Your account is locked after too many failed log in attempts. "
             "Use Forgot Password to unlock it."
         )
-    if user.status != User.Status.ACTIVE:
+    # Approved accounts sign in once, with the temporary password, to finish set-up (ACC-6).
+    approved_with_temporary = user.status == User.Status.APPROVED and user.must_change_password
+    if user.status != User.Status.ACTIVE and not approved_with_temporary:
         return _("Your account is not active. Please contact your company administrator or SMT.")
+    if temporary_password_expired(user):
+        return _("Your temporary password has expired. Use Forgot Password to get a new one.")
     company_kinds = {User.Kind.REP, User.Kind.THIRD_PARTY, User.Kind.TDSP}
-    if user.kind in company_kinds and (
-        user.company is None or user.company.status != Company.Status.ACTIVE
-    ):
+    company_status = user.company.status if user.company else None
+    company_usable = company_status == Company.Status.ACTIVE or (
+        company_status == Company.Status.APPROVED and approved_with_temporary  # first admin
+    )
+    if user.kind in company_kinds and not company_usable:
         return _("Your company's account is not active.")
     needs_duns = user.kind in {User.Kind.REP, User.Kind.THIRD_PARTY}
     if needs_duns and not user.duns_grants.filter(status=Duns.Status.ACTIVE).exists():
@@ -55,7 +166,7 @@ def user_sign_in(*, user_id: str, password: str) -> SignInResult:
     if user.status == User.Status.LOCKED:
         return SignInResult(None, user_sign_in_refusal(user))
     if not user.check_password(password):
-        return SignInResult(None, _user_record_failed_sign_in(user))
+        return SignInResult(None, user_record_failed_attempt(user=user))
     if user.failed_login_count:
         User.objects.filter(pk=user.pk).update(failed_login_count=0)
         user.failed_login_count = 0
@@ -64,20 +175,52 @@ def user_sign_in(*, user_id: str, password: str) -> SignInResult:
 
 
 @transaction.atomic
-def _user_record_failed_sign_in(user: User) -> str:
+def user_record_failed_attempt(*, user: User) -> str:
+    """A wrong password or security answer (ACC-11, ACC-12); the 5th in a row locks."""
     # Counted in the database so concurrent attempts cannot lose a failure.
     User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
     user.refresh_from_db(fields=["failed_login_count", "status"])
     if user.failed_login_count >= LOCKOUT_FAILURES and user.status == User.Status.ACTIVE:
-        user_set_status(user=user, status=User.Status.LOCKED)
+        user_transition(
+            user=user,
+            to_status=User.Status.LOCKED,
+            actor_label="system",
+            reason=_("Too many failed attempts."),
+            notify=False,
+        )
         return user_sign_in_refusal(user)
     return WRONG_CREDENTIALS
 
 
-def user_set_status(*, user: User, status: str) -> None:
-    user.status = status
-    user.status_changed_at = timezone.now()
-    user.save(update_fields=["status", "status_changed_at"])
+# --- passwords and security questions -----------------------------------------------------
+
+
+def _random_password() -> str:
+    # Letters, digits and a symbol, so it passes every password validator.
+    alphabet = string.ascii_letters + string.digits
+    return "".join(secrets.choice(alphabet) for _ in range(TEMPORARY_PASSWORD_LENGTH)) + "!"
+
+
+@transaction.atomic
+def user_issue_temporary_password(*, user: User, purpose: str) -> None:
+    """ACC-6: a random single-use password, stored hashed, emailed, valid 14 days.
+
+    `purpose` is "approved" (a new account) or "reset" (Forgot Password).
+    """
+    password = _random_password()
+    user.set_password(password)
+    user.must_change_password = True
+    user.temporary_password_expires_at = timezone.now() + timedelta(days=TEMPORARY_PASSWORD_DAYS)
+    user.failed_login_count = 0
+    user.save(
+        update_fields=[
+            "password",
+            "must_change_password",
+            "temporary_password_expires_at",
+            "failed_login_count",
+        ]
+    )
+    emails.temporary_password(user=user, password=password, purpose=purpose)
 
 
 def normalize_security_answer(answer: str) -> str:
@@ -93,3 +236,104 @@ def security_answer_matches(*, user: User, answer: str) -> bool:
     if not user.security_answer_hash:
         return False
     return check_password(normalize_security_answer(answer), user.security_answer_hash)
+
+
+@transaction.atomic
+def user_replace_temporary_password(*, user: User, new_password: str) -> None:
+    """The temporary password is single-use (ACC-6): the first log in replaces it."""
+    user.set_password(new_password)
+    user.must_change_password = False
+    user.temporary_password_expires_at = None
+    user.save(update_fields=["password", "must_change_password", "temporary_password_expires_at"])
+
+
+@transaction.atomic
+def user_complete_set_up(*, user: User, new_password: str, question: str, answer: str) -> None:
+    """First log in with a temporary password (ACC-6): permanent password and security
+    question; an Approved account, and a company whose first admin this is, become Active."""
+    user_replace_temporary_password(user=user, new_password=new_password)
+    user_change_security_question(user=user, question=question, answer=answer)
+    if user.status == User.Status.APPROVED:
+        user_transition(
+            user=user,
+            to_status=User.Status.ACTIVE,
+            actor=user,
+            reason=_("First log in completed."),
+            notify=False,
+        )
+    if user.company and user.company.status == Company.Status.APPROVED:
+        company_transition(
+            company=user.company,
+            to_status=Company.Status.ACTIVE,
+            actor=user,
+            reason=_("First administrator logged in."),
+        )
+
+
+def user_change_password(*, user: User, new_password: str) -> None:
+    """ACC-14: the form has checked the current password and the rules of ACC-5."""
+    user.set_password(new_password)
+    user.save(update_fields=["password"])
+
+
+def user_change_security_question(*, user: User, question: str, answer: str) -> None:
+    user.security_question = question
+    user.security_answer_hash = security_answer_hash(answer)
+    user.save(update_fields=["security_question", "security_answer_hash"])
+
+
+PROFILE_FIELDS = ("first_name", "middle_initial", "last_name", "suffix", "phone", "email")
+
+
+def user_update_profile(*, user: User, changes: dict) -> None:
+    """ACC-14: name, middle initial, suffix, phone, email; customers also language."""
+    fields = [name for name in (*PROFILE_FIELDS, "language", "title") if name in changes]
+    for name in fields:
+        setattr(user, name, changes[name])
+    user.save(update_fields=fields)
+
+
+# --- forgot password / user ID ------------------------------------------------------------
+
+
+def user_for_password_reset(*, user_id: str) -> User | None:
+    """ACC-12 step 1: an account that can use Forgot Password (it has a security question)."""
+    user = User.objects.filter(username__iexact=user_id).first()
+    if user is None or not user.security_answer_hash:
+        return None
+    if user.status not in {User.Status.ACTIVE, User.Status.LOCKED}:
+        return None
+    return user
+
+
+def user_for_password_reset_by_pk(*, pk) -> User | None:
+    """ACC-12 step 2: the account chosen in step 1, if it may still reset."""
+    user = User.objects.filter(pk=pk).first() if pk else None
+    return user_for_password_reset(user_id=user.username) if user else None
+
+
+@transaction.atomic
+def user_reset_password(*, user: User, answer: str) -> bool:
+    """ACC-12 step 2: the right answer emails a new temporary password and unlocks; a wrong
+    one counts toward the lockout. Returns whether the answer was right."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    if not security_answer_matches(user=user, answer=answer):
+        user_record_failed_attempt(user=user)
+        return False
+    if user.status == User.Status.LOCKED:
+        user_transition(
+            user=user,
+            to_status=User.Status.ACTIVE,
+            actor=user,
+            reason=_("Unlocked with Forgot Password."),
+            notify=False,
+        )
+    user_issue_temporary_password(user=user, purpose="reset")
+    return True
+
+
+def user_ids_send_reminder(*, email: str) -> None:
+    """ACC-13: one email listing every user ID with this address; nothing if none."""
+    users = list(User.objects.filter(email__iexact=email).order_by("username"))
+    if users:
+        emails.user_id_reminder(email=users[0].email, users=users)

@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from .models import Notice, OutboundEmail
-from .services import email_resend
+from .services import EmailNotResendable, email_resend
 
 
 @admin.register(OutboundEmail)
@@ -31,9 +31,14 @@ class OutboundEmailAdmin(admin.ModelAdmin):
 
     @admin.action(description="Resend the selected emails")
     def resend(self, request, queryset):
+        queued = 0
         for email in queryset:
-            email_resend(email=email)
-        self.message_user(request, f"{queryset.count()} email(s) queued again.", messages.SUCCESS)
+            try:
+                email_resend(email=email)
+                queued += 1
+            except EmailNotResendable as refusal:
+                self.message_user(request, str(refusal), messages.ERROR)
+        self.message_user(request, f"{queued} email(s) queued again.", messages.SUCCESS)
 
 
 @admin.register(Notice)

@@ -26,6 +26,8 @@ class OutboundEmail(models.Model):
     related_id = models.CharField(max_length=64, blank=True)
     related = GenericForeignKey("related_type", "related_id")
     event_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
+    # Context keys holding a secret (a temporary password): blanked once the email is sent.
+    secret_keys = models.JSONField(default=list, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     subject = models.CharField(max_length=200, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -28,6 +28,7 @@ EMAIL_RETRY_MAX_SECONDS = 600  # stays below the broker's visibility timeout
 # dispatched again by the beat sweep after this long.
 EMAIL_STALE_AFTER = timedelta(minutes=15)
 LANGUAGES = ("en", "es")  # NTF-1
+SECRET_REMOVED = "[removed after sending]"
 
 
 def send_email(
@@ -38,17 +39,21 @@ def send_email(
     language: str = "en",
     related: models.Model | None = None,
     event_key: str | None = None,
+    secret_keys: tuple[str, ...] = (),
 ) -> OutboundEmail:
     """Record an email; the worker sends it once the caller's transaction commits (NTF-3).
 
     `context` must be JSON-serialisable (it is stored). With `event_key`, a second call for
     the same event returns the first record instead of recording another email.
+    `secret_keys` name context values (a temporary password) that are blanked in the record
+    as soon as the email is sent, so the log never keeps them.
     """
     fields = {
         "recipient": to,
         "template": template,
         "language": language if language in LANGUAGES else "en",
         "context": context or {},
+        "secret_keys": list(secret_keys),
     }
     if related is not None:
         fields["related_type"] = ContentType.objects.get_for_model(related)
@@ -127,8 +132,11 @@ def email_deliver(*, email_id: int) -> DeliveryOutcome:
         email.sent_at = email.last_attempt_at
         email.subject = message.subject[:200]
         email.last_error = ""
+        for key in email.secret_keys:
+            email.context[key] = SECRET_REMOVED
         email.save(
             update_fields=[
+                "context",
                 "attempts",
                 "last_attempt_at",
                 "status",
@@ -145,9 +153,22 @@ def email_retry_delay(attempt: int) -> int:
     return min(30 * 2**attempt, EMAIL_RETRY_MAX_SECONDS)
 
 
+class EmailNotResendable(Exception):
+    pass
+
+
 @transaction.atomic
 def email_resend(*, email: OutboundEmail) -> OutboundEmail:
-    """Staff resend (OPS-1): a failed email is queued again; a sent one is copied anew."""
+    """Staff resend (OPS-1): a failed email is queued again; a sent one is copied anew.
+
+    A sent email that carried a secret cannot be copied (the secret is gone from the log):
+    the secret must be issued again, e.g. a new temporary password.
+    """
+    if email.status == OutboundEmail.Status.SENT and email.secret_keys:
+        raise EmailNotResendable(
+            f"Email #{email.pk} carried a secret that was removed after sending; "
+            "issue a new one instead of resending."
+        )
     if email.status == OutboundEmail.Status.SENT:
         copy = OutboundEmail.objects.create(
             recipient=email.recipient,

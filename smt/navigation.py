@@ -54,7 +54,13 @@ TABS = (
 
 # Order within a tab is the order of seed 002's menus.
 MENU = (
-    MenuItem("my_profile", "my_account", _("My Profile"), "accounts:profile"),
+    MenuItem(
+        "my_profile",
+        "my_account",
+        _("My Profile"),
+        "accounts:profile",
+        matches=("accounts:profile_", "accounts:password_change", "accounts:security_question"),
+    ),
     MenuItem(
         "company_profile",
         "my_account",

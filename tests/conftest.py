@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from smt.celery import app as celery_app
 
@@ -13,6 +14,7 @@ def _test_defaults(settings, tmp_path, request):
         yield
         return
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    cache.clear()  # local-memory caches share storage; rate-limit counts must not leak
     previous = celery_app.conf.task_always_eager
     celery_app.conf.task_always_eager = True
     yield

@@ -15,6 +15,7 @@ from notifications.models import OutboundEmail
 from notifications.services import (
     EMAIL_MAX_ATTEMPTS,
     EMAIL_STALE_AFTER,
+    EmailNotResendable,
     email_deliver,
     email_dispatch_stale,
     email_resend,
@@ -204,3 +205,19 @@ def test_send_test_email_command_queues_and_sends(django_capture_on_commit_callb
     assert "Queued test email" in capsys.readouterr().out
     assert mail.outbox[0].to == ["ops@example.com"]
     assert "2 a.m. check" in mail.outbox[0].body
+
+
+def test_secrets_are_removed_from_the_log_once_sent():  # ACC-6: temporary passwords
+    email = record(context={"note": "Temporary password: Xy7-secret"}, secret_keys=("note",))
+    email_deliver(email_id=email.pk)
+    email.refresh_from_db()
+    assert "Xy7-secret" in mail.outbox[0].body
+    assert email.context["note"] == "[removed after sending]"
+
+
+def test_a_sent_email_that_carried_a_secret_cannot_be_resent():  # ACC-6
+    email = record(context={"note": "secret"}, secret_keys=("note",))
+    email_deliver(email_id=email.pk)
+    email.refresh_from_db()
+    with pytest.raises(EmailNotResendable):
+        email_resend(email=email)

@@ -1,0 +1,60 @@
+"""Which email goes out for which account event (NTF-2)."""
+
+from django.utils import formats, timezone, translation
+
+from notifications.services import send_email
+
+from .models import User
+
+
+def _date(value) -> str:
+    return formats.date_format(timezone.localtime(value), "m/d/Y")
+
+
+def _status_label(user: User) -> str:
+    with translation.override(user.language):
+        return str(User.Status(user.status).label)
+
+
+def temporary_password(*, user: User, password: str, purpose: str) -> None:
+    """Approved account or Forgot Password: the temporary password (ACC-6, ACC-12)."""
+    send_email(
+        to=user.email,
+        template=f"accounts/temporary_password_{purpose}",
+        language=user.language,
+        related=user,
+        context={
+            "first_name": user.first_name,
+            "user_id": user.username,
+            "temporary_password": password,
+            "expires_on": _date(user.temporary_password_expires_at),
+        },
+        secret_keys=("temporary_password",),
+    )
+
+
+def account_status_changed(*, user: User, reason: str) -> None:
+    """ACC-17: every status change is emailed to the owner, with the comment."""
+    send_email(
+        to=user.email,
+        template="accounts/status_changed",
+        language=user.language,
+        related=user,
+        context={
+            "first_name": user.first_name,
+            "user_id": user.username,
+            "status": user.status,
+            "status_label": _status_label(user),
+            "reason": reason,
+        },
+    )
+
+
+def user_id_reminder(*, email: str, users: list[User]) -> None:
+    """ACC-13: every user ID registered with this email address."""
+    send_email(
+        to=email,
+        template="accounts/user_id_reminder",
+        language=users[0].language,
+        context={"user_ids": [user.username for user in users]},
+    )

@@ -169,6 +169,7 @@ class User(AbstractUser):
     must_change_password = models.BooleanField(default=False)
     temporary_password_expires_at = models.DateTimeField(null=True, blank=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    terms_accepted_at = models.DateTimeField(null=True, blank=True)
 
     objects = SmtUserManager()
 

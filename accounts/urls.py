@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
+from .views import companies, members
 
 app_name = "accounts"
 
@@ -22,3 +23,5 @@ urlpatterns = [
     ),
     path("my-account/company/", views.company_profile, name="company_profile"),
 ]
+
+urlpatterns += companies.urlpatterns + members.urlpatterns

@@ -6,8 +6,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from . import ratelimit, services
-from .forms import (
+from .. import ratelimit, services
+from ..forms import (
     ChangePasswordForm,
     ForgotPasswordAnswerForm,
     ForgotPasswordUserForm,
@@ -18,8 +18,8 @@ from .forms import (
     SetUpForm,
     SignInForm,
 )
-from .permissions import Capability, capability_required
-from .selectors import duns_granted_to_user
+from ..permissions import Capability, capability_required
+from ..selectors import duns_granted_to_user
 
 RESET_SESSION_KEY = "password_reset_user_id"
 TOO_MANY = _("Too many attempts. Please wait a while and try again.")

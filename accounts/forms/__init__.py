@@ -6,7 +6,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from .models import SECURITY_QUESTIONS, Language, User
+from ..models import SECURITY_QUESTIONS, Language, User
 
 SECURITY_ANSWER_MAX = 60
 

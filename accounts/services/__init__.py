@@ -17,9 +17,9 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import emails
-from .models import Company, Duns, StatusChange, User
-from .workflow import check_transition
+from .. import emails
+from ..models import Company, Duns, StatusChange, User
+from ..workflow import check_transition
 
 LOCKOUT_FAILURES = 5  # ACC-11: the 5th consecutive wrong password locks the account
 TEMPORARY_PASSWORD_DAYS = 14  # ACC-6: a temporary password dies with its 14-day window

@@ -1,0 +1,1 @@
+"""Account services for companies (see the module's functions)."""

@@ -1,0 +1,1 @@
+"""Account services for members (see the module's functions)."""

@@ -1,0 +1,3 @@
+"""Views for members; their URL patterns are in `urlpatterns` below (included by accounts/urls.py)."""
+
+urlpatterns = []

@@ -1,3 +1,3 @@
-"""Views for companies; their URL patterns are in `urlpatterns` below (included by accounts/urls.py)."""
+"""Views for companies; URL patterns in `urlpatterns` (included by accounts/urls.py)."""
 
 urlpatterns = []

@@ -1,3 +1,3 @@
-"""Views for members; their URL patterns are in `urlpatterns` below (included by accounts/urls.py)."""
+"""Views for members; URL patterns in `urlpatterns` (included by accounts/urls.py)."""
 
 urlpatterns = []

@@ -55,6 +55,14 @@ TABS = (
 # Order within a tab is the order of seed 002's menus.
 MENU = (
     MenuItem(
+        "my_meters",
+        "my_account",
+        _("My Smart Meters"),
+        "usage:my_meters",
+        Capability.CUSTOMER_METERS,
+        matches=("usage:my_meter",),
+    ),
+    MenuItem(
         "my_profile",
         "my_account",
         _("My Profile"),
@@ -89,6 +97,14 @@ GET_STARTED = {
         ),
     ),
     "customer": (
+        GetStartedTask(
+            _("Add your smart meters..."),
+            _(
+                "Click the My Account tab and then select My Smart Meters to see the meters on "
+                "your account or add another one."
+            ),
+            "my_meters",
+        ),
         GetStartedTask(
             _("Keep your profile current..."),
             _("Click the My Account tab and then select My Profile to review your details."),

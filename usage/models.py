@@ -157,8 +157,10 @@ class RorPeriod(models.Model):
 class CustomerPremise(models.Model):
     """A customer account's attachment to a meter (ACC-3, ACC-23: one account at a time)."""
 
+    # A customer account is only ever deleted before its first log in (ACC-7's 14-day rule);
+    # its attachments go with it.
     customer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="premise_links"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="premise_links"
     )
     premise = models.ForeignKey(Premise, on_delete=models.PROTECT, related_name="customer_links")
     attached_at = models.DateTimeField()

@@ -337,3 +337,51 @@ def user_ids_send_reminder(*, email: str) -> None:
     users = list(User.objects.filter(email__iexact=email).order_by("username"))
     if users:
         emails.user_id_reminder(email=users[0].email, users=users)
+
+
+# --- customers ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def customer_account_create(
+    *,
+    kind: str,
+    user_id: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    phone: str,
+    language: str = "en",
+    middle_initial: str = "",
+    suffix: str = "",
+    business_name: str = "",
+    title: str = "",
+) -> User:
+    """ACC-3: a residential or business customer account, Approved with a temporary password
+    emailed (ACC-6); the caller attaches the meter in the same transaction."""
+    user = User.objects.create(
+        username=user_id,
+        kind=kind,
+        status=User.Status.APPROVED,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        middle_initial=middle_initial,
+        suffix=suffix,
+        phone=phone,
+        # ACC-3: only residential customers choose a language.
+        language=language if kind == User.Kind.RESIDENTIAL else "en",
+        business_name=business_name,
+        title=title,
+        terms_accepted_at=timezone.now(),
+        status_changed_at=timezone.now(),
+    )
+    status_change_record(
+        subject=user,
+        from_status="",
+        to_status=user.status,
+        actor=user,
+        reason=_("Customer registration."),
+    )
+    user_issue_temporary_password(user=user, purpose="approved")
+    return user

@@ -1,0 +1,75 @@
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.permissions import Capability, capability_required
+
+from . import selectors, services
+from .forms import CustomerRegistrationForm, MeterPairForm
+
+CUSTOMER_KINDS = ("residential", "business")
+METER_TAKEN = _(
+    "This meter is already attached to another Smart Meter Texas account. "
+    "Please call your Retail Electric Provider."
+)
+
+
+def _meter_error(form, error: Exception) -> None:
+    if isinstance(error, services.MeterTaken):
+        form.add_error(None, METER_TAKEN)
+    else:
+        form.add_error(None, _("The ESIID / Meter # pair is not valid."))
+        form.meter_not_valid = True  # the template lists the seed's possible reasons
+
+
+@require_http_methods(["GET", "POST"])
+def register_customer(request, kind):
+    """Create a Residential / Business Account (ACC-3)."""
+    if kind not in CUSTOMER_KINDS:
+        raise Http404
+    form = CustomerRegistrationForm(request.POST or None, kind=kind)
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.customer_register(
+                account=form.account_fields(),
+                esiid=form.cleaned_data["esiid"],
+                meter_number=form.cleaned_data["meter_number"],
+            )
+        except (services.MeterNotValid, services.MeterTaken) as error:
+            _meter_error(form, error)
+        else:
+            return render(request, "usage/register_done.html", {"customer": customer})
+    return render(request, "usage/register_customer.html", {"form": form, "kind": kind})
+
+
+@capability_required(Capability.CUSTOMER_METERS)
+@require_http_methods(["GET", "POST"])
+def my_meters(request):
+    """My Smart Meters (ACC-23): the attached meters, and adding one."""
+    form = MeterPairForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.customer_premise_attach(customer=request.user, **form.cleaned_data)
+        except (services.MeterNotValid, services.MeterTaken) as error:
+            _meter_error(form, error)
+        else:
+            messages.success(request, _("The meter has been added to your account."))
+            return redirect("usage:my_meters")
+    links = selectors.customer_premise_links(customer=request.user)
+    return render(request, "usage/my_meters.html", {"form": form, "links": links})
+
+
+@capability_required(Capability.CUSTOMER_METERS)
+@require_http_methods(["GET", "POST"])
+def my_meter_remove(request, pk):
+    """Remove a meter from My Smart Meters; GET asks for confirmation (ACC-23)."""
+    link = selectors.customer_premise_link_get(customer=request.user, pk=pk)
+    if link is None:
+        raise Http404
+    if request.method == "POST":
+        services.customer_premise_detach(link=link)
+        messages.success(request, _("The meter has been removed from your account."))
+        return redirect("usage:my_meters")
+    return render(request, "usage/my_meter_remove.html", {"link": link})

@@ -63,6 +63,14 @@ MENU = (
         matches=("usage:my_meter",),
     ),
     MenuItem(
+        "friends_meters",
+        "my_account",
+        _("My Friend's Meters"),
+        "usage:friends_meters",
+        Capability.CUSTOMER_METERS,
+        matches=("usage:share_answer",),
+    ),
+    MenuItem(
         "my_profile",
         "my_account",
         _("My Profile"),

@@ -107,3 +107,10 @@ class CustomerRegistrationForm(MeterPairForm):
             "business_name": data.get("business_name", ""),
             "title": data.get("title", ""),
         }
+
+
+class MeterShareForm(forms.Form):
+    friend_email = forms.EmailField(
+        label=_("Email of the person to share with"),
+        help_text=_("They must log in with a customer account that uses this email address."),
+    )

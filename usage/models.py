@@ -287,3 +287,40 @@ class MonthlyUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.premise_id} {self.start_date}–{self.end_date} v{self.version}"
+
+
+class MeterShare(models.Model):
+    """Friends and family (ACC-22): a customer shares read-only usage of one meter.
+
+    The invitation link carries a random token; only its SHA-256 is stored.
+    """
+
+    class Status(models.TextChoices):
+        INVITED = "invited", _("Invited")
+        ACTIVE = "active", _("Active")
+        DECLINED = "declined", _("Declined")
+        REVOKED = "revoked", _("Revoked")
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meter_shares_given"
+    )
+    premise = models.ForeignKey(Premise, on_delete=models.PROTECT, related_name="shares")
+    friend_email = models.EmailField()
+    friend = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="meter_shares_received",
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.INVITED)
+    token_hash = models.CharField(max_length=64, unique=True)
+    invited_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-invited_at"]
+
+    def __str__(self) -> str:
+        return f"{self.premise.esiid} shared with {self.friend_email} ({self.status})"

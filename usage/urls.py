@@ -8,4 +8,8 @@ urlpatterns = [
     path("register/<slug:kind>/", views.register_customer, name="register_customer"),
     path("my-account/meters/", views.my_meters, name="my_meters"),
     path("my-account/meters/<int:pk>/remove/", views.my_meter_remove, name="my_meter_remove"),
+    path("my-account/meters/<int:pk>/share/", views.my_meter_share, name="my_meter_share"),
+    path("my-account/friends-meters/", views.friends_meters, name="friends_meters"),
+    path("my-account/shares/<int:pk>/end/", views.share_end, name="share_end"),
+    path("shared-meter/<str:token>/", views.share_answer, name="share_answer"),
 ]

@@ -23,8 +23,8 @@ def tab_labels(html: str) -> list[str]:
 @pytest.mark.parametrize(
     "traits, expected_menu",
     [
-        ({}, ["My Smart Meters", "My Profile"]),
-        ({"business": True}, ["My Smart Meters", "My Profile"]),
+        ({}, ["My Smart Meters", "My Friend&#x27;s Meters", "My Profile"]),
+        ({"business": True}, ["My Smart Meters", "My Friend&#x27;s Meters", "My Profile"]),
         ({"rep_admin": True}, ["My Profile", "Company Profile"]),
         ({"rep": True}, ["My Profile", "Company Profile"]),
         ({"third_party_admin": True}, ["My Profile", "Company Profile"]),

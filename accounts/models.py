@@ -56,6 +56,8 @@ class Company(models.Model):
     has_privacy_seal = models.BooleanField(_("privacy seal"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     status_changed_at = models.DateTimeField(null=True, blank=True)
+    # ACC-21: set when an inactive 3rd party is purged; purged companies leave every list.
+    purged_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name_plural = "companies"

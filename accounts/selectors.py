@@ -1,9 +1,41 @@
 """Scoped reads for accounts."""
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 
-from .models import Duns, User
+from .models import Company, Duns, User
 
 
 def duns_granted_to_user(*, user: User) -> QuerySet[Duns]:
     return user.duns_grants.order_by("number")
+
+
+def company_members_for_admin(*, admin: User) -> QuerySet[User]:
+    """ACC-17: every account of the admin's company except requests still pending."""
+    return (
+        User.objects.filter(company=admin.company_id)
+        .exclude(status=User.Status.PENDING)
+        .prefetch_related("duns_grants")
+    )
+
+
+def company_pending_requests_for_admin(*, admin: User) -> QuerySet[User]:
+    """ACC-16: the company's shared Pending Approval queue, oldest first."""
+    return User.objects.filter(company=admin.company_id, status=User.Status.PENDING).order_by(
+        "date_joined", "pk"
+    )
+
+
+def company_member_get_for_admin(*, admin: User, pk: int, pending: bool = False) -> User:
+    """One account of the admin's company, or 404 (SEC-1: another company's id is unknown)."""
+    queryset = (
+        company_pending_requests_for_admin(admin=admin)
+        if pending
+        else company_members_for_admin(admin=admin)
+    )
+    return get_object_or_404(queryset, pk=pk)
+
+
+def companies_open_to_requests(*, kind: str) -> QuerySet[Company]:
+    """ACC-2: the Active companies of a kind that people may ask to join."""
+    return Company.objects.filter(kind=kind, status=Company.Status.ACTIVE, purged_at=None)

@@ -83,6 +83,23 @@ MENU = (
         _("Company Profile"),
         "accounts:company_profile",
         Capability.COMPANY_PROFILE_VIEW,
+        matches=("accounts:company_profile_",),
+    ),
+    MenuItem(
+        "manage_users",
+        "my_account",
+        _("Manage Users"),
+        "accounts:manage_users",
+        Capability.MANAGE_USERS,
+        matches=("accounts:user_edit",),
+    ),
+    MenuItem(
+        "pending_approval",
+        "my_account",
+        _("Pending Approval"),
+        "accounts:pending_approval",
+        Capability.PENDING_APPROVAL,
+        matches=("accounts:pending_edit",),
     ),
     MenuItem(
         "smt_administration",
@@ -120,6 +137,14 @@ GET_STARTED = {
         ),
     ),
     "company": (
+        GetStartedTask(
+            _("Approve new users..."),
+            _(
+                "Click the My Account tab and then select Pending Approval to approve or "
+                "decline the people who asked for access to your company."
+            ),
+            "pending_approval",
+        ),
         GetStartedTask(
             _("Check your company's details..."),
             _(

@@ -7,6 +7,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..models import SECURITY_QUESTIONS, Language, User
+from ..validators import validate_user_id
 
 SECURITY_ANSWER_MAX = 60
 
@@ -155,3 +156,46 @@ class ForgotPasswordAnswerForm(forms.Form):
 
 class ForgotUserIdForm(forms.Form):
     email = forms.EmailField(label=_("Email address"))
+
+
+class RegistrantForm(forms.Form):
+    """The personal details, user ID and terms every registration asks for (ACC-1, ACC-2,
+    ACC-3)."""
+
+    first_name = forms.CharField(label=_("First name"), max_length=150)
+    middle_initial = forms.CharField(label=_("Middle initial"), max_length=1, required=False)
+    last_name = forms.CharField(label=_("Last name"), max_length=150)
+    suffix = forms.CharField(label=_("Suffix"), max_length=10, required=False)
+    phone = forms.CharField(label=_("Phone"), max_length=20)
+    email = forms.EmailField(label=_("Email"))
+    email2 = forms.EmailField(label=_("Re-enter email"))
+    user_id = forms.CharField(
+        label=_("User ID"),
+        max_length=100,
+        validators=[validate_user_id],
+        help_text=_(
+            "5 to 100 characters, no slashes (/), single (') or double (\") quote "
+            "marks. Not case sensitive; it can never be changed."
+        ),
+    )
+    terms = forms.BooleanField(
+        label=_("I accept the Smart Meter Texas Terms of Use"),
+        error_messages={"required": _("You must accept the Terms of Use to register.")},
+    )
+
+    def clean_user_id(self):
+        user_id = self.cleaned_data["user_id"]
+        if User.objects.filter(username__iexact=user_id).exists():
+            raise forms.ValidationError(gettext("That user ID is already taken."))
+        return user_id
+
+    def clean_email2(self):
+        if self.cleaned_data.get("email", "").casefold() != self.cleaned_data["email2"].casefold():
+            raise forms.ValidationError(gettext("The two email addresses do not match."))
+        return self.cleaned_data["email2"]
+
+    def registrant_fields(self) -> dict:
+        """The cleaned personal details under the names the account services take."""
+        data = self.cleaned_data
+        names = ("first_name", "middle_initial", "last_name", "suffix", "phone", "email")
+        return {"user_id": data["user_id"], **{name: data[name] for name in names}}

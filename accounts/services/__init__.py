@@ -202,10 +202,11 @@ def _random_password() -> str:
 
 
 @transaction.atomic
-def user_issue_temporary_password(*, user: User, purpose: str) -> None:
+def user_issue_temporary_password(*, user: User, purpose: str, comment: str = "") -> None:
     """ACC-6: a random single-use password, stored hashed, emailed, valid 14 days.
 
-    `purpose` is "approved" (a new account) or "reset" (Forgot Password).
+    `purpose` is "approved" (a new account) or "reset" (Forgot Password); `comment` is the
+    approving admin's note to the owner (ACC-16).
     """
     password = _random_password()
     user.set_password(password)
@@ -220,7 +221,7 @@ def user_issue_temporary_password(*, user: User, purpose: str) -> None:
             "failed_login_count",
         ]
     )
-    emails.temporary_password(user=user, password=password, purpose=purpose)
+    emails.temporary_password(user=user, password=password, purpose=purpose, comment=comment)
 
 
 def normalize_security_answer(answer: str) -> str:

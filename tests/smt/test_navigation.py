@@ -20,16 +20,19 @@ def tab_labels(html: str) -> list[str]:
     return re.findall(r"<a [^>]*>([^<]+)</a>", tabs.group(0)) if tabs else []
 
 
+ADMIN_ITEMS = ["Manage Users", "Pending Approval"]
+
+
 @pytest.mark.parametrize(
     "traits, expected_menu",
     [
         ({}, ["My Smart Meters", "My Friend&#x27;s Meters", "My Profile"]),
         ({"business": True}, ["My Smart Meters", "My Friend&#x27;s Meters", "My Profile"]),
-        ({"rep_admin": True}, ["My Profile", "Company Profile"]),
+        ({"rep_admin": True}, ["My Profile", "Company Profile", *ADMIN_ITEMS]),
         ({"rep": True}, ["My Profile", "Company Profile"]),
-        ({"third_party_admin": True}, ["My Profile", "Company Profile"]),
+        ({"third_party_admin": True}, ["My Profile", "Company Profile", *ADMIN_ITEMS]),
         ({"third_party": True}, ["My Profile", "Company Profile"]),
-        ({"tdsp_admin": True}, ["My Profile", "Company Profile"]),
+        ({"tdsp_admin": True}, ["My Profile", "Company Profile", *ADMIN_ITEMS]),
         ({"smt_staff": True}, ["My Profile", "SMT Administration"]),
     ],
 )

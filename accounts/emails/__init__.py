@@ -4,7 +4,7 @@ from django.utils import formats, timezone, translation
 
 from notifications.services import send_email
 
-from .models import User
+from ..models import User
 
 
 def _date(value) -> str:
@@ -16,7 +16,7 @@ def _status_label(user: User) -> str:
         return str(User.Status(user.status).label)
 
 
-def temporary_password(*, user: User, password: str, purpose: str) -> None:
+def temporary_password(*, user: User, password: str, purpose: str, comment: str = "") -> None:
     """Approved account or Forgot Password: the temporary password (ACC-6, ACC-12)."""
     send_email(
         to=user.email,
@@ -28,6 +28,7 @@ def temporary_password(*, user: User, password: str, purpose: str) -> None:
             "user_id": user.username,
             "temporary_password": password,
             "expires_on": _date(user.temporary_password_expires_at),
+            "comment": comment,
         },
         secret_keys=("temporary_password",),
     )

@@ -1,0 +1,1 @@
+"""Emails for companies events (NTF-2)."""

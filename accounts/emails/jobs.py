@@ -1,0 +1,1 @@
+"""Emails for jobs events (NTF-2)."""

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import emails
-from ..models import Company, Duns, StatusChange, User
+from ..models import Company, Duns, StatusChange, Tdsp, User
 from ..workflow import check_transition
 
 LOCKOUT_FAILURES = 5  # ACC-11: the 5th consecutive wrong password locks the account
@@ -383,6 +383,63 @@ def customer_account_create(
         to_status=user.status,
         actor=user,
         reason=_("Customer registration."),
+    )
+    user_issue_temporary_password(user=user, purpose="approved")
+    return user
+
+
+# --- staff accounts (OPS-3) ---------------------------------------------------------------
+
+
+class StaffAccountRefused(Exception):
+    """The account cannot be created as asked; the message says why."""
+
+
+@transaction.atomic
+def staff_account_create(
+    *,
+    kind: str,
+    user_id: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    tdsp_code: str = "",
+    is_company_admin: bool = False,
+    actor_label: str = "manage.py create_staff_account",
+) -> User:
+    """OPS-3: a TDSP or SMT staff account, Approved with a temporary password emailed, as
+    the pages do for every other account (ACC-6). TDSP accounts belong to their TDSP's
+    company; SMT staff run the portal from Django admin (OPS-1)."""
+    if User.objects.filter(username__iexact=user_id).exists():
+        raise StaffAccountRefused(_("That user ID is already taken."))
+    company = None
+    if kind == User.Kind.TDSP:
+        tdsp = Tdsp.objects.select_related("company").filter(code=tdsp_code).first()
+        if tdsp is None or tdsp.company is None:
+            codes = ", ".join(Tdsp.objects.exclude(company=None).values_list("code", flat=True))
+            raise StaffAccountRefused(
+                _("Unknown TDSP %(code)r; choose one of: %(codes)s.")
+                % {"code": tdsp_code, "codes": codes or "-"}
+            )
+        company = tdsp.company
+    elif kind != User.Kind.SMT_STAFF:
+        raise StaffAccountRefused(_("Only TDSP and SMT staff accounts are created here."))
+    smt_staff = kind == User.Kind.SMT_STAFF
+    user = User.objects.create(
+        username=user_id,
+        kind=kind,
+        company=company,
+        is_company_admin=is_company_admin and not smt_staff,
+        is_staff=smt_staff,
+        is_superuser=smt_staff,
+        status=User.Status.APPROVED,
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        status_changed_at=timezone.now(),
+    )
+    status_change_record(
+        subject=user, from_status="", to_status=user.status, actor_label=actor_label
     )
     user_issue_temporary_password(user=user, purpose="approved")
     return user

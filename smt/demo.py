@@ -342,6 +342,58 @@ def seed_users(companies: dict[str, Company]) -> None:
                 DunsGrant.objects.get_or_create(user=user, duns=duns)
 
 
+# Requests waiting in the queues, so the approval pages have something to show (ACC-1, ACC-2).
+JOIN_REQUESTS = (
+    ("third_party", "sam.request", "Sam", "Rivera", False),
+    ("rep", "lee.request", "Lee", "Nguyen", True),
+)
+PENDING_COMPANY = ("Greenway Analytics", "845678912", "gina.greenway", "Gina", "Park")
+
+
+def _pending_user(*, company: Company, user_id: str, first: str, last: str, admin: bool) -> None:
+    user, created = User.objects.get_or_create(
+        username=user_id,
+        defaults={
+            "kind": company.kind,
+            "company": company,
+            "status": User.Status.PENDING,
+            "is_company_admin": admin,
+            "first_name": first,
+            "last_name": last,
+            "email": f"{user_id}@example.com",
+            "phone": "512-555-0123",
+            "terms_accepted_at": timezone.now(),
+            "status_changed_at": timezone.now(),
+        },
+    )
+    if created:
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+
+
+def seed_pending_requests(companies: dict[str, Company]) -> None:
+    for company_key, user_id, first, last, admin in JOIN_REQUESTS:
+        _pending_user(
+            company=companies[company_key], user_id=user_id, first=first, last=last, admin=admin
+        )
+    name, duns_number, user_id, first, last = PENDING_COMPANY
+    company = _company(
+        Company.Kind.THIRD_PARTY,
+        name,
+        status=Company.Status.PENDING,
+        address1="300 Colorado St",
+        city="Austin",
+        zip_code="78701",
+        phone="512-555-0190",
+        email="smt@greenway.example.com",
+    )
+    duns, _ = Duns.objects.get_or_create(
+        number=duns_number, defaults={"company": company, "status": Duns.Status.PENDING}
+    )
+    _pending_user(company=company, user_id=user_id, first=first, last=last, admin=True)
+    DunsGrant.objects.get_or_create(user=User.objects.get(username=user_id), duns=duns)
+
+
 def seed_notices() -> None:
     published = datetime(2026, 1, 5, 8, 0, tzinfo=MARKET_TZ)
     Notice.objects.get_or_create(
@@ -589,6 +641,7 @@ def seed_demo(*, days: int = 730) -> SeedSummary:
     with transaction.atomic():
         companies = seed_companies()
         seed_users(companies)
+        seed_pending_requests(companies)
         seed_notices()
         tdsps = {tdsp.code: tdsp for tdsp in Tdsp.objects.all()}
     for spec in PREMISES:

@@ -1,7 +1,40 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.contenttypes.admin import GenericTabularInline
 
-from .models import Company, Duns, DunsGrant, Tdsp, User
+from .admin_actions import status_action
+from .models import Company, Duns, DunsGrant, StatusChange, Tdsp, User
+from .services import members
+
+
+class StatusHistoryInline(GenericTabularInline):
+    """SEC-7: who changed the status, when and why; read-only."""
+
+    model = StatusChange
+    ct_field = "subject_type"
+    ct_fk_field = "subject_id"
+    extra = 0
+    can_delete = False
+    fields = ["created_at", "from_status", "to_status", "actor_label", "reason"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _account_action(action: str, description: str):
+    def change(*, staff, obj, comment):
+        members.account_change_status_by_staff(
+            staff=staff, user=obj, action=action, comment=comment
+        )
+
+    return status_action(
+        name=f"account_{action}",
+        description=description,
+        change=change,
+        comment_required=action in members.COMMENT_REQUIRED_ACTIONS,
+        refusals=(members.MemberActionRefused,),
+    )
 
 
 class DunsInline(admin.TabularInline):
@@ -44,7 +77,14 @@ class UserAdmin(DjangoUserAdmin):
     list_filter = ["kind", "status", "is_company_admin", "is_staff"]
     search_fields = ["username", "first_name", "last_name", "email", "company__name"]
     list_select_related = ["company"]
-    inlines = [DunsGrantInline]
+    inlines = [DunsGrantInline, StatusHistoryInline]
+    # OPS-1: statuses change only through the actions, with the rules and emails of the pages.
+    readonly_fields = ["status", "failed_login_count", "last_login", "date_joined"]
+    actions = [
+        _account_action(members.SUSPEND, "Suspend the selected accounts"),
+        _account_action(members.REINSTATE, "Reinstate the selected accounts"),
+        _account_action(members.REVOKE, "Revoke the selected accounts"),
+    ]
     fieldsets = DjangoUserAdmin.fieldsets + (
         (
             "SMT",

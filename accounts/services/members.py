@@ -287,7 +287,7 @@ def _check_keeps_an_admin(*, admin: User, user: User, stays_working_admin: bool)
         )
 
 
-def _check_status_action(*, admin: User, user: User, action: str, comment: str) -> str:
+def _check_action_fits(*, user: User, action: str, comment: str) -> None:
     if not action_fits(action, user.status):
         raise MemberActionRefused(
             _("%(user_id)s cannot be %(action)s: the account is %(status)s.")
@@ -299,6 +299,10 @@ def _check_status_action(*, admin: User, user: User, action: str, comment: str) 
         )
     if action in COMMENT_REQUIRED_ACTIONS and not comment.strip():
         raise MemberActionRefused(_("Enter a comment for the account owner."))
+
+
+def _check_status_action(*, admin: User, user: User, action: str, comment: str) -> str:
+    _check_action_fits(user=user, action=action, comment=comment)
     if user.pk == admin.pk and action != REINSTATE:
         raise MemberActionRefused(_("You cannot suspend or revoke your own account."))
     _check_keeps_an_admin(admin=admin, user=user, stays_working_admin=action == REINSTATE)
@@ -431,3 +435,14 @@ def _apply_access(
     if fields:
         user.save(update_fields=fields)
     return changed
+
+
+@transaction.atomic
+def account_change_status_by_staff(
+    *, staff: User, user: User, action: str, comment: str = ""
+) -> User:
+    """OPS-1: SMT staff suspend, reinstate or revoke any account from Django admin, with the
+    rules and emails of Manage Users (ACC-17)."""
+    user = User.objects.select_for_update().get(pk=user.pk)
+    _check_action_fits(user=user, action=action, comment=comment)
+    return user_transition(user=user, to_status=STATUS_ACTIONS[action], actor=staff, reason=comment)

@@ -4,7 +4,8 @@ from django.contrib.contenttypes.admin import GenericTabularInline
 
 from .admin_actions import status_action
 from .models import Company, Duns, DunsGrant, StatusChange, Tdsp, User
-from .services import members
+from .services import companies, members
+from .services.companies import CompanyActionRefused
 
 
 class StatusHistoryInline(GenericTabularInline):
@@ -41,7 +42,36 @@ class DunsInline(admin.TabularInline):
     model = Duns
     extra = 0
     fields = ["number", "status", "created_at"]
-    readonly_fields = ["created_at"]
+    readonly_fields = ["status", "created_at"]  # statuses change through the actions
+
+
+def _company_approve(*, staff, obj, comment):
+    companies.company_approve(actor=staff, company=obj)
+
+
+def _company_status(to_status: str):
+    def change(*, staff, obj, comment):
+        companies.company_change_status_by_staff(
+            staff=staff, company=obj, to_status=to_status, comment=comment
+        )
+
+    return change
+
+
+def _duns_approve(*, staff, obj, comment):
+    companies.duns_approve(actor=staff, duns=obj)
+
+
+def _duns_status(to_status: str):
+    def change(*, staff, obj, comment):
+        companies.duns_change_status_by_staff(
+            staff=staff, duns=obj, to_status=to_status, comment=comment
+        )
+
+    return change
+
+
+_COMPANY_REFUSALS = (CompanyActionRefused,)
 
 
 @admin.register(Company)
@@ -49,7 +79,36 @@ class CompanyAdmin(admin.ModelAdmin):
     list_display = ["name", "kind", "status", "city", "email", "created_at"]
     list_filter = ["kind", "status"]
     search_fields = ["name", "email", "duns_numbers__number"]
-    inlines = [DunsInline]
+    inlines = [DunsInline, StatusHistoryInline]
+    readonly_fields = ["status", "status_changed_at", "purged_at"]
+    # OPS-1: the same services, rules and emails as the TDSP and company pages.
+    actions = [
+        status_action(
+            name="company_approve",
+            description="Approve the selected pending companies",
+            change=_company_approve,
+            comment_required=False,
+            refusals=_COMPANY_REFUSALS,
+        ),
+        status_action(
+            name="company_suspend",
+            description="Suspend the selected companies",
+            change=_company_status(Company.Status.SUSPENDED),
+            comment_required=True,
+        ),
+        status_action(
+            name="company_reinstate",
+            description="Reinstate the selected companies",
+            change=_company_status(Company.Status.ACTIVE),
+            comment_required=False,
+        ),
+        status_action(
+            name="company_revoke",
+            description="Revoke the selected companies and all their accounts",
+            change=_company_status(Company.Status.REVOKED),
+            comment_required=True,
+        ),
+    ]
 
 
 @admin.register(Duns)
@@ -58,6 +117,35 @@ class DunsAdmin(admin.ModelAdmin):
     list_filter = ["status", "company__kind"]
     search_fields = ["number", "company__name"]
     list_select_related = ["company"]
+    readonly_fields = ["status", "status_changed_at"]
+    inlines = [StatusHistoryInline]
+    actions = [
+        status_action(
+            name="duns_approve",
+            description="Approve the selected pending DUNS numbers",
+            change=_duns_approve,
+            comment_required=False,
+            refusals=_COMPANY_REFUSALS,
+        ),
+        status_action(
+            name="duns_suspend",
+            description="Suspend the selected DUNS numbers",
+            change=_duns_status(Duns.Status.SUSPENDED),
+            comment_required=True,
+        ),
+        status_action(
+            name="duns_reinstate",
+            description="Reinstate the selected DUNS numbers",
+            change=_duns_status(Duns.Status.ACTIVE),
+            comment_required=False,
+        ),
+        status_action(
+            name="duns_revoke",
+            description="Revoke the selected DUNS numbers (and accounts left without one)",
+            change=_duns_status(Duns.Status.REVOKED),
+            comment_required=True,
+        ),
+    ]
 
 
 @admin.register(Tdsp)

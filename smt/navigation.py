@@ -102,6 +102,14 @@ MENU = (
         matches=("accounts:pending_edit",),
     ),
     MenuItem(
+        "tdsp_approvals",
+        "my_account",
+        _("TDSP Approvals"),
+        "accounts:tdsp_approvals",
+        Capability.TDSP_APPROVALS,
+        matches=("accounts:tdsp_",),
+    ),
+    MenuItem(
         "smt_administration",
         "my_account",
         _("SMT Administration"),

@@ -1,5 +1,6 @@
 import pytest
 from django.core.cache import cache
+from django.utils import translation
 
 from smt.celery import app as celery_app
 
@@ -10,6 +11,7 @@ def _test_defaults(settings, tmp_path, request):
     in-process and a private cache."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
+    translation.deactivate()  # a Spanish page in an earlier test must not leak into this one
     if "worker" in request.keywords:
         yield
         return

@@ -18,7 +18,7 @@ from ..forms import (
     SetUpForm,
     SignInForm,
 )
-from ..permissions import Capability, capability_required
+from ..permissions import Capability, capability_required, user_has_capability
 from ..selectors import duns_granted_to_user
 
 RESET_SESSION_KEY = "password_reset_user_id"
@@ -193,5 +193,6 @@ def company_profile(request):
         {
             "company": company,
             "duns_list": company.duns_numbers.order_by("number") if company else [],
+            "can_edit": user_has_capability(request.user, Capability.COMPANY_PROFILE_EDIT),
         },
     )

@@ -427,7 +427,7 @@ def test_search_takes_100_values_but_not_101(client, admin):  # ACC-20
 
 
 def test_wildcard_cannot_be_mixed_with_other_values(client, admin):  # ACC-20
-    for n in range(LIST_DIRECTLY_MAX + 1):
+    for _n in range(LIST_DIRECTLY_MAX + 1):
         member(admin.company)
     client.force_login(admin)
     html = client.get(

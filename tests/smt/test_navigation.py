@@ -32,7 +32,7 @@ ADMIN_ITEMS = ["Manage Users", "Pending Approval"]
         ({"rep": True}, ["My Profile", "Company Profile"]),
         ({"third_party_admin": True}, ["My Profile", "Company Profile", *ADMIN_ITEMS]),
         ({"third_party": True}, ["My Profile", "Company Profile"]),
-        ({"tdsp_admin": True}, ["My Profile", "Company Profile", *ADMIN_ITEMS]),
+        ({"tdsp_admin": True}, ["My Profile", "Company Profile", *ADMIN_ITEMS, "TDSP Approvals"]),
         ({"smt_staff": True}, ["My Profile", "SMT Administration"]),
     ],
 )

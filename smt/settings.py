@@ -244,6 +244,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.tasks.email_dispatch_pending_task",
         "schedule": crontab(minute="*/5"),
     },
+    # ACC-7, ACC-8, ACC-9: hourly, so nothing outlives its 14 days by more than an hour.
+    "accounts-delete-unapproved": {
+        "task": "accounts.tasks.accounts_delete_unapproved_task",
+        "schedule": crontab(minute=17),
+    },
+    # ACC-21: daily, at night (Central time is the server's business day).
+    "third-parties-purge-inactive": {
+        "task": "accounts.tasks.third_parties_purge_inactive_task",
+        "schedule": crontab(hour=3, minute=41),
+    },
 }
 
 # A worker that has not beaten for this long is reported down by /healthz.

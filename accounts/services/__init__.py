@@ -340,7 +340,25 @@ def user_ids_send_reminder(*, email: str) -> None:
         emails.user_id_reminder(email=users[0].email, users=users)
 
 
-# --- customers ----------------------------------------------------------------------------
+# --- new accounts -------------------------------------------------------------------------
+
+
+def account_create(*, user_id: str, status: str, reason: str, actor_label: str = "", **fields):
+    """Every new account, with its first history row (SEC-7). It has no usable password
+    until a temporary one is issued (ACC-6); `actor_label` names who created it when it was
+    not the owner registering."""
+    user = User(username=user_id, status=status, status_changed_at=timezone.now(), **fields)
+    user.set_unusable_password()
+    user.save()
+    status_change_record(
+        subject=user,
+        from_status="",
+        to_status=status,
+        actor=None if actor_label else user,
+        actor_label=actor_label,
+        reason=reason,
+    )
+    return user
 
 
 @transaction.atomic
@@ -360,10 +378,11 @@ def customer_account_create(
 ) -> User:
     """ACC-3: a residential or business customer account, Approved with a temporary password
     emailed (ACC-6); the caller attaches the meter in the same transaction."""
-    user = User.objects.create(
-        username=user_id,
-        kind=kind,
+    user = account_create(
+        user_id=user_id,
         status=User.Status.APPROVED,
+        reason=_("Customer registration."),
+        kind=kind,
         email=email,
         first_name=first_name,
         last_name=last_name,
@@ -375,14 +394,6 @@ def customer_account_create(
         business_name=business_name,
         title=title,
         terms_accepted_at=timezone.now(),
-        status_changed_at=timezone.now(),
-    )
-    status_change_record(
-        subject=user,
-        from_status="",
-        to_status=user.status,
-        actor=user,
-        reason=_("Customer registration."),
     )
     user_issue_temporary_password(user=user, purpose="approved")
     return user
@@ -425,21 +436,19 @@ def staff_account_create(
     elif kind != User.Kind.SMT_STAFF:
         raise StaffAccountRefused(_("Only TDSP and SMT staff accounts are created here."))
     smt_staff = kind == User.Kind.SMT_STAFF
-    user = User.objects.create(
-        username=user_id,
+    user = account_create(
+        user_id=user_id,
+        status=User.Status.APPROVED,
+        reason=_("Created by SMT staff."),
+        actor_label=actor_label,
         kind=kind,
         company=company,
         is_company_admin=is_company_admin and not smt_staff,
         is_staff=smt_staff,
         is_superuser=smt_staff,
-        status=User.Status.APPROVED,
         email=email,
         first_name=first_name,
         last_name=last_name,
-        status_changed_at=timezone.now(),
-    )
-    status_change_record(
-        subject=user, from_status="", to_status=user.status, actor_label=actor_label
     )
     user_issue_temporary_password(user=user, purpose="approved")
     return user

@@ -16,7 +16,12 @@ from django.utils.translation import gettext_lazy
 from ..emails import members as emails
 from ..models import Company, Duns, DunsGrant, User
 from ..workflow import can_transition
-from . import status_change_record, user_issue_temporary_password, user_transition
+from . import (
+    account_create,
+    status_change_record,
+    user_issue_temporary_password,
+    user_transition,
+)
 
 MAX_ADMINS = 4  # ACC-18
 MIN_ADMINS = 1  # ACC-18
@@ -114,32 +119,22 @@ def member_request_access(
             )
             % {"max": MAX_ADMINS}
         )
-    now = timezone.now()
-    user = User.objects.create(
-        username=user_id,
+    user = account_create(
+        user_id=user_id,
+        status=User.Status.PENDING,
+        reason=_("Requested access as an administrator.")
+        if as_admin
+        else _("Requested access as a user."),
         kind=company.kind,
         company=company,
         is_company_admin=as_admin,
-        status=User.Status.PENDING,
         email=email,
         first_name=first_name,
         last_name=last_name,
         middle_initial=middle_initial,
         suffix=suffix,
         phone=phone,
-        terms_accepted_at=now,
-        status_changed_at=now,
-    )
-    user.set_unusable_password()
-    user.save(update_fields=["password"])
-    status_change_record(
-        subject=user,
-        from_status="",
-        to_status=user.status,
-        actor=user,
-        reason=_("Requested access as an administrator.")
-        if as_admin
-        else _("Requested access as a user."),
+        terms_accepted_at=timezone.now(),
     )
     emails.access_requested(user=user)
     emails.access_request_pending(user=user, admins=_working_admins(company))

@@ -179,10 +179,11 @@ def listing_build(
     sort_columns: dict[str, str],
     default_sort: str,
     form_kwargs: dict | None = None,
+    searched: bool = False,
 ) -> Listing:
     """ACC-20 for one page: decide between list and search screen, apply the search, sort
     and paginate. The search travels in the query string, so results can be bookmarked and
-    paginated."""
+    paginated. `searched` says the queryset is already a search result (an imported file)."""
     form_kwargs = form_kwargs or {}
     searching = "search" in request.GET or bool(request.GET.get("letter"))
     form = form_class(request.GET if searching else None, **form_kwargs)
@@ -194,8 +195,9 @@ def listing_build(
         form=form,
         sort=sort,
         show_all_available=LIST_DIRECTLY_MAX < total <= SHOW_ALL_MAX,
+        searched=searched,
     )
-    if searching:
+    if searching and not searched:
         if not form.is_valid():
             return listing
         if form.has_criteria():

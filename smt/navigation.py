@@ -71,6 +71,20 @@ MENU = (
         matches=("usage:share_answer",),
     ),
     MenuItem(
+        "ror_meters",
+        "my_account",
+        _("Customer Meters (ROR)"),
+        "usage:ror_meters",
+        Capability.ROR_METERS,
+    ),
+    MenuItem(
+        "ror_meters_usage",
+        "usage",
+        _("Customer Meters (ROR)"),
+        "usage:ror_meters_usage",
+        Capability.ROR_METERS,
+    ),
+    MenuItem(
         "my_profile",
         "my_account",
         _("My Profile"),

@@ -1,12 +1,19 @@
 """Validation of customer meter forms (ACC-3, ACC-23); no side effects."""
 
+import re
+from dataclasses import dataclass
+
 from django import forms
+from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import RegistrantForm
 from accounts.models import Language
+from smt.listing import ListSearchForm, SearchField, SearchTerms
 
 from .models import validate_esiid
+from .services import normalize_meter_number
 
 
 class MeterPairForm(forms.Form):
@@ -74,3 +81,105 @@ class MeterShareForm(forms.Form):
         label=_("Email of the person to share with"),
         help_text=_("They must log in with a customer account that uses this email address."),
     )
+
+
+# --- MTR-4, MTR-5: Customer Meter List search ------------------------------------------------
+
+ID_TYPES = [("esiid", _("ESI ID")), ("meter_number", _("Meter number"))]
+IMPORT_MAX_BYTES = 1024 * 1024  # SEC-4: 1 MB holds ~50,000 ESI IDs
+IMPORT_MAX_ROWS = 10_000
+
+
+def _meter_number_terms(terms: SearchTerms) -> SearchTerms:
+    """MTR-8: the values as typed and without a leading letter both match."""
+    if terms.wildcard:
+        return terms
+    values = {*terms.values, *(normalize_meter_number(v) for v in terms.values)}
+    return SearchTerms(values=tuple(sorted(values)))
+
+
+class MeterSearchForm(ListSearchForm):
+    """ACC-20 search of the Customer Meter List by ESI ID or meter number (MTR-4)."""
+
+    id_type = forms.ChoiceField(label=_("Search by"), choices=ID_TYPES, initial="esiid")
+    values = SearchField(label=_("ESI IDs or meter numbers"))
+
+    def has_criteria(self) -> bool:
+        return bool(self.cleaned_data.get("values"))
+
+    def search_q(self) -> Q:
+        terms = self.cleaned_data["values"]
+        if self.cleaned_data["id_type"] == "esiid":
+            return terms.q("esiid", case_sensitive=True)
+        return _meter_number_terms(terms).q("meter_number")
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    line: int
+    value: str
+
+
+class MeterImportForm(forms.Form):
+    """MTR-5: a CSV file, one ESI ID or meter number per row (the chosen type), no header,
+    no trailing commas. Every bad row is reported with its line number."""
+
+    id_type = forms.ChoiceField(label=_("Search by"), choices=ID_TYPES, initial="esiid")
+    file = forms.FileField(
+        label=_("Import meters from a file"),
+        help_text=_("A .csv file with one ESI ID or meter number per row, no header."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rows: list[ImportRow] = []
+        self.row_errors: list[tuple[int, str]] = []
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".csv"):
+            raise forms.ValidationError(gettext("The file must be a .csv file."))
+        if upload.size > IMPORT_MAX_BYTES:
+            raise forms.ValidationError(gettext("The file must be smaller than 1 MB."))
+        try:
+            text = upload.read().decode("utf-8-sig")
+        except UnicodeDecodeError as error:
+            raise forms.ValidationError(gettext("The file is not a text (CSV) file.")) from error
+        return text
+
+    def clean(self):
+        data = super().clean()
+        if "file" in data and "id_type" in data:
+            self._read_rows(data["file"], data["id_type"])
+            if not self.rows and not self.row_errors:
+                self.add_error("file", gettext("The file has no rows."))
+            elif len(self.rows) + len(self.row_errors) > IMPORT_MAX_ROWS:
+                self.add_error(
+                    "file",
+                    gettext("A file may hold at most %(max)s rows.") % {"max": IMPORT_MAX_ROWS},
+                )
+        return data
+
+    def _read_rows(self, text: str, id_type: str) -> None:
+        for line, raw in enumerate(text.splitlines(), start=1):
+            value = raw.strip()
+            if not value:
+                continue
+            error = _row_error(value, id_type)
+            if error:
+                self.row_errors.append((line, error))
+            else:
+                self.rows.append(ImportRow(line, value))
+
+
+def _row_error(value: str, id_type: str) -> str:
+    if "," in value:
+        return gettext("one value per row, without commas (a trailing comma is not allowed)")
+    is_esiid = bool(re.fullmatch(r"\d{17,22}", value))
+    if id_type == "esiid" and not is_esiid:
+        return gettext("%(value)s is not an ESI ID (17 to 22 digits)") % {"value": value}
+    if id_type == "meter_number" and (is_esiid or not re.fullmatch(r"[A-Za-z0-9-]{1,30}", value)):
+        return gettext("%(value)s is not a meter number; a file holds one type of value") % {
+            "value": value
+        }
+    return ""

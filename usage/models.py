@@ -50,21 +50,21 @@ class Premise(models.Model):
         return self.esiid
 
     @property
-    def address(self) -> str:
-        street = " ".join(
-            part
-            for part in (
-                self.house_number,
-                self.fractional_address,
-                self.leading_directional,
-                self.street_name,
-                self.street_type,
-                self.trailing_directional,
-            )
-            if part
+    def street_address(self) -> str:
+        parts = (
+            self.house_number,
+            self.fractional_address,
+            self.leading_directional,
+            self.street_name,
+            self.street_type,
+            self.trailing_directional,
+            self.unit,
         )
-        unit = f" {self.unit}" if self.unit else ""
-        return f"{street}{unit}, {self.city}, {self.state} {self.zip_code}"
+        return " ".join(part for part in parts if part)
+
+    @property
+    def address(self) -> str:
+        return f"{self.street_address}, {self.city}, {self.state} {self.zip_code}"
 
 
 class Meter(models.Model):

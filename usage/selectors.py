@@ -1,8 +1,10 @@
 """Scoped reads of meters and usage (USG-12: anything else is a 404)."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 
-from .models import CustomerPremise, MeterShare
+from accounts.models import Duns, User
+
+from .models import CustomerPremise, Meter, MeterShare, Premise
 
 
 def customer_premise_links(*, customer) -> QuerySet[CustomerPremise]:
@@ -46,4 +48,44 @@ def meter_share_for_party(*, user, pk) -> MeterShare | None:
         .filter(Q(owner=user) | Q(friend=user))
         .select_related("premise")
         .first()
+    )
+
+
+# --- USG-12 / ACC-10: which premises a company user may see --------------------------------
+
+
+def _current_meter_number():
+    return Subquery(
+        Meter.objects.filter(premise=OuterRef("pk"), removed_on__isnull=True).values(
+            "meter_number"
+        )[:1]
+    )
+
+
+def _current_customer(field: str):
+    return Subquery(
+        CustomerPremise.objects.filter(premise=OuterRef("pk"), detached_at__isnull=True).values(
+            f"customer__{field}"
+        )[:1]
+    )
+
+
+def ror_premises_for_user(*, user) -> QuerySet[Premise]:
+    """MTR-4, ACC-10, seed 003 §3.2: a REP user sees the meters whose *current* REP of
+    Record is one of the Active DUNS granted to them, and no history once it changes.
+    Annotated with the meter in service and the attached customer's name and email."""
+    if user.kind != User.Kind.REP:
+        return Premise.objects.none()
+    granted = user.duns_grants.filter(status=Duns.Status.ACTIVE).values("number")
+    return (
+        Premise.objects.filter(
+            ror_periods__ended_on__isnull=True, ror_periods__ror_duns__in=granted
+        )
+        .annotate(
+            meter_number=_current_meter_number(),
+            customer_first_name=_current_customer("first_name"),
+            customer_last_name=_current_customer("last_name"),
+            customer_email=_current_customer("email"),
+        )
+        .order_by("esiid")
     )

@@ -12,4 +12,7 @@ urlpatterns = [
     path("my-account/friends-meters/", views.friends_meters, name="friends_meters"),
     path("my-account/shares/<int:pk>/end/", views.share_end, name="share_end"),
     path("shared-meter/<str:token>/", views.share_answer, name="share_answer"),
+    # MTR-4: the same list under My Account and under Usage.
+    path("my-account/customer-meters/", views.ror_meters, name="ror_meters"),
+    path("usage/customer-meters/", views.ror_meters, name="ror_meters_usage"),
 ]

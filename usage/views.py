@@ -6,9 +6,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import Capability, capability_required
+from smt.listing import listing_build
 
 from . import selectors, services
-from .forms import CustomerRegistrationForm, MeterPairForm, MeterShareForm
+from .forms import (
+    CustomerRegistrationForm,
+    MeterImportForm,
+    MeterPairForm,
+    MeterSearchForm,
+    MeterShareForm,
+)
 
 CUSTOMER_KINDS = ("residential", "business")
 METER_TAKEN = _(
@@ -138,3 +145,77 @@ def share_end(request, pk):
     return redirect(
         "usage:my_meters" if share.owner_id == request.user.pk else "usage:friends_meters"
     )
+
+
+# --- MTR-4, MTR-5: Customer Meter List (ROR) ---------------------------------------------------
+
+IMPORT_SESSION_KEY = "ror_meter_import"
+IMPORT_ERRORS_SHOWN = 500
+
+
+@capability_required(Capability.ROR_METERS)
+@require_http_methods(["GET", "POST"])
+def ror_meters(request):
+    """MTR-4: the meters the REP serves now, with the ACC-20 list/search pattern; MTR-5: a
+    search by imported CSV file, with every bad or unknown row reported."""
+    premises = selectors.ror_premises_for_user(user=request.user)
+    import_form = MeterImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and import_form.is_valid():
+        request.session[IMPORT_SESSION_KEY] = _import_result(premises, import_form)
+        return redirect(f"{request.path}?imported=1")
+    imported = request.session.get(IMPORT_SESSION_KEY) if "imported" in request.GET else None
+    if imported is not None:
+        premises = premises.filter(pk__in=imported["premise_ids"])
+    listing = listing_build(
+        request,
+        premises,
+        form_class=MeterSearchForm,
+        sort_columns={
+            "customer": "customer_last_name",
+            "email": "customer_email",
+            "address": "street_name",
+            "city": "city",
+            "esiid": "esiid",
+            "meter_number": "meter_number",
+        },
+        default_sort="esiid",
+        searched=imported is not None,
+    )
+    return render(
+        request,
+        "usage/ror_meters.html",
+        {"listing": listing, "import_form": import_form, "imported": imported},
+    )
+
+
+def _import_result(premises, form) -> dict:
+    """Which imported identifiers are among the user's meters; the rest are row errors."""
+    by_type = form.cleaned_data["id_type"]
+    values = {row.value for row in form.rows}
+    if by_type == "esiid":
+        found = dict(premises.filter(esiid__in=values).values_list("esiid", "pk"))
+    else:
+        wanted = values | {services.normalize_meter_number(v) for v in values}
+        found = dict(premises.filter(meter_number__in=wanted).values_list("meter_number", "pk"))
+    errors = list(form.row_errors)
+    premise_ids = set()
+    for row in form.rows:
+        key = row.value if by_type == "esiid" else _found_meter(row.value, found)
+        if key in found:
+            premise_ids.add(found[key])
+        else:
+            errors.append(
+                (row.line, _("%(value)s is not among your meters") % {"value": row.value})
+            )
+    errors.sort()
+    return {
+        "file_name": form.files["file"].name,
+        "premise_ids": sorted(premise_ids),
+        "rows": len(form.rows) + len(form.row_errors),
+        "error_count": len(errors),
+        "errors": errors[:IMPORT_ERRORS_SHOWN],
+    }
+
+
+def _found_meter(value: str, found: dict) -> str:
+    return value if value in found else services.normalize_meter_number(value)

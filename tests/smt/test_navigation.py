@@ -21,6 +21,7 @@ def tab_labels(html: str) -> list[str]:
 
 
 ADMIN_ITEMS = ["Manage Users", "Pending Approval"]
+ROR = "Customer Meters (ROR)"  # seed 002: first in a REP's My Account menu
 
 
 @pytest.mark.parametrize(
@@ -28,8 +29,8 @@ ADMIN_ITEMS = ["Manage Users", "Pending Approval"]
     [
         ({}, ["My Smart Meters", "My Friend&#x27;s Meters", "My Profile"]),
         ({"business": True}, ["My Smart Meters", "My Friend&#x27;s Meters", "My Profile"]),
-        ({"rep_admin": True}, ["My Profile", "Company Profile", *ADMIN_ITEMS]),
-        ({"rep": True}, ["My Profile", "Company Profile"]),
+        ({"rep_admin": True}, [ROR, "My Profile", "Company Profile", *ADMIN_ITEMS]),
+        ({"rep": True}, [ROR, "My Profile", "Company Profile"]),
         ({"third_party_admin": True}, ["My Profile", "Company Profile", *ADMIN_ITEMS]),
         ({"third_party": True}, ["My Profile", "Company Profile"]),
         ({"tdsp_admin": True}, ["My Profile", "Company Profile", *ADMIN_ITEMS, "TDSP Approvals"]),
@@ -48,10 +49,13 @@ def test_customer_cannot_open_the_company_profile(client):  # ACC-19, SEC-1
 
 
 def test_tabs_show_home_my_account_notices_help_and_hide_empty_ones(client):  # UX-1
+    client.force_login(UserFactory(third_party=True))
+    html = client.get(reverse("home")).content.decode()
+    # Usage has no page for a 3rd party yet, so it is not shown rather than leading nowhere.
+    assert tab_labels(html) == ["Home", "My Account", "Notices", "Help"]
     client.force_login(UserFactory(rep=True))
     html = client.get(reverse("home")).content.decode()
-    # Usage has no page yet for anyone, so it is not shown rather than leading nowhere.
-    assert tab_labels(html) == ["Home", "My Account", "Notices", "Help"]
+    assert tab_labels(html) == ["Home", "My Account", "Usage", "Notices", "Help"]
 
 
 def test_active_tab_menu_item_and_breadcrumbs_follow_the_page(client):  # UX-1

@@ -60,7 +60,7 @@ MENU = (
         _("My Smart Meters"),
         "usage:my_meters",
         Capability.CUSTOMER_METERS,
-        matches=("usage:my_meter",),
+        matches=("usage:my_meter", "usage:premise_information"),
     ),
     MenuItem(
         "friends_meters",
@@ -83,6 +83,7 @@ MENU = (
         _("Customer Meters (ROR)"),
         "usage:ror_meters_usage",
         Capability.ROR_METERS,
+        matches=("usage:premise_information",),
     ),
     MenuItem(
         "my_profile",
@@ -215,12 +216,17 @@ def tab_url(tab: Tab, user) -> str | None:
     return reverse(items[0].url_name) if items else None
 
 
-def active_item(view_name: str) -> MenuItem | None:
-    return next((item for item in MENU if item.is_active_for(view_name)), None)
+def active_item(view_name: str, user) -> MenuItem | None:
+    """The menu item a page belongs to; a page shared by roles (Premise Information) is
+    placed under the first item this user can see."""
+    return next(
+        (item for item in MENU if item.is_active_for(view_name) and item.is_visible_to(user)),
+        None,
+    )
 
 
-def active_tab_key(view_name: str) -> str | None:
-    item = active_item(view_name)
+def active_tab_key(view_name: str, user) -> str | None:
+    item = active_item(view_name, user)
     if item:
         return item.tab
     return next((tab.key for tab in TABS if tab.url_name == view_name), None)
@@ -253,7 +259,7 @@ def navigation_context(request) -> dict:
         return {}
     match = getattr(request, "resolver_match", None)
     view_name = match.view_name if match else ""
-    current_tab = active_tab_key(view_name)
+    current_tab = active_tab_key(view_name, user)
     tabs = []
     for tab in TABS:
         url = tab_url(tab, user)
@@ -261,7 +267,7 @@ def navigation_context(request) -> dict:
             tabs.append(
                 {"key": tab.key, "label": tab.label, "url": url, "active": tab.key == current_tab}
             )
-    current_item = active_item(view_name)
+    current_item = active_item(view_name, user)
     menu = [
         {"label": item.label, "url": reverse(item.url_name), "active": item == current_item}
         for item in menu_for(user, current_tab or "")

@@ -1,6 +1,7 @@
 """Scoped reads of meters and usage (USG-12: anything else is a 404)."""
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.shortcuts import get_object_or_404
 
 from accounts.models import Duns, User
 
@@ -89,3 +90,27 @@ def ror_premises_for_user(*, user) -> QuerySet[Premise]:
         )
         .order_by("esiid")
     )
+
+
+def premises_visible_to(*, user) -> QuerySet[Premise]:
+    """USG-12 in one place: the premises whose data this user may see now. Customers: the
+    meters attached to them and those shared with them (ACC-22); REPs: the meters they serve
+    now (ACC-10); TDSP staff: their utility's meters; SMT staff: all. 3rd parties see
+    nothing here until the agreements issue adds their Active agreements."""
+    if user.is_staff:
+        return Premise.objects.all()
+    if user.is_customer:
+        return Premise.objects.filter(
+            Q(customer_links__customer=user, customer_links__detached_at__isnull=True)
+            | Q(shares__friend=user, shares__status=MeterShare.Status.ACTIVE)
+        ).distinct()
+    if user.kind == User.Kind.REP:
+        return ror_premises_for_user(user=user)
+    if user.kind == User.Kind.TDSP and user.company_id:
+        return Premise.objects.filter(tdsp__company=user.company_id)
+    return Premise.objects.none()
+
+
+def premise_get_for_user(*, user, esiid: str) -> Premise:
+    """One premise the user may see, or 404 (SEC-1: another party's ESIID is unknown)."""
+    return get_object_or_404(premises_visible_to(user=user).select_related("tdsp"), esiid=esiid)

@@ -15,4 +15,19 @@ urlpatterns = [
     # MTR-4: the same list under My Account and under Usage.
     path("my-account/customer-meters/", views.ror_meters, name="ror_meters"),
     path("usage/customer-meters/", views.ror_meters, name="ror_meters_usage"),
+    path(
+        "usage/meters/<str:esiid>/<slug:kind>/",
+        views.premise_information,
+        name="premise_information",
+    ),
+    path(
+        "usage/meters/<str:esiid>/<slug:kind>/print/",
+        views.premise_information_pdf,
+        name="premise_information_pdf",
+    ),
+    path(
+        "usage/meters/<str:esiid>/<slug:kind>/export/",
+        views.premise_information_csv,
+        name="premise_information_csv",
+    ),
 ]

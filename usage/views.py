@@ -1,14 +1,18 @@
+import csv
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import Capability, capability_required
 from smt.listing import listing_build
+from smt.pdf import pdf_from_html
 
-from . import selectors, services
+from . import information, selectors, services
 from .forms import (
     CustomerRegistrationForm,
     MeterImportForm,
@@ -219,3 +223,48 @@ def _import_result(premises, form) -> dict:
 
 def _found_meter(value: str, found: dict) -> str:
     return value if value in found else services.normalize_meter_number(value)
+
+
+# --- MTR-6: Premise and Meter Information ------------------------------------------------------
+
+
+def _information(request, esiid: str, kind: str):
+    if kind not in information.KINDS:
+        raise Http404
+    premise = selectors.premise_get_for_user(user=request.user, esiid=esiid)
+    return premise, information.information_rows(kind, premise)
+
+
+@login_required
+def premise_information(request, esiid, kind):
+    """MTR-6: the Premise or Meter Information of one ESIID, with each field's tool-tip."""
+    premise, rows = _information(request, esiid, kind)
+    return render(
+        request, "usage/information.html", {"premise": premise, "rows": rows, "kind": kind}
+    )
+
+
+@login_required
+def premise_information_pdf(request, esiid, kind):
+    """MTR-6 Print: the same information as a PDF (WeasyPrint)."""
+    premise, rows = _information(request, esiid, kind)
+    html = render_to_string(
+        "usage/information_print.html",
+        {"premise": premise, "rows": rows, "kind": kind},
+        request=request,
+    )
+    response = HttpResponse(pdf_from_html(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{kind}-information-{esiid}.pdf"'
+    return response
+
+
+@login_required
+def premise_information_csv(request, esiid, kind):
+    """MTR-6 Export: the same information as a CSV file, at once."""
+    _premise, rows = _information(request, esiid, kind)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{kind}-information-{esiid}.csv"'
+    writer = csv.writer(response)
+    writer.writerow([label for label, _description, _value in rows])
+    writer.writerow([value for _label, _description, value in rows])
+    return response

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.contenttypes.admin import GenericTabularInline
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from .admin_actions import status_action
 from .models import Company, Duns, DunsGrant, StatusChange, Tdsp, User
@@ -43,30 +45,22 @@ class DunsInline(admin.TabularInline):
     extra = 0
     fields = ["number", "status", "created_at"]
     readonly_fields = ["status", "created_at"]  # statuses change through the actions
+    can_delete = False  # a DUNS leaves through Company Profile (grants, history, last-DUNS rule)
 
 
 def _company_approve(*, staff, obj, comment):
     companies.company_approve(actor=staff, company=obj)
 
 
-def _company_status(to_status: str):
-    def change(*, staff, obj, comment):
-        companies.company_change_status_by_staff(
-            staff=staff, company=obj, to_status=to_status, comment=comment
-        )
-
-    return change
-
-
 def _duns_approve(*, staff, obj, comment):
     companies.duns_approve(actor=staff, duns=obj)
 
 
-def _duns_status(to_status: str):
+def _with_comment(service, keyword: str):
+    """Adapt a company or DUNS status service to `status_action`'s `change` call."""
+
     def change(*, staff, obj, comment):
-        companies.duns_change_status_by_staff(
-            staff=staff, duns=obj, to_status=to_status, comment=comment
-        )
+        service(actor=staff, comment=comment, **{keyword: obj})
 
     return change
 
@@ -76,43 +70,55 @@ _COMPANY_REFUSALS = (CompanyActionRefused,)
 
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
+    """OPS-1: companies with their DUNS and history; statuses change only through the
+    actions, which call the same services, rules and emails as the TDSP and company pages."""
+
     list_display = ["name", "kind", "status", "city", "email", "created_at"]
     list_filter = ["kind", "status"]
     search_fields = ["name", "email", "duns_numbers__number"]
     inlines = [DunsInline, StatusHistoryInline]
     readonly_fields = ["status", "status_changed_at", "purged_at"]
-    # OPS-1: the same services, rules and emails as the TDSP and company pages.
     actions = [
         status_action(
             name="company_approve",
-            description="Approve the selected pending companies",
+            description=_("Approve the selected pending companies"),
             change=_company_approve,
             comment_required=False,
             refusals=_COMPANY_REFUSALS,
         ),
         status_action(
             name="company_suspend",
-            description="Suspend the selected companies",
-            change=_company_status(Company.Status.SUSPENDED),
+            description=_("Suspend the selected companies"),
+            change=_with_comment(companies.company_suspend, "company"),
             comment_required=True,
+            refusals=_COMPANY_REFUSALS,
         ),
         status_action(
             name="company_reinstate",
-            description="Reinstate the selected companies",
-            change=_company_status(Company.Status.ACTIVE),
+            description=_("Reinstate the selected companies"),
+            change=_with_comment(companies.company_reinstate, "company"),
             comment_required=False,
+            refusals=_COMPANY_REFUSALS,
         ),
         status_action(
             name="company_revoke",
-            description="Revoke the selected companies and all their accounts",
-            change=_company_status(Company.Status.REVOKED),
+            description=_("Revoke the selected companies and all their accounts"),
+            change=_with_comment(companies.company_revoke, "company"),
             comment_required=True,
+            refusals=_COMPANY_REFUSALS,
         ),
     ]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.URLField):
+            kwargs["assume_scheme"] = "https"  # as on Company Profile (ACC-15)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(Duns)
 class DunsAdmin(admin.ModelAdmin):
+    """OPS-1: DUNS numbers; approve, suspend, reinstate, revoke through the services."""
+
     list_display = ["number", "company", "status", "created_at"]
     list_filter = ["status", "company__kind"]
     search_fields = ["number", "company__name"]
@@ -122,30 +128,42 @@ class DunsAdmin(admin.ModelAdmin):
     actions = [
         status_action(
             name="duns_approve",
-            description="Approve the selected pending DUNS numbers",
+            description=_("Approve the selected pending DUNS numbers"),
             change=_duns_approve,
             comment_required=False,
             refusals=_COMPANY_REFUSALS,
         ),
         status_action(
             name="duns_suspend",
-            description="Suspend the selected DUNS numbers",
-            change=_duns_status(Duns.Status.SUSPENDED),
+            description=_("Suspend the selected DUNS numbers"),
+            change=_with_comment(companies.duns_suspend, "duns"),
             comment_required=True,
+            refusals=_COMPANY_REFUSALS,
         ),
         status_action(
             name="duns_reinstate",
-            description="Reinstate the selected DUNS numbers",
-            change=_duns_status(Duns.Status.ACTIVE),
+            description=_("Reinstate the selected DUNS numbers"),
+            change=_with_comment(companies.duns_reinstate, "duns"),
             comment_required=False,
+            refusals=_COMPANY_REFUSALS,
         ),
         status_action(
             name="duns_revoke",
-            description="Revoke the selected DUNS numbers (and accounts left without one)",
-            change=_duns_status(Duns.Status.REVOKED),
+            description=_("Revoke the selected DUNS numbers (and accounts left without one)"),
+            change=_with_comment(companies.duns_revoke, "duns"),
             comment_required=True,
+            refusals=_COMPANY_REFUSALS,
         ),
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        # A DUNS keeps its number and company; a different one is added, not edited.
+        if obj is not None:
+            return [*self.readonly_fields, "number", "company"]
+        return self.readonly_fields
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # removal goes through Company Profile (ACC-9): grants, history, rules
 
 
 @admin.register(Tdsp)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from ..models import Company, Duns
 from ..services.companies import LOGO_MAX_BYTES, Logo
 from ..validators import DUNS_PATTERN
+from . import RegistrantForm
 from .members import COMMENT_MAX
 
 US_STATES = [
@@ -190,16 +191,20 @@ def duns_numbers_parse(text: str) -> list[str]:
 
 
 class CompanyRegistrationForm(CompanyFieldsForm):
-    """ACC-1 page 1: the company, its DUNS numbers and logo."""
+    """ACC-1 page 1: the company, its DUNS numbers and logo. `has_saved_logo`: a logo chosen
+    earlier is kept in the session, and can be dropped with "Remove the logo"."""
 
     duns_numbers = forms.CharField(
         label=_("DUNS numbers"),
         max_length=1000,
         help_text=_("At least one 9- or 13-digit DUNS number; separate several with commas."),
     )
+    remove_logo = forms.BooleanField(label=_("Remove the logo chosen before"), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, has_saved_logo: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not has_saved_logo:
+            del self.fields["remove_logo"]
         order = list(self.fields)
         order.remove("duns_numbers")
         order.insert(order.index("email2") + 1, "duns_numbers")
@@ -225,6 +230,14 @@ class CompanyProfileForm(CompanyFieldsForm):
         if email.casefold() == (self.instance.email or "").casefold():
             return self.cleaned_data.get("email2", "")
         return super().clean_email2()
+
+
+class CompanyAdminForm(RegistrantForm):
+    """ACC-1 page 2: the first administrator (seed 003 §2.1 steps 20-28: phone optional)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].required = False
 
 
 class DunsAddForm(forms.Form):

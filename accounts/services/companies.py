@@ -48,6 +48,12 @@ def _company_admins(company: Company):
     return company.users.filter(is_company_admin=True).exclude(status=User.Status.REVOKED)
 
 
+def _check_comment(required: bool, comment: str) -> None:
+    """The owner is emailed why a suspension or revocation happened (ACC-8, ACC-9)."""
+    if required and not comment.strip():
+        raise CompanyActionRefused(_("A comment is required."))
+
+
 # --- ACC-1: registration and TDSP approval ------------------------------------------------
 
 
@@ -63,6 +69,8 @@ def company_register(
     """ACC-1: a Pending company with Pending DUNS and its first administrator (Pending,
     every DUNS granted), waiting for a TDSP admin; the admin and the TDSP admins are
     emailed."""
+    if not duns_numbers:
+        raise CompanyActionRefused(_("Enter at least one DUNS number."))
     now = timezone.now()
     company = Company.objects.create(
         kind=kind, status=Company.Status.PENDING, status_changed_at=now, **company_fields
@@ -212,7 +220,11 @@ def duns_add(*, admin: User, number: str) -> Duns:
 def duns_remove(*, admin: User, duns: Duns) -> None:
     """ACC-9: removing a DUNS is immediate and removes every user's access to it; a company
     keeps at least one DUNS (ACC-1)."""
+    # The company row is the lock: two removals at once cannot leave it without a DUNS.
     company = Company.objects.select_for_update().get(pk=admin.company_id)
+    duns = company.duns_numbers.filter(pk=duns.pk).first()
+    if duns is None:  # a second click: the first one removed it
+        raise CompanyActionRefused(_("That DUNS number has already been removed."))
     others = company.duns_numbers.exclude(pk=duns.pk).exclude(status=Duns.Status.REVOKED)
     if not others.exists():
         raise CompanyActionRefused(
@@ -229,6 +241,12 @@ def _locked_pending_duns(duns: Duns) -> Duns:
     if locked is None or locked.status != Duns.Status.PENDING:
         raise CompanyActionRefused(
             _("DUNS %(number)s is no longer waiting for approval.") % {"number": duns.number}
+        )
+    if locked.company.status == Company.Status.PENDING:
+        # A new company's DUNS are decided with the company, so it always keeps one.
+        raise CompanyActionRefused(
+            _("DUNS %(number)s belongs to %(name)s, which waits for approval itself.")
+            % {"number": duns.number, "name": locked.company.name}
         )
     return locked
 
@@ -260,46 +278,108 @@ def duns_decline(*, actor: User, duns: Duns, comment: str) -> None:
 
 
 @transaction.atomic
-def duns_change_status_by_staff(*, staff: User, duns: Duns, to_status: str, comment: str) -> Duns:
-    """ACC-9, OPS-1: SMT staff suspend, reinstate or revoke a DUNS at the TDSP's request.
-    Revoking it revokes the accounts whose only DUNS it was."""
-    duns = duns_transition(duns=duns, to_status=to_status, actor=staff, reason=comment)
+def _duns_change_status(
+    *, actor: User, duns: Duns, to_status: str, comment: str, refusal: str = ""
+) -> Duns:
+    _check_comment(to_status in {Duns.Status.SUSPENDED, Duns.Status.REVOKED}, comment)
+    if refusal:  # reinstate: Pending → Active is an approval, not a reinstatement
+        locked = Duns.objects.select_for_update().get(pk=duns.pk)
+        if locked.status == Duns.Status.PENDING:
+            raise CompanyActionRefused(refusal)
+    duns = duns_transition(duns=duns, to_status=to_status, actor=actor, reason=comment)
     if to_status == Duns.Status.REVOKED:
-        for user in User.objects.filter(duns_grants=duns).exclude(status=User.Status.REVOKED):
+        reason = _("DUNS %(number)s was revoked.") % {"number": duns.number}
+        accounts = User.objects.filter(duns_grants=duns).exclude(
+            status__in=[User.Status.REVOKED, User.Status.PENDING]
+        )
+        for user in accounts:
             still_usable = user.duns_grants.exclude(pk=duns.pk).exclude(status=Duns.Status.REVOKED)
             if not still_usable.exists():
                 user_transition(
-                    user=user,
-                    to_status=User.Status.REVOKED,
-                    actor=staff,
-                    reason=_("DUNS %(number)s was revoked.") % {"number": duns.number},
+                    user=user, to_status=User.Status.REVOKED, actor=actor, reason=reason
                 )
     emails.duns_status_changed(duns=duns, comment=comment)
     return duns
+
+
+def duns_suspend(*, actor: User, duns: Duns, comment: str) -> Duns:
+    """ACC-9, OPS-1: SMT staff suspend a DUNS at the TDSP's request; the company is emailed.
+    Its accounts stay, but sign in only with another Active DUNS (ACC-10)."""
+    return _duns_change_status(
+        actor=actor, duns=duns, to_status=Duns.Status.SUSPENDED, comment=comment
+    )
+
+
+def duns_reinstate(*, actor: User, duns: Duns, comment: str = "") -> Duns:
+    """ACC-9, OPS-1: a Suspended DUNS returns to Active."""
+    return _duns_change_status(
+        actor=actor,
+        duns=duns,
+        to_status=Duns.Status.ACTIVE,
+        comment=comment,
+        refusal=_("Only a suspended DUNS number can be reinstated."),
+    )
+
+
+def duns_revoke(*, actor: User, duns: Duns, comment: str) -> Duns:
+    """ACC-9, OPS-1: final. The accounts whose only usable DUNS it was are revoked too
+    (seed 003 §4.3); requests still Pending are left to the 14-day rule."""
+    return _duns_change_status(
+        actor=actor, duns=duns, to_status=Duns.Status.REVOKED, comment=comment
+    )
 
 
 # --- ACC-8: SMT staff's company actions ----------------------------------------------------
 
 
 @transaction.atomic
-def company_change_status_by_staff(
-    *, staff: User, company: Company, to_status: str, comment: str
+def _company_change_status(
+    *, actor: User, company: Company, to_status: str, comment: str, refusal: str = ""
 ) -> Company:
-    """ACC-8, OPS-1: suspend, reinstate or revoke a company; revoking it revokes every
-    account of the company (final)."""
-    company = company_transition(company=company, to_status=to_status, actor=staff, reason=comment)
+    _check_comment(to_status in {Company.Status.SUSPENDED, Company.Status.REVOKED}, comment)
+    if refusal:  # reinstate: Approved → Active is the first log in, not a reinstatement
+        locked = Company.objects.select_for_update().get(pk=company.pk)
+        if locked.status == Company.Status.APPROVED:
+            raise CompanyActionRefused(refusal)
+    company = company_transition(company=company, to_status=to_status, actor=actor, reason=comment)
     if to_status == Company.Status.REVOKED:
-        for user in company.users.exclude(status=User.Status.REVOKED):
-            if user.status == User.Status.PENDING:
-                continue  # a request nobody approved simply waits for the 14-day rule
+        # Pending requests cannot be revoked (ACC-7); they go with the 14-day rule.
+        accounts = company.users.exclude(status__in=[User.Status.REVOKED, User.Status.PENDING])
+        for user in accounts:
             user_transition(
                 user=user,
                 to_status=User.Status.REVOKED,
-                actor=staff,
+                actor=actor,
                 reason=_("The company was revoked."),
             )
     emails.company_status_changed(company=company, comment=comment)
     return company
+
+
+def company_suspend(*, actor: User, company: Company, comment: str) -> Company:
+    """ACC-8, OPS-1: SMT staff suspend an Active company; nobody of it signs in (ACC-10)
+    until it is reinstated. The company email gets the comment."""
+    return _company_change_status(
+        actor=actor, company=company, to_status=Company.Status.SUSPENDED, comment=comment
+    )
+
+
+def company_reinstate(*, actor: User, company: Company, comment: str = "") -> Company:
+    """ACC-8, OPS-1: a Suspended company returns to Active."""
+    return _company_change_status(
+        actor=actor,
+        company=company,
+        to_status=Company.Status.ACTIVE,
+        comment=comment,
+        refusal=_("Only a suspended company can be reinstated."),
+    )
+
+
+def company_revoke(*, actor: User, company: Company, comment: str) -> Company:
+    """ACC-8, OPS-1: final; every account of the company is revoked too (seed 003 §4.2)."""
+    return _company_change_status(
+        actor=actor, company=company, to_status=Company.Status.REVOKED, comment=comment
+    )
 
 
 # --- ACC-15: Company Profile ----------------------------------------------------------------

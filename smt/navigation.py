@@ -60,7 +60,7 @@ MENU = (
         _("My Smart Meters"),
         "usage:my_meters",
         Capability.CUSTOMER_METERS,
-        matches=("usage:my_meter", "usage:premise_information"),
+        matches=("usage:my_meter", "usage:premise_information", "usage:usage_report"),
     ),
     MenuItem(
         "friends_meters",
@@ -83,7 +83,7 @@ MENU = (
         _("Customer Meters (ROR)"),
         "usage:ror_meters_usage",
         Capability.ROR_METERS,
-        matches=("usage:premise_information",),
+        matches=("usage:premise_information", "usage:usage_report"),
     ),
     MenuItem(
         "my_profile",

@@ -12,6 +12,7 @@ from accounts.forms import RegistrantForm
 from accounts.models import Language
 from smt.listing import ListSearchForm, SearchField, SearchTerms
 
+from . import reports
 from .models import validate_esiid
 from .services import normalize_meter_number
 
@@ -183,3 +184,65 @@ def _row_error(value: str, id_type: str) -> str:
             "value": value
         }
     return ""
+
+
+# --- USG-6: report options ---------------------------------------------------------------------
+
+
+class ReportOptionsForm(forms.Form):
+    """USG-6: report type, Current Version or Version Updates, start and end dates; every
+    date rule is checked by usage.reports and named in the message."""
+
+    report_type = forms.ChoiceField(
+        label=_("Report type"),
+        choices=[
+            (reports.INTERVAL, _("Daily Usage (15 minutes)")),
+            (reports.DAILY, _("Daily Meter Reads")),
+            (reports.MONTHLY, _("Monthly Usage")),
+        ],
+    )
+    view = forms.ChoiceField(
+        label=_("View"),
+        choices=[(reports.CURRENT, _("Current Version")), (reports.VERSIONS, _("Version Updates"))],
+        initial=reports.CURRENT,
+    )
+    start_date = forms.DateField(
+        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, installed_on, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.installed_on = installed_on
+        self.today = today
+
+    def clean(self):
+        data = super().clean()
+        start, end, report_type = (
+            data.get("start_date"),
+            data.get("end_date"),
+            data.get("report_type"),
+        )
+        if not (start and end and report_type):
+            return data
+        errors = reports.date_range_errors(
+            report_type=report_type,
+            start=start,
+            end=end,
+            installed_on=self.installed_on,
+            today=self.today,
+        )
+        if not errors and not reports.is_online(report_type=report_type, start=start, end=end):
+            errors.append(
+                (
+                    "end_date",
+                    gettext(
+                        "Daily Usage for %(days)d days or more is too large to show on screen: "
+                        "choose fewer days."
+                    )
+                    % {"days": reports.ONLINE_INTERVAL_DAYS},
+                )
+            )
+        for field, message in errors:
+            self.add_error(field, message)
+        return data

@@ -15,6 +15,7 @@ urlpatterns = [
     # MTR-4: the same list under My Account and under Usage.
     path("my-account/customer-meters/", views.ror_meters, name="ror_meters"),
     path("usage/customer-meters/", views.ror_meters, name="ror_meters_usage"),
+    path("usage/meters/<str:esiid>/usage/", views.usage_report, name="usage_report"),
     path(
         "usage/meters/<str:esiid>/<slug:kind>/",
         views.premise_information,

@@ -1,10 +1,14 @@
 import csv
+from datetime import date, timedelta
 
+from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -12,13 +16,14 @@ from accounts.permissions import Capability, capability_required
 from smt.listing import listing_build
 from smt.pdf import pdf_from_html
 
-from . import information, selectors, services
+from . import information, reports, selectors, services
 from .forms import (
     CustomerRegistrationForm,
     MeterImportForm,
     MeterPairForm,
     MeterSearchForm,
     MeterShareForm,
+    ReportOptionsForm,
 )
 
 CUSTOMER_KINDS = ("residential", "business")
@@ -268,3 +273,74 @@ def premise_information_csv(request, esiid, kind):
     writer.writerow([label for label, _description, _value in rows])
     writer.writerow([value for _label, _description, value in rows])
     return response
+
+
+# --- USG-3..USG-6: usage reports of one meter ---------------------------------------------------
+
+
+def _report_defaults(report_type: str, today) -> dict:
+    latest = reports.latest_available_day(today)
+    start = {
+        reports.INTERVAL: latest,
+        reports.DAILY: latest - timedelta(days=reports.DAILY_READS_PER_PAGE - 1),
+        reports.MONTHLY: latest - relativedelta(months=12),
+    }[report_type]
+    return {
+        "report_type": report_type,
+        "view": reports.CURRENT,
+        "start_date": start,
+        "end_date": latest,
+    }
+
+
+@login_required
+def usage_report(request, esiid):
+    """USG-3/4/5 with the options of USG-6 for one meter the user may see (USG-12)."""
+    premise = selectors.premise_get_for_user(user=request.user, esiid=esiid)
+    today = timezone.localdate()
+    report_type = request.GET.get("report_type", reports.INTERVAL)
+    if report_type not in reports.REPORT_TYPES:
+        report_type = reports.INTERVAL
+    data = request.GET if "start_date" in request.GET else _report_defaults(report_type, today)
+    form = ReportOptionsForm(data, installed_on=reports.installed_on(premise), today=today)
+    context = {"premise": premise, "form": form, "report": None}
+    if form.is_valid():
+        context["report"] = _report(request, premise, form.cleaned_data)
+    return render(request, "usage/report.html", context)
+
+
+def _report(request, premise, options) -> dict:
+    start, end = options["start_date"], options["end_date"]
+    versions = options["view"] == reports.VERSIONS
+    report_type = options["report_type"]
+    if report_type == reports.INTERVAL:
+        day = _day_param(request, start, end)
+        report = reports.interval_day_report(premise, day, versions=versions)
+        table = report["tables"][0] if report["tables"] else None
+        points = [(r.starts, r.consumption) for r in table["rows"]] if table else []
+        return {
+            "type": report_type,
+            **report,
+            "previous_day": day - timedelta(days=1) if day > start else None,
+            "next_day": day + timedelta(days=1) if day < end else None,
+            "chart": reports.bar_chart(points),
+        }
+    if report_type == reports.DAILY:
+        page = Paginator(
+            reports.daily_reads(premise, start, end, versions=versions),
+            reports.DAILY_READS_PER_PAGE,
+        ).get_page(request.GET.get("page"))
+        points = [(formats.date_format(r.day, "m/d"), r.consumption_kwh) for r in page]
+        return {"type": report_type, "page": page, "chart": reports.bar_chart(points)}
+    months = list(reports.monthly_usage(premise, start, end, versions=versions))
+    points = [(formats.date_format(m.end_date, "M Y"), m.actual_kwh) for m in reversed(months)]
+    return {"type": report_type, "months": months, "chart": reports.bar_chart(points)}
+
+
+def _day_param(request, start, end):
+    """USG-3 Previous Day / Next Day: the day shown, kept inside the chosen range."""
+    try:
+        day = date.fromisoformat(request.GET.get("day", ""))
+    except ValueError:
+        return end
+    return min(max(day, start), end)

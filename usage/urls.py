@@ -16,6 +16,8 @@ urlpatterns = [
     path("my-account/customer-meters/", views.ror_meters, name="ror_meters"),
     path("usage/customer-meters/", views.ror_meters, name="ror_meters_usage"),
     path("usage/meters/<str:esiid>/usage/", views.usage_report, name="usage_report"),
+    path("usage/meters/<str:esiid>/usage/export/", views.usage_report_csv, name="usage_report_csv"),
+    path("usage/meters/<str:esiid>/usage/print/", views.usage_report_pdf, name="usage_report_pdf"),
     path(
         "usage/meters/<str:esiid>/<slug:kind>/",
         views.premise_information,

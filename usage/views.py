@@ -1,13 +1,15 @@
 import csv
 from datetime import date, timedelta
+from urllib.parse import urlencode
 
 from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
@@ -16,7 +18,7 @@ from accounts.permissions import Capability, capability_required
 from smt.listing import listing_build
 from smt.pdf import pdf_from_html
 
-from . import information, reports, selectors, services
+from . import exports, information, reports, selectors, services
 from .forms import (
     CustomerRegistrationForm,
     MeterImportForm,
@@ -306,6 +308,8 @@ def usage_report(request, esiid):
     context = {"premise": premise, "form": form, "report": None}
     if form.is_valid():
         context["report"] = _report(request, premise, form.cleaned_data)
+        # Print and Export take the options shown, defaults included.
+        context["report_query"] = urlencode({k: str(v) for k, v in form.cleaned_data.items()})
     return render(request, "usage/report.html", context)
 
 
@@ -344,3 +348,58 @@ def _day_param(request, start, end):
     except ValueError:
         return end
     return min(max(day, start), end)
+
+
+def _valid_report_options(request, premise):
+    form = ReportOptionsForm(
+        request.GET, installed_on=reports.installed_on(premise), today=timezone.localdate()
+    )
+    return form.cleaned_data if form.is_valid() else None
+
+
+@login_required
+def usage_report_csv(request, esiid):
+    """USG-10 Export: the chosen report over the whole range as CSV, streamed at once."""
+    premise = selectors.premise_get_for_user(user=request.user, esiid=esiid)
+    options = _valid_report_options(request, premise)
+    if options is None:
+        messages.error(request, _("Correct the report options before exporting."))
+        return redirect(f"{reverse('usage:usage_report', args=[esiid])}?{request.GET.urlencode()}")
+    rows = exports.report_rows(
+        options["report_type"],
+        premise,
+        options["start_date"],
+        options["end_date"],
+        versions=options["view"] == reports.VERSIONS,
+    )
+    response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv")
+    name = f"{options['report_type']}-{esiid}-{options['start_date']}-{options['end_date']}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def usage_report_pdf(request, esiid):
+    """USG-10 Print: a PDF of the whole chosen range, every day or page of it."""
+    premise = selectors.premise_get_for_user(user=request.user, esiid=esiid)
+    options = _valid_report_options(request, premise)
+    if options is None:
+        messages.error(request, _("Correct the report options before printing."))
+        return redirect(f"{reverse('usage:usage_report', args=[esiid])}?{request.GET.urlencode()}")
+    start, end = options["start_date"], options["end_date"]
+    versions = options["view"] == reports.VERSIONS
+    context = {"premise": premise, "options": options}
+    if options["report_type"] == reports.INTERVAL:
+        days = (end - start).days + 1
+        context["days"] = [
+            reports.interval_day_report(premise, start + timedelta(days=n), versions=versions)
+            for n in range(days)
+        ]
+    elif options["report_type"] == reports.DAILY:
+        context["reads"] = list(reports.daily_reads(premise, start, end, versions=versions))
+    else:
+        context["months"] = list(reports.monthly_usage(premise, start, end, versions=versions))
+    html = render_to_string("usage/report_print.html", context, request=request)
+    response = HttpResponse(pdf_from_html(html), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="usage-{esiid}.pdf"'
+    return response

@@ -237,3 +237,54 @@ def test_the_default_report_is_the_latest_day(client, customer_premise):  # USG-
     client.force_login(customer)
     html = report(client, premise).content.decode()
     assert "Wednesday, 11/18/2026" in html and "<td>0.250</td>" in html
+
+
+# --- USG-10: Export (CSV) and Print (PDF) ------------------------------------------------------
+
+
+def test_export_streams_one_row_per_interval_with_the_esiid_quoted(client, customer_premise):
+    # USG-10
+    customer, premise = customer_premise
+    store_day(premise, date(2026, 11, 1))  # 100 intervals
+    store_day(premise, date(2026, 11, 2))  # 96
+    client.force_login(customer)
+    response = client.get(
+        reverse("usage:usage_report_csv", args=[premise.esiid]),
+        options("interval", date(2026, 11, 1), date(2026, 11, 2)),
+    )
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0].startswith('"ESIID",USAGE_DATE,REVISION,USAGE_START_TIME')
+    assert len(lines) == 1 + 100 + 96
+    assert lines[1] == f'"{premise.esiid}",2026-11-01,1,00:00,00:15,0.250,A,Consumption'
+    assert any("01:00 CST" in line for line in lines)
+
+
+def test_export_with_bad_options_goes_back_to_the_form(client, customer_premise):  # USG-6
+    customer, premise = customer_premise
+    client.force_login(customer)
+    response = client.get(
+        reverse("usage:usage_report_csv", args=[premise.esiid]),
+        options("daily", LATEST, LATEST + timedelta(days=3)),
+        follow=True,
+    )
+    assert b"Correct the report options before exporting." in response.content
+
+
+def test_print_is_a_pdf_of_the_whole_range(client, customer_premise):  # USG-10
+    customer, premise = customer_premise
+    for offset in range(3):
+        store_day(premise, LATEST - timedelta(days=offset))
+    client.force_login(customer)
+    response = client.get(
+        reverse("usage:usage_report_pdf", args=[premise.esiid]),
+        options("interval", LATEST - timedelta(days=2), LATEST),
+    )
+    assert response["Content-Type"] == "application/pdf"
+    assert response.content.startswith(b"%PDF-")
+
+
+def test_print_and_export_links_carry_the_default_options(client, customer_premise):
+    customer, premise = customer_premise
+    client.force_login(customer)
+    html = report(client, premise).content.decode()
+    assert "export/?report_type=interval&amp;view=current&amp;start_date=2026-11-18" in html

@@ -241,3 +241,19 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject_label}: {self.from_status or '—'} → {self.to_status}"
+
+
+class ApiToken(models.Model):
+    """A bearer token of the SMT-compatible API (API-1). Only its SHA-256 is stored; it
+    expires after a quiet spell, like SMT's."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [models.Index(fields=["expires_at"], name="api_token_expires_idx")]
+
+    def __str__(self) -> str:
+        return f"API token of {self.user}"

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from notifications import views as notification_views
+from usage import api as smt_api
 
 from . import views
 
@@ -18,6 +19,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
     path("", include("usage.urls")),
+    # API-1: SMT's own paths, without an app namespace, as SMT client programs call them.
+    path("", include((smt_api.urlpatterns, "api"))),
     path("admin/", admin.site.urls),
 ]
 

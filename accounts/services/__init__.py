@@ -5,6 +5,7 @@ the move with `workflow`, save, write a StatusChange row and schedule the emails
 transaction.
 """
 
+import hashlib
 import secrets
 import string
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .. import emails
-from ..models import Company, Duns, StatusChange, Tdsp, User
+from ..models import ApiToken, Company, Duns, StatusChange, Tdsp, User
 from ..workflow import check_transition
 
 LOCKOUT_FAILURES = 5  # ACC-11: the 5th consecutive wrong password locks the account
@@ -452,3 +453,44 @@ def staff_account_create(
     )
     user_issue_temporary_password(user=user, purpose="approved")
     return user
+
+
+# --- API tokens (API-1) ------------------------------------------------------------------------
+
+API_TOKEN_IDLE_MINUTES = 15  # API-1: like SMT's, a token dies after 15 quiet minutes
+
+
+def _api_token_hash(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def api_token_issue(*, user: User) -> str:
+    """A new bearer token for a signed-in user; only its hash is kept."""
+    raw = secrets.token_urlsafe(32)
+    now = timezone.now()
+    ApiToken.objects.filter(user=user, expires_at__lte=now).delete()
+    ApiToken.objects.create(
+        user=user,
+        key_hash=_api_token_hash(raw),
+        expires_at=now + timedelta(minutes=API_TOKEN_IDLE_MINUTES),
+    )
+    return raw
+
+
+def api_token_user(raw: str) -> User | None:
+    """The user of a live token, whose quiet-time window restarts; None when unknown,
+    expired, or the account may no longer sign in (ACC-10)."""
+    if not raw:
+        return None
+    now = timezone.now()
+    token = (
+        ApiToken.objects.select_related("user", "user__company")
+        .filter(key_hash=_api_token_hash(raw), expires_at__gt=now)
+        .first()
+    )
+    if token is None or user_sign_in_refusal(token.user):
+        return None
+    ApiToken.objects.filter(pk=token.pk).update(
+        expires_at=now + timedelta(minutes=API_TOKEN_IDLE_MINUTES)
+    )
+    return token.user

@@ -1,0 +1,288 @@
+"""The SMT-compatible API (API-1): the JSON endpoints existing Smart Meter Texas client
+programs call, with SMT's paths and shapes, so they work unchanged against the portal.
+
+Plain Django views: the request and response shapes are fixed by SMT, not ours to design,
+and there are few. Errors are JSON with a code and a message (API-4); a meter the user may
+not see is a 404 (USG-12).
+"""
+
+import json
+from collections.abc import Callable
+from datetime import date, timedelta
+from functools import wraps
+
+from django.http import JsonResponse
+from django.urls import path
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from accounts import ratelimit
+from accounts.models import User
+from accounts.services import api_token_issue, api_token_user, user_sign_in
+
+from . import selectors
+from .models import DailyRead, IntervalDay, MonthlyUsage
+from .services import intervals_in_day
+
+API_DATE_FORMAT = "%m/%d/%Y"
+MAX_RANGE_DAYS = 31  # one request covers at most a month of days (decision)
+SLOTS_PER_DAY = 100  # API-1: SMT's day always has 100 slots
+REPEATED_HOUR_SLOTS = range(8, 12)  # the second 1 AM hour, filled only on the fall-back day
+SKIPPED_HOUR_SLOTS = range(12, 16)  # 2 AM, absent on the spring-forward day
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, code: str, message: str, field: str = ""):
+        super().__init__(message)
+        self.status, self.code, self.message, self.field = status, code, message, field
+
+    def response(self) -> JsonResponse:
+        body = {"errorCode": self.code, "errormessage": self.message}
+        if self.field:
+            body["field"] = self.field
+        return JsonResponse(body, status=self.status)
+
+
+def _json_body(request) -> dict:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ApiError(400, "INVALID_JSON", "The request body is not valid JSON.") from error
+    if not isinstance(body, dict):
+        raise ApiError(400, "INVALID_JSON", "The request body must be a JSON object.")
+    return body
+
+
+def api_view(view: Callable) -> Callable:
+    """POST-only JSON endpoint; ApiError becomes its JSON answer."""
+
+    @csrf_exempt
+    @require_POST
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        try:
+            return view(request, _json_body(request), *args, **kwargs)
+        except ApiError as error:
+            return error.response()
+
+    return wrapped
+
+
+def bearer_required(view: Callable) -> Callable:
+    """The `Authorization: Bearer` token of authenticate; expired or unknown → 401."""
+
+    @wraps(view)
+    def wrapped(request, body, *args, **kwargs):
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        user = api_token_user(token.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            return JsonResponse({"message": "Invalid Token"}, status=401)
+        request.user = user
+        return view(request, body, *args, **kwargs)
+
+    return wrapped
+
+
+# --- authenticate ------------------------------------------------------------------------------
+
+
+@api_view
+def authenticate(request, body):
+    """POST /commonapi/user/authenticate → {"token"}; 400 wrong credentials, 403 locked or
+    rate limited (ACC-11, SEC-5). Failures count like the login page's."""
+    if ratelimit.SIGN_IN_PER_ADDRESS.hit(ratelimit.client_address(request)):
+        raise ApiError(403, "RATE_LIMITED", "Too many attempts. Please try again later.")
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str) or not username:
+        raise ApiError(400, "ERR-USR-USERNOTFOUND", "username and password are required.")
+    result = user_sign_in(user_id=username, password=password)
+    if result.user is None:
+        locked = User.objects.filter(username__iexact=username, status=User.Status.LOCKED)
+        if locked.exists():
+            raise ApiError(403, "ERR-USR-LOCKED", result.error)
+        raise ApiError(400, "ERR-USR-INVALIDPASSWORDERROR", result.error)
+    if result.user.must_change_password:
+        raise ApiError(
+            400, "ERR-USR-SETUP", "Log in to the portal once to finish setting up the account."
+        )
+    return JsonResponse({"token": api_token_issue(user=result.user)})
+
+
+# --- meters ------------------------------------------------------------------------------------
+
+
+@api_view
+@bearer_required
+def meters(request, body):
+    """POST /api/meter {"esiid": "*" | ESIID} → the meters the user may see (USG-12)."""
+    wanted = str(body.get("esiid", "*")).strip() or "*"
+    premises = selectors.premises_visible_to(user=request.user).select_related("tdsp")
+    if wanted != "*":
+        premises = premises.filter(esiid=wanted)
+    data = []
+    for premise in premises.prefetch_related("meters").order_by("esiid"):
+        meter = next((m for m in premise.meters.all() if m.removed_on is None), None)
+        data.append(
+            {
+                "esiid": premise.esiid,
+                "meterNumber": meter.meter_number if meter else "",
+                "address": premise.street_address,
+                "city": premise.city,
+                "state": premise.state,
+                "zip": premise.zip_code,
+                "tdsp": premise.tdsp.name,
+                "status": premise.premise_status,
+            }
+        )
+    return JsonResponse({"data": data})
+
+
+# --- usage -------------------------------------------------------------------------------------
+
+
+def _date(body: dict, field: str) -> date:
+    text = str(body.get(field, ""))
+    try:
+        month, day, year = (int(part) for part in text.split("/"))
+        return date(year, month, day)
+    except ValueError as error:
+        raise ApiError(400, "INVALID_DATE", f"{field} must be a date MM/DD/YYYY.", field) from error
+
+
+def _range(body: dict) -> tuple[date, date]:
+    start, end = _date(body, "startDate"), _date(body, "endDate")
+    if start > end:
+        raise ApiError(400, "INVALID_RANGE", "endDate is before startDate.", "endDate")
+    if (end - start).days + 1 > MAX_RANGE_DAYS:
+        raise ApiError(
+            400,
+            "RANGE_TOO_LONG",
+            f"A request covers at most {MAX_RANGE_DAYS} days.",
+            "endDate",
+        )
+    return start, end
+
+
+def _premises(request, body: dict):
+    esiids = body.get("ESIID")
+    if isinstance(esiids, str):
+        esiids = [esiids]
+    if not isinstance(esiids, list) or not esiids or len(esiids) > 100:
+        raise ApiError(400, "INVALID_ESIID", "ESIID must list 1 to 100 ESIIDs.", "ESIID")
+    visible = selectors.premises_visible_to(user=request.user)
+    found = {p.esiid: p for p in visible.filter(esiid__in=[str(e) for e in esiids])}
+    missing = [str(e) for e in esiids if str(e) not in found]
+    if missing:
+        raise ApiError(404, "ESIID_NOT_FOUND", f"ESIID not found: {', '.join(missing)}.", "ESIID")
+    return [found[str(e)] for e in esiids]
+
+
+def smt_slots(day: date, readings: str, quality: str) -> str:
+    """API-1 "RD": the day as SMT's 100 slots, "kWh-Q" each, in local time: slots 8-11
+    hold the repeated 1 AM hour (fall-back day only) and slots 12-15 the 2 AM hour that the
+    spring-forward day skips; unused slots are blank."""
+    values = [
+        f"{value}-{flag}" if value and flag != "-" else ""
+        for value, flag in zip(readings.split(","), quality, strict=False)
+    ]
+    count = intervals_in_day(day)
+    if count == SLOTS_PER_DAY:
+        slots = values
+    elif count < 96:  # spring forward: no 2 AM hour
+        slots = values[:8] + [""] * 8 + values[8:]
+    else:
+        slots = values[:8] + [""] * 4 + values[8:]
+    return ",".join(slots + [""] * (SLOTS_PER_DAY - len(slots)))
+
+
+@api_view
+@bearer_required
+def interval_synch(request, body):
+    """POST /api/adhoc/intervalsynch → {"data": {"energyData": [{"DT","RT","RD"}]}}."""
+    start, end = _range(body)
+    premises = _premises(request, body)
+    rows = (
+        IntervalDay.objects.filter(premise__in=premises, day__range=(start, end), is_current=True)
+        .select_related("premise")
+        .order_by("premise__esiid", "day", "channel")
+    )
+    energy = [
+        {
+            "ESIID": row.premise.esiid,
+            "DT": row.day.strftime(API_DATE_FORMAT),
+            "RT": row.channel,
+            "RD": smt_slots(row.day, row.readings, row.quality),
+        }
+        for row in rows
+    ]
+    return JsonResponse({"data": {"energyData": energy, "errorMessage": ""}})
+
+
+def _number(value) -> str:
+    return "" if value is None else str(value)
+
+
+@api_view
+@bearer_required
+def daily_synch(request, body):
+    """POST /api/adhoc/dailysynch → {"data": {"dailyData": [...]}} (register reads)."""
+    start, end = _range(body)
+    reads = (
+        DailyRead.objects.filter(
+            premise__in=_premises(request, body), day__range=(start, end), is_current=True
+        )
+        .select_related("premise")
+        .order_by("premise__esiid", "day")
+    )
+    data = [
+        {
+            "ESIID": read.premise.esiid,
+            "DT": read.day.strftime(API_DATE_FORMAT),
+            "startReading": _number(read.start_read),
+            "endReading": _number(read.end_read),
+            "reading": _number(read.consumption_kwh),
+        }
+        for read in reads
+    ]
+    return JsonResponse({"data": {"dailyData": data, "errorMessage": ""}})
+
+
+@api_view
+@bearer_required
+def monthly_synch(request, body):
+    """POST /api/adhoc/monthlysynch → {"data": {"monthlyData": [...]}} (billing periods).
+    Dates select the billing periods that overlap them, up to 24 months."""
+    start, end = _date(body, "startDate"), _date(body, "endDate")
+    if start > end or end - start > timedelta(days=731):
+        raise ApiError(400, "INVALID_RANGE", "Choose at most 24 months.", "endDate")
+    months = (
+        MonthlyUsage.objects.filter(
+            premise__in=_premises(request, body),
+            start_date__lte=end,
+            end_date__gte=start,
+            is_current=True,
+        )
+        .select_related("premise")
+        .order_by("premise__esiid", "start_date")
+    )
+    data = [
+        {
+            "ESIID": month.premise.esiid,
+            "startDate": month.start_date.strftime(API_DATE_FORMAT),
+            "endDate": month.end_date.strftime(API_DATE_FORMAT),
+            "actualkWh": _number(month.actual_kwh),
+            "meteredKW": _number(month.metered_kw),
+        }
+        for month in months
+    ]
+    return JsonResponse({"data": {"monthlyData": data, "errorMessage": ""}})
+
+
+urlpatterns = [
+    path("commonapi/user/authenticate", authenticate, name="api_authenticate"),
+    path("api/meter", meters, name="api_meter"),
+    path("api/adhoc/intervalsynch", interval_synch, name="api_interval_synch"),
+    path("api/adhoc/dailysynch", daily_synch, name="api_daily_synch"),
+    path("api/adhoc/monthlysynch", monthly_synch, name="api_monthly_synch"),
+]

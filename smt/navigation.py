@@ -86,6 +86,13 @@ MENU = (
         matches=("usage:premise_information", "usage:usage_report"),
     ),
     MenuItem(
+        "report_requests",
+        "usage",
+        _("Report Request Status"),
+        "usage:report_requests",
+        matches=("usage:export_reports", "usage:report_request"),
+    ),
+    MenuItem(
         "my_profile",
         "my_account",
         _("My Profile"),

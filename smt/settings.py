@@ -249,12 +249,25 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.accounts_delete_unapproved_task",
         "schedule": crontab(minute=17),
     },
+    # SEC-6: report requests whose worker vanished are queued again.
+    "usage-report-requests-requeue": {
+        "task": "usage.tasks.report_requests_requeue_stale_task",
+        "schedule": crontab(minute="*/5"),
+    },
+    # OPS-2: report files past their retention.
+    "usage-report-files-purge": {
+        "task": "usage.tasks.report_files_purge_task",
+        "schedule": crontab(hour=4, minute=13),
+    },
     # ACC-21: daily, at night (Central time is the server's business day).
     "third-parties-purge-inactive": {
         "task": "accounts.tasks.third_parties_purge_inactive_task",
         "schedule": crontab(hour=3, minute=41),
     },
 }
+
+# USG-9: days a finished report file stays downloadable.
+REPORT_RETENTION_DAYS = env.int("REPORT_RETENTION_DAYS", default=30)
 
 # A worker that has not beaten for this long is reported down by /healthz.
 WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=120)

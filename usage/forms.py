@@ -211,10 +211,11 @@ class ReportOptionsForm(forms.Form):
     )
     end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, installed_on, today, **kwargs):
+    def __init__(self, *args, installed_on, today, online: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.installed_on = installed_on
         self.today = today
+        self.online = online  # False for offline exports: no 40-day limit (USG-7)
 
     def clean(self):
         data = super().clean()
@@ -232,17 +233,13 @@ class ReportOptionsForm(forms.Form):
             installed_on=self.installed_on,
             today=self.today,
         )
-        if not errors and not reports.is_online(report_type=report_type, start=start, end=end):
-            errors.append(
-                (
-                    "end_date",
-                    gettext(
-                        "Daily Usage for %(days)d days or more is too large to show on screen: "
-                        "choose fewer days."
-                    )
-                    % {"days": reports.ONLINE_INTERVAL_DAYS},
-                )
-            )
+        too_large = not reports.is_online(report_type=report_type, start=start, end=end)
+        if not errors and self.online and too_large:
+            message = gettext(
+                "Daily Usage for %(days)d days or more is too large to show on screen: "
+                "choose fewer days, or request it as an offline report."
+            ) % {"days": reports.ONLINE_INTERVAL_DAYS}
+            errors.append(("end_date", forms.ValidationError(message, code="too_large")))
         for field, message in errors:
             self.add_error(field, message)
         return data

@@ -324,3 +324,60 @@ class MeterShare(models.Model):
 
     def __str__(self) -> str:
         return f"{self.premise.esiid} shared with {self.friend_email} ({self.status})"
+
+
+class ReportRequest(models.Model):
+    """An offline report: one order number for one or many meters (USG-7, USG-8, USG-9).
+
+    A worker builds the file; the request shows in Report Request Status until its file
+    expires. `party` tells ROR requests from customers' and (later) 3rd parties' apart.
+    """
+
+    class Status(models.TextChoices):
+        PROCESSING = "processing", _("Processing")
+        COMPLETE = "complete", _("Complete")
+        UNSUCCESSFUL = "unsuccessful", _("Unsuccessful")
+
+    class ReportType(models.TextChoices):
+        INTERVAL = "interval", _("Daily Usage (15 minutes)")
+        DAILY = "daily", _("Daily Meter Reads")
+        MONTHLY = "monthly", _("Monthly Usage")
+
+    class Party(models.TextChoices):
+        ROR = "ror", _("REP of Record")
+        CUSTOMER = "customer", _("Customer")
+
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="report_requests"
+    )
+    company = models.ForeignKey(
+        "accounts.Company", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    party = models.CharField(max_length=20, choices=Party.choices)
+    report_type = models.CharField(max_length=20, choices=ReportType.choices)
+    versions = models.BooleanField(default=False)
+    start_date = models.DateField()
+    end_date = models.DateField()
+    premises = models.ManyToManyField(Premise, related_name="report_requests")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROCESSING)
+    detail = models.CharField(max_length=300, blank=True)
+    file = models.FileField(upload_to="reports/%Y/%m/", blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    requested_at = models.DateTimeField()
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [
+            models.Index(fields=["status", "started_at"], name="report_request_status_idx"),
+            models.Index(fields=["requested_by", "requested_at"], name="report_request_user_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.order_number
+
+    @property
+    def order_number(self) -> str:
+        return f"{self.pk:08d}"

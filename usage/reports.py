@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
+from django.db.models import Min
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -90,6 +91,13 @@ def date_range_errors(
 def is_online(*, report_type: str, start: date, end: date) -> bool:
     """USG-7: Daily Usage for fewer than 40 days renders at once."""
     return report_type != INTERVAL or (end - start).days + 1 < ONLINE_INTERVAL_DAYS
+
+
+def earliest_installed_on(premises) -> date | None:
+    """For an export of many meters: data starts with the first smart meter installed."""
+    return Meter.objects.filter(premise__in=premises, is_smart=True).aggregate(
+        first=Min("installed_on")
+    )["first"]
 
 
 def installed_on(premise: Premise) -> date | None:

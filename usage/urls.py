@@ -33,4 +33,11 @@ urlpatterns = [
         views.premise_information_csv,
         name="premise_information_csv",
     ),
+    path("usage/export/", views.export_reports, name="export_reports"),
+    path("usage/report-requests/", views.report_request_status, name="report_requests"),
+    path(
+        "usage/report-requests/<int:pk>/download/",
+        views.report_request_download,
+        name="report_request_download",
+    ),
 ]

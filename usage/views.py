@@ -6,7 +6,7 @@ from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,7 +18,7 @@ from accounts.permissions import Capability, capability_required
 from smt.listing import listing_build
 from smt.pdf import pdf_from_html
 
-from . import exports, information, reports, selectors, services
+from . import exports, information, report_requests, reports, selectors, services
 from .forms import (
     CustomerRegistrationForm,
     MeterImportForm,
@@ -306,6 +306,8 @@ def usage_report(request, esiid):
     data = request.GET if "start_date" in request.GET else _report_defaults(report_type, today)
     form = ReportOptionsForm(data, installed_on=reports.installed_on(premise), today=today)
     context = {"premise": premise, "form": form, "report": None}
+    # USG-7: too large to show, but it can be built offline.
+    context["offline_suggested"] = form.has_error("end_date", "too_large")
     if form.is_valid():
         context["report"] = _report(request, premise, form.cleaned_data)
         # Print and Export take the options shown, defaults included.
@@ -403,3 +405,73 @@ def usage_report_pdf(request, esiid):
     response = HttpResponse(pdf_from_html(html), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="usage-{esiid}.pdf"'
     return response
+
+
+# --- USG-7, USG-8, USG-9: offline report requests -----------------------------------------------
+
+
+def _export_premises(request):
+    """The meters an export is for: ticked ESIIDs, or the last imported file's results."""
+    visible = selectors.premises_visible_to(user=request.user)
+    if request.GET.get("imported") or request.POST.get("imported"):
+        imported = request.session.get(IMPORT_SESSION_KEY) or {}
+        return list(visible.filter(pk__in=imported.get("premise_ids", [])))
+    esiids = request.POST.getlist("esiid") or request.GET.getlist("esiid")
+    return list(visible.filter(esiid__in=esiids[: report_requests.MAX_METERS]))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def export_reports(request):
+    """USG-8 Export Report(s): a report type, View and dates for the chosen meters; the
+    worker builds it under one order number (USG-7)."""
+    premises = _export_premises(request)
+    if not premises:
+        messages.error(request, _("Select at least one meter to export."))
+        return redirect(request.META.get("HTTP_REFERER") or "home")
+    earliest_install = min(
+        (reports.installed_on(p) for p in premises), default=None, key=lambda d: d or date.max
+    )
+    data = (
+        request.POST
+        if request.method == "POST"
+        else (request.GET if "start_date" in request.GET else None)
+    )
+    form = ReportOptionsForm(
+        data,
+        installed_on=earliest_install,
+        today=timezone.localdate(),
+        online=False,
+        initial=_report_defaults(reports.INTERVAL, timezone.localdate()),
+    )
+    if request.method == "POST" and form.is_valid():
+        options = form.cleaned_data
+        report = report_requests.report_request_create(
+            user=request.user,
+            premises=premises,
+            report_type=options["report_type"],
+            start=options["start_date"],
+            end=options["end_date"],
+            versions=options["view"] == reports.VERSIONS,
+        )
+        return render(request, "usage/export_requested.html", {"report": report})
+    return render(request, "usage/export_reports.html", {"form": form, "premises": premises})
+
+
+@login_required
+def report_request_status(request):
+    """USG-9 Report Request Status: order number, type, meters, status, detail, download."""
+    page = Paginator(report_requests.report_requests_for_user(user=request.user), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "usage/report_requests.html", {"page": page})
+
+
+@login_required
+def report_request_download(request, pk):
+    report = report_requests.report_request_get_for_user(user=request.user, pk=pk)
+    if report.status != report.Status.COMPLETE or not report.file:
+        raise Http404
+    return FileResponse(
+        report.file.open("rb"), as_attachment=True, filename=f"report-{report.order_number}.csv"
+    )

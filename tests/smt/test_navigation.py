@@ -48,14 +48,11 @@ def test_customer_cannot_open_the_company_profile(client):  # ACC-19, SEC-1
     assert client.get(reverse("accounts:company_profile")).status_code == 404
 
 
-def test_tabs_show_home_my_account_notices_help_and_hide_empty_ones(client):  # UX-1
-    client.force_login(UserFactory(third_party=True))
-    html = client.get(reverse("home")).content.decode()
-    # Usage has no page for a 3rd party yet, so it is not shown rather than leading nowhere.
-    assert tab_labels(html) == ["Home", "My Account", "Notices", "Help"]
-    client.force_login(UserFactory(rep=True))
-    html = client.get(reverse("home")).content.decode()
-    assert tab_labels(html) == ["Home", "My Account", "Usage", "Notices", "Help"]
+def test_tabs_show_home_my_account_usage_notices_help(client):  # UX-1
+    for traits in ({}, {"rep": True}, {"third_party": True}, {"tdsp_admin": True}):
+        client.force_login(UserFactory(**traits))
+        html = client.get(reverse("home")).content.decode()
+        assert tab_labels(html) == ["Home", "My Account", "Usage", "Notices", "Help"]
 
 
 def test_active_tab_menu_item_and_breadcrumbs_follow_the_page(client):  # UX-1

@@ -1,0 +1,210 @@
+"""Offline report requests: Export Report(s), the worker, Report Request Status, downloads,
+the retry sweep and retention (USG-7, USG-8, USG-9, SEC-6, OPS-2)."""
+
+import csv
+import io
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from notifications.models import OutboundEmail
+from tests.factories import (
+    CustomerPremiseFactory,
+    MeterFactory,
+    PremiseFactory,
+    RorPeriodFactory,
+    UserFactory,
+)
+from usage import report_requests
+from usage.models import ReportRequest
+from usage.services import IntervalDayInput, interval_days_store, intervals_in_day
+
+pytestmark = pytest.mark.django_db(transaction=True)  # tasks and emails run on commit
+
+CHICAGO = ZoneInfo("America/Chicago")
+NOW = datetime(2026, 11, 20, 12, 0, tzinfo=CHICAGO)
+LATEST = date(2026, 11, 18)
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(NOW, tick=False):
+        yield
+
+
+@pytest.fixture
+def rep_with_meters():
+    rep = UserFactory(rep=True, username="rep.export")
+    premises = []
+    for _n in range(3):
+        premise = PremiseFactory()
+        MeterFactory(premise=premise, installed_on=date(2020, 1, 1))
+        RorPeriodFactory(premise=premise, ror_duns=rep.duns_grants.get().number)
+        premises.append(premise)
+    return rep, premises
+
+
+def store_days(premise, start, days):
+    items = []
+    for offset in range(days):
+        day = start + timedelta(days=offset)
+        count = intervals_in_day(day)
+        items.append(
+            IntervalDayInput(premise.pk, day, "C", tuple([Decimal("0.5")] * count), "A" * count)
+        )
+    interval_days_store(items)
+
+
+def export(client, premises, **options):
+    data = {
+        "esiid": [p.esiid for p in premises],
+        "report_type": "interval",
+        "view": "current",
+        "start_date": (LATEST - timedelta(days=59)).isoformat(),
+        "end_date": LATEST.isoformat(),
+        **options,
+    }
+    return client.post(reverse("usage:export_reports"), data)
+
+
+def test_an_export_of_60_days_for_many_meters_is_built_offline(client, rep_with_meters):
+    # USG-7, USG-8: beyond the 40 days shown on screen, one order number for all meters.
+    rep, premises = rep_with_meters
+    for premise in premises[:2]:
+        store_days(premise, LATEST - timedelta(days=59), 60)
+    client.force_login(rep)
+    response = export(client, premises)
+    report = ReportRequest.objects.get()
+    assert f"Order number: {report.order_number}" in response.content.decode()
+    assert report.status == ReportRequest.Status.COMPLETE  # the worker ran (eagerly in tests)
+    rows = list(csv.reader(io.StringIO(report.file.read().decode())))
+    expected = sum(intervals_in_day(LATEST - timedelta(days=n)) for n in range(60)) * 2
+    assert len(rows) == 1 + expected
+    assert rows[0][0] == "ESIID"
+    email = OutboundEmail.objects.get(template="usage/report_ready")
+    assert email.recipient == rep.email and email.context["complete"]
+
+
+def test_status_page_lists_and_downloads_the_file(client, rep_with_meters):  # USG-9
+    rep, premises = rep_with_meters
+    store_days(premises[0], LATEST, 1)
+    client.force_login(rep)
+    export(client, premises[:1], start_date=LATEST.isoformat())
+    report = ReportRequest.objects.get()
+    html = client.get(reverse("usage:report_requests")).content.decode()
+    assert report.order_number in html and "Complete" in html
+    response = client.get(reverse("usage:report_request_download", args=[report.pk]))
+    assert b"".join(response.streaming_content).startswith(b'"ESIID"')
+
+
+def test_no_data_is_unsuccessful_with_the_reason(client, rep_with_meters):  # USG-9
+    rep, premises = rep_with_meters
+    client.force_login(rep)
+    export(client, premises)
+    report = ReportRequest.objects.get()
+    assert report.status == ReportRequest.Status.UNSUCCESSFUL
+    assert report.detail == "No data found for the options chosen."
+    html = client.get(reverse("usage:report_requests")).content.decode()
+    assert "No data found for the options chosen." in html
+
+
+def test_another_users_report_is_not_found(client, rep_with_meters):  # USG-9, SEC-1
+    rep, premises = rep_with_meters
+    store_days(premises[0], LATEST, 1)
+    client.force_login(rep)
+    export(client, premises[:1], start_date=LATEST.isoformat())
+    report = ReportRequest.objects.get()
+    client.force_login(UserFactory(rep=True))
+    assert client.get(reverse("usage:report_request_download", args=[report.pk])).status_code == 404
+    assert report.order_number not in client.get(reverse("usage:report_requests")).content.decode()
+
+
+def test_meters_the_user_may_not_see_are_left_out(client, rep_with_meters):  # USG-12
+    rep, premises = rep_with_meters
+    stranger = CustomerPremiseFactory().premise
+    client.force_login(rep)
+    export(client, [premises[0], stranger])
+    assert list(ReportRequest.objects.get().premises.all()) == [premises[0]]
+
+
+def test_export_keeps_the_date_rules(client, rep_with_meters):  # USG-6
+    rep, premises = rep_with_meters
+    client.force_login(rep)
+    html = export(client, premises, end_date=(LATEST + timedelta(days=1)).isoformat()).content
+    assert b"the latest end date is 11/18/2026" in html
+    assert not ReportRequest.objects.exists()
+
+
+def test_the_report_page_offers_the_offline_way_for_40_days(client, rep_with_meters):  # USG-7
+    rep, premises = rep_with_meters
+    client.force_login(rep)
+    params = {
+        "report_type": "interval",
+        "view": "current",
+        "start_date": (LATEST - timedelta(days=39)).isoformat(),
+        "end_date": LATEST.isoformat(),
+    }
+    html = client.get(reverse("usage:usage_report", args=[premises[0].esiid]), params).content
+    assert b"Request it as an offline report" in html
+
+
+# --- SEC-6: nothing stays Processing ------------------------------------------------------------
+
+
+def stuck_request(rep, premises, attempts):
+    report = ReportRequest.objects.create(
+        requested_by=rep,
+        party="ror",
+        report_type="interval",
+        start_date=LATEST,
+        end_date=LATEST,
+        requested_at=NOW - timedelta(hours=1),
+        started_at=NOW - timedelta(minutes=report_requests.STALE_MINUTES),
+        attempts=attempts,
+    )
+    report.premises.set(premises)
+    return report
+
+
+def test_a_request_whose_worker_died_is_built_again(rep_with_meters):  # SEC-6
+    rep, premises = rep_with_meters
+    store_days(premises[0], LATEST, 1)
+    report = stuck_request(rep, premises[:1], attempts=1)
+    assert report_requests.report_requests_requeue_stale() == 1
+    report.refresh_from_db()
+    assert report.status == ReportRequest.Status.COMPLETE and report.attempts == 2
+
+
+def test_after_3_attempts_it_is_unsuccessful_and_said_so(rep_with_meters):  # SEC-6
+    rep, premises = rep_with_meters
+    report = stuck_request(rep, premises[:1], attempts=report_requests.MAX_ATTEMPTS)
+    report_requests.report_requests_requeue_stale()
+    report.refresh_from_db()
+    assert report.status == ReportRequest.Status.UNSUCCESSFUL
+    assert "could not be built" in report.detail
+
+
+def test_a_request_started_just_now_is_left_alone(rep_with_meters):  # SEC-6
+    rep, premises = rep_with_meters
+    report = stuck_request(rep, premises[:1], attempts=1)
+    ReportRequest.objects.filter(pk=report.pk).update(started_at=NOW - timedelta(minutes=14))
+    assert report_requests.report_requests_requeue_stale() == 0
+
+
+def test_files_past_retention_are_removed(client, rep_with_meters, settings):  # OPS-2
+    rep, premises = rep_with_meters
+    store_days(premises[0], LATEST, 1)
+    client.force_login(rep)
+    export(client, premises[:1], start_date=LATEST.isoformat())
+    report = ReportRequest.objects.get()
+    path = report.file.path
+    later = NOW + timedelta(days=settings.REPORT_RETENTION_DAYS, minutes=1)
+    with time_machine.travel(later, tick=False):
+        assert report_requests.report_files_purge_expired() == 1
+    assert not ReportRequest.objects.exists()
+    assert not Path(path).exists()

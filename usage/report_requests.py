@@ -1,0 +1,205 @@
+"""Offline report requests (USG-7, USG-8, USG-9, SEC-6): the writes and the scoped reads.
+
+A request is recorded Processing in the caller's transaction and a worker task is queued on
+commit. The task builds the whole file again if it runs twice, so a worker killed mid-way
+costs a retry, never a half file; a beat sweep re-queues requests whose worker vanished and
+gives up after `MAX_ATTEMPTS`, so no request stays Processing for ever.
+"""
+
+import tempfile
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+from django.db.models import Q, QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from notifications.services import send_email
+
+from . import exports
+from .models import Premise, ReportRequest
+
+MAX_METERS = 5000  # USG-8: meters one export request may hold (decision)
+MAX_ATTEMPTS = 3  # SEC-6: then the request is Unsuccessful, with the reason
+STALE_MINUTES = 15  # a request started this long ago without finishing is re-queued
+NO_DATA = "No data found for the options chosen."  # USG-9
+
+
+def _party(user) -> str:
+    return ReportRequest.Party.CUSTOMER if user.is_customer else ReportRequest.Party.ROR
+
+
+@transaction.atomic
+def report_request_create(
+    *,
+    user,
+    premises: list[Premise],
+    report_type: str,
+    start: date,
+    end: date,
+    versions: bool = False,
+) -> ReportRequest:
+    """USG-7, USG-8: one order number for the meters; the worker builds it."""
+    request = ReportRequest.objects.create(
+        requested_by=user,
+        company=user.company,
+        party=_party(user),
+        report_type=report_type,
+        versions=versions,
+        start_date=start,
+        end_date=end,
+        requested_at=timezone.now(),
+    )
+    request.premises.set(premises)
+    transaction.on_commit(lambda: _dispatch(request.pk))
+    return request
+
+
+def _dispatch(request_id: int) -> None:
+    from .tasks import report_request_build_task
+
+    report_request_build_task.delay(request_id)
+
+
+def report_request_build(*, request_id: int) -> ReportRequest:
+    """Build the CSV of a Processing request and finish it (idempotent)."""
+    with transaction.atomic():
+        request = ReportRequest.objects.select_for_update().get(pk=request_id)
+        if request.status != ReportRequest.Status.PROCESSING:
+            return request
+        request.attempts += 1
+        request.started_at = timezone.now()
+        request.save(update_fields=["attempts", "started_at"])
+    rows = 0
+    with tempfile.TemporaryFile(mode="w+b") as handle:
+        for premise in request.premises.order_by("esiid"):
+            lines = exports.csv_lines(
+                exports.report_rows(
+                    request.report_type,
+                    premise,
+                    request.start_date,
+                    request.end_date,
+                    versions=request.versions,
+                )
+            )
+            header = next(lines)
+            if rows == 0 and handle.tell() == 0:
+                handle.write(header.encode())
+            for line in lines:
+                handle.write(line.encode())
+                rows += 1
+        handle.seek(0)
+        _finish(request, handle, rows)
+    return request
+
+
+@transaction.atomic
+def _finish(request: ReportRequest, handle, rows: int) -> None:
+    locked = ReportRequest.objects.select_for_update().get(pk=request.pk)
+    if locked.status != ReportRequest.Status.PROCESSING:
+        return  # another run finished it first
+    locked.rows = rows
+    locked.completed_at = timezone.now()
+    if rows:
+        locked.status = ReportRequest.Status.COMPLETE
+        locked.file.save(f"report-{locked.order_number}.csv", File(handle), save=False)
+    else:
+        locked.status = ReportRequest.Status.UNSUCCESSFUL
+        locked.detail = NO_DATA
+    locked.save(update_fields=["rows", "completed_at", "status", "detail", "file"])
+    _email_finished(locked)
+    request.status, request.detail, request.rows = locked.status, locked.detail, locked.rows
+
+
+def _email_finished(request: ReportRequest) -> None:
+    """USG-7: the requester is told the report is ready (or why not)."""
+    user = request.requested_by
+    with translation.override(user.language):
+        report_type = str(ReportRequest.ReportType(request.report_type).label)
+    send_email(
+        to=user.email,
+        template="usage/report_ready",
+        language=user.language,
+        related=request,
+        event_key=f"report-ready-{request.pk}",
+        context={
+            "first_name": user.first_name,
+            "order_number": request.order_number,
+            "report_type": report_type,
+            "complete": request.status == ReportRequest.Status.COMPLETE,
+            "detail": request.detail,
+        },
+    )
+
+
+@transaction.atomic
+def report_request_fail(*, request_id: int, reason: str) -> None:
+    locked = ReportRequest.objects.select_for_update().get(pk=request_id)
+    if locked.status != ReportRequest.Status.PROCESSING:
+        return
+    locked.status = ReportRequest.Status.UNSUCCESSFUL
+    locked.detail = reason[:300]
+    locked.completed_at = timezone.now()
+    locked.save(update_fields=["status", "detail", "completed_at"])
+    _email_finished(locked)
+
+
+def report_requests_requeue_stale(*, now=None) -> int:
+    """SEC-6: requests whose worker vanished are queued again, or given up after
+    MAX_ATTEMPTS. Returns how many were re-queued."""
+    now = now or timezone.now()
+    stale = ReportRequest.objects.filter(status=ReportRequest.Status.PROCESSING).filter(
+        Q(started_at__lte=now - timedelta(minutes=STALE_MINUTES))
+        | Q(started_at=None, requested_at__lte=now - timedelta(minutes=STALE_MINUTES))
+    )
+    requeued = 0
+    for request in stale:
+        if request.attempts >= MAX_ATTEMPTS:
+            report_request_fail(
+                request_id=request.pk,
+                reason=_("The report could not be built. Please request it again."),
+            )
+        else:
+            ReportRequest.objects.filter(pk=request.pk).update(started_at=now)
+            _dispatch(request.pk)
+            requeued += 1
+    return requeued
+
+
+# --- scoped reads -------------------------------------------------------------------------------
+
+
+def report_requests_for_user(*, user) -> QuerySet[ReportRequest]:
+    """USG-9: a user's own requests, and their company's when they are its admin."""
+    mine = Q(requested_by=user)
+    if user.company_id and user.is_company_admin:
+        mine |= Q(company=user.company_id)
+    retention = timezone.now() - timedelta(days=settings.REPORT_RETENTION_DAYS)
+    return (
+        ReportRequest.objects.filter(mine, requested_at__gte=retention)
+        .select_related("requested_by")
+        .prefetch_related("premises")
+    )
+
+
+def report_request_get_for_user(*, user, pk: int) -> ReportRequest:
+    return get_object_or_404(report_requests_for_user(user=user), pk=pk)
+
+
+def report_files_purge_expired(*, now=None) -> int:
+    """USG-9 decision: result files are kept REPORT_RETENTION_DAYS days, then removed with
+    their request (OPS-2 report file retention)."""
+    now = now or timezone.now()
+    expired = ReportRequest.objects.filter(
+        requested_at__lt=now - timedelta(days=settings.REPORT_RETENTION_DAYS)
+    ).exclude(status=ReportRequest.Status.PROCESSING)
+    count = 0
+    for request in expired:
+        if request.file:
+            request.file.delete(save=False)
+        request.delete()
+        count += 1
+    return count

@@ -5,6 +5,7 @@ from django.urls import include, path
 
 from notifications import views as notification_views
 from usage import api as smt_api
+from usage import tdsp_api
 
 from . import views
 
@@ -21,6 +22,7 @@ urlpatterns = [
     path("", include("usage.urls")),
     # API-1: SMT's own paths, without an app namespace, as SMT client programs call them.
     path("", include((smt_api.urlpatterns, "api"))),
+    path("", include((tdsp_api.urlpatterns, "tdsp_api"))),
     path("admin/", admin.site.urls),
 ]
 

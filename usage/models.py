@@ -134,11 +134,17 @@ class RorPeriod(models.Model):
         MOVE_IN = "move_in", _("Move-In")
         INITIAL = "initial", _("Initial load")
 
+    class EndReason(models.TextChoices):
+        SWITCH = "switch", _("Switch")
+        MOVE_OUT = "move_out", _("Move-Out")
+        MOVE_IN = "move_in", _("Move-In")
+
     premise = models.ForeignKey(Premise, on_delete=models.PROTECT, related_name="ror_periods")
     ror_duns = models.CharField("ROR DUNS", max_length=13, db_index=True)
     reason = models.CharField(max_length=20, choices=Reason.choices)
     started_on = models.DateField()
     ended_on = models.DateField(null=True, blank=True)
+    end_reason = models.CharField(max_length=20, choices=EndReason.choices, blank=True)
 
     class Meta:
         ordering = ["premise", "-started_on"]
@@ -381,3 +387,40 @@ class ReportRequest(models.Model):
     @property
     def order_number(self) -> str:
         return f"{self.pk:08d}"
+
+
+class TdspCredential(models.Model):
+    """The one API credential of a TDSP (API-3); only the key's SHA-256 is stored."""
+
+    tdsp = models.OneToOneField(
+        "accounts.Tdsp", on_delete=models.CASCADE, related_name="api_credential"
+    )
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "TDSP API credential"
+
+    def __str__(self) -> str:
+        return f"API credential of {self.tdsp}"
+
+
+class TdspMessage(models.Model):
+    """Every message a TDSP sent through its API (API-3). The message id makes a replay an
+    acknowledgement without effect; the outcome is what the first delivery answered."""
+
+    tdsp = models.ForeignKey("accounts.Tdsp", on_delete=models.PROTECT, related_name="+")
+    message_id = models.CharField(max_length=64)
+    kind = models.CharField(max_length=40)
+    payload = models.JSONField()
+    outcome = models.JSONField(default=dict)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tdsp", "message_id"], name="tdsp_message_once")
+        ]
+        indexes = [models.Index(fields=["received_at"], name="tdsp_message_received_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.tdsp} {self.kind} {self.message_id}"

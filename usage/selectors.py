@@ -99,6 +99,13 @@ def premises_visible_to(*, user) -> QuerySet[Premise]:
     nothing here until the agreements issue adds their Active agreements."""
     if user.is_staff:
         return Premise.objects.all()
+    return _premises_for_party(user).exclude(
+        # MTR-3: a smart meter replaced by a conventional one ends data availability.
+        pk__in=Meter.objects.filter(removed_on__isnull=True, is_smart=False).values("premise")
+    )
+
+
+def _premises_for_party(user) -> QuerySet[Premise]:
     if user.is_customer:
         return Premise.objects.filter(
             Q(customer_links__customer=user, customer_links__detached_at__isnull=True)

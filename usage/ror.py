@@ -1,0 +1,107 @@
+"""What a TDSP reports about a premise: REP of Record changes (MTR-2) and meter exchanges
+(MTR-3). The services change the ROR history and the customer's attachment; who may see
+what follows from them through `selectors.premises_visible_to` (USG-12), so a REP that
+loses a premise loses its history at once, with no extra step.
+"""
+
+from datetime import date
+
+from django.db import transaction
+from django.utils import timezone
+
+from .models import CustomerPremise, Meter, MeterShare, Premise, RorPeriod
+
+
+class TransactionRefused(Exception):
+    """The transaction does not fit the premise's state; the message says why."""
+
+
+def _locked_premise(esiid: str) -> Premise:
+    premise = Premise.objects.select_for_update().filter(esiid=esiid).first()
+    if premise is None:
+        raise TransactionRefused(f"Unknown ESIID {esiid}.")
+    return premise
+
+
+def _current_period(premise: Premise) -> RorPeriod | None:
+    return RorPeriod.objects.filter(premise=premise, ended_on__isnull=True).first()
+
+
+def _end_period(period: RorPeriod | None, *, on: date, reason: str) -> None:
+    if period is not None:
+        period.ended_on = on
+        period.end_reason = reason
+        period.save(update_fields=["ended_on", "end_reason"])
+
+
+def _detach_customer(premise: Premise) -> None:
+    """MTR-2 Move-Out: the leaving customer loses the meter, and so do their friends."""
+    now = timezone.now()
+    CustomerPremise.objects.filter(premise=premise, detached_at__isnull=True).update(
+        detached_at=now
+    )
+    MeterShare.objects.filter(
+        premise=premise, status__in=[MeterShare.Status.INVITED, MeterShare.Status.ACTIVE]
+    ).update(status=MeterShare.Status.REVOKED, ended_at=now)
+
+
+@transaction.atomic
+def ror_switch(*, esiid: str, new_duns: str, effective: date) -> RorPeriod:
+    """MTR-2 Switch: the new REP serves from `effective`; the old one loses all access,
+    history included. The customer keeps the meter."""
+    premise = _locked_premise(esiid)
+    current = _current_period(premise)
+    if current and current.ror_duns == new_duns:
+        raise TransactionRefused(f"{new_duns} is already the REP of Record of {esiid}.")
+    if current and effective < current.started_on:
+        raise TransactionRefused("The switch is dated before the current REP's start.")
+    _end_period(current, on=effective, reason=RorPeriod.EndReason.SWITCH)
+    return RorPeriod.objects.create(
+        premise=premise, ror_duns=new_duns, reason=RorPeriod.Reason.SWITCH, started_on=effective
+    )
+
+
+@transaction.atomic
+def ror_move_out(*, esiid: str, effective: date) -> None:
+    """MTR-2 Move-Out: the REP and the customer both lose access; the customer's account
+    is detached from the meter. (3rd-party agreements end with the agreements issue.)"""
+    premise = _locked_premise(esiid)
+    current = _current_period(premise)
+    if current is None:
+        raise TransactionRefused(f"{esiid} has no REP of Record to move out.")
+    _end_period(current, on=effective, reason=RorPeriod.EndReason.MOVE_OUT)
+    _detach_customer(premise)
+
+
+@transaction.atomic
+def ror_move_in(*, esiid: str, duns: str, effective: date) -> RorPeriod:
+    """MTR-2 Move-In: the new REP gains access at once; a previous customer still
+    attached is detached (the new customer attaches the meter themselves)."""
+    premise = _locked_premise(esiid)
+    current = _current_period(premise)
+    _end_period(current, on=effective, reason=RorPeriod.EndReason.MOVE_IN)
+    _detach_customer(premise)
+    return RorPeriod.objects.create(
+        premise=premise, ror_duns=duns, reason=RorPeriod.Reason.MOVE_IN, started_on=effective
+    )
+
+
+@transaction.atomic
+def meter_exchange(
+    *, esiid: str, new_meter_number: str, exchanged_on: date, is_smart: bool = True
+) -> Meter:
+    """MTR-3: same ESIID, new meter; access and history continue. A conventional meter
+    ends data availability: it is recorded but is not smart."""
+    premise = _locked_premise(esiid)
+    old = premise.meters.filter(removed_on__isnull=True).first()
+    if old and old.meter_number == new_meter_number:
+        raise TransactionRefused(f"Meter {new_meter_number} is already in service.")
+    if old:
+        old.removed_on = exchanged_on
+        old.save(update_fields=["removed_on"])
+    return Meter.objects.create(
+        premise=premise,
+        meter_number=new_meter_number,
+        installed_on=exchanged_on,
+        is_smart=is_smart,
+    )

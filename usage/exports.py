@@ -6,6 +6,7 @@ import csv
 from collections.abc import Iterator
 from datetime import date
 
+from . import information
 from .models import Premise
 from .reports import DAILY, INTERVAL, daily_reads, interval_days, interval_labels, monthly_usage
 
@@ -45,10 +46,22 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
+def information_rows(kind: str, premise: Premise) -> Iterator[list[str]]:
+    """MTR-7: Premise or Meter Information of one meter as a header and one row."""
+    rows = information.information_rows(kind, premise)
+    if kind == "meter" and not rows:
+        rows = [(label, "", "") for label in information.labels("meter")]
+    yield [label for label, _description, _value in rows]
+    yield [value for _label, _description, value in rows]
+
+
 def report_rows(
     report_type: str, premise: Premise, start: date, end: date, *, versions: bool = False
 ) -> Iterator[list[str]]:
     """The CSV rows (header first) of one meter's report over the whole range."""
+    if report_type in information.KINDS:
+        yield from information_rows(report_type, premise)
+        return
     yield HEADERS[report_type]
     esiid = premise.esiid
     if report_type == INTERVAL:

@@ -243,3 +243,21 @@ class ReportOptionsForm(forms.Form):
         for field, message in errors:
             self.add_error(field, message)
         return data
+
+
+class InformationExportForm(forms.Form):
+    """MTR-7 Export Information: Premise and/or Meter Information for the chosen meters."""
+
+    premise = forms.BooleanField(label=_("Premise Information"), required=False)
+    meter = forms.BooleanField(label=_("Meter Information"), required=False)
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("premise") and not data.get("meter"):
+            raise forms.ValidationError(
+                gettext("Choose Premise Information, Meter Information or both.")
+            )
+        return data
+
+    def kinds(self) -> list[str]:
+        return [kind for kind in ("premise", "meter") if self.cleaned_data.get(kind)]

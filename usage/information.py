@@ -223,3 +223,7 @@ def information_rows(kind: str, premise: Premise) -> list[tuple[str, str, str]]:
 
 def current_meter(premise: Premise) -> Meter | None:
     return premise.meters.filter(removed_on__isnull=True).select_related("premise__tdsp").first()
+
+
+def labels(kind: str) -> list[str]:
+    return [str(field.label) for field in (PREMISE_FIELDS if kind == "premise" else METER_FIELDS)]

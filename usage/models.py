@@ -348,6 +348,8 @@ class ReportRequest(models.Model):
         INTERVAL = "interval", _("Daily Usage (15 minutes)")
         DAILY = "daily", _("Daily Meter Reads")
         MONTHLY = "monthly", _("Monthly Usage")
+        PREMISE = "premise", _("Premise Information")
+        METER = "meter", _("Meter Information")
 
     class Party(models.TextChoices):
         ROR = "ror", _("REP of Record")
@@ -362,8 +364,9 @@ class ReportRequest(models.Model):
     party = models.CharField(max_length=20, choices=Party.choices)
     report_type = models.CharField(max_length=20, choices=ReportType.choices)
     versions = models.BooleanField(default=False)
-    start_date = models.DateField()
-    end_date = models.DateField()
+    # Usage reports only; Premise and Meter Information have no dates (MTR-7).
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
     premises = models.ManyToManyField(Premise, related_name="report_requests")
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROCESSING)
     detail = models.CharField(max_length=300, blank=True)

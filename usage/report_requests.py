@@ -38,11 +38,11 @@ def report_request_create(
     user,
     premises: list[Premise],
     report_type: str,
-    start: date,
-    end: date,
+    start: date | None = None,
+    end: date | None = None,
     versions: bool = False,
 ) -> ReportRequest:
-    """USG-7, USG-8: one order number for the meters; the worker builds it."""
+    """USG-7, USG-8, MTR-7: one order number for the meters; the worker builds it."""
     request = ReportRequest.objects.create(
         requested_by=user,
         company=user.company,

@@ -34,6 +34,7 @@ urlpatterns = [
         name="premise_information_csv",
     ),
     path("usage/export/", views.export_reports, name="export_reports"),
+    path("usage/export-information/", views.export_information, name="export_information"),
     path("usage/report-requests/", views.report_request_status, name="report_requests"),
     path(
         "usage/report-requests/<int:pk>/download/",

@@ -21,6 +21,7 @@ from smt.pdf import pdf_from_html
 from . import exports, information, report_requests, reports, selectors, services
 from .forms import (
     CustomerRegistrationForm,
+    InformationExportForm,
     MeterImportForm,
     MeterPairForm,
     MeterSearchForm,
@@ -454,7 +455,7 @@ def export_reports(request):
             end=options["end_date"],
             versions=options["view"] == reports.VERSIONS,
         )
-        return render(request, "usage/export_requested.html", {"report": report})
+        return render(request, "usage/export_requested.html", {"reports": [report]})
     return render(request, "usage/export_reports.html", {"form": form, "premises": premises})
 
 
@@ -474,4 +475,28 @@ def report_request_download(request, pk):
         raise Http404
     return FileResponse(
         report.file.open("rb"), as_attachment=True, filename=f"report-{report.order_number}.csv"
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def export_information(request):
+    """MTR-7: Premise and/or Meter Information of many meters, built offline (USG-9)."""
+    premises = _export_premises(request)
+    if not premises:
+        messages.error(request, _("Select at least one meter to export."))
+        return redirect(request.META.get("HTTP_REFERER") or "home")
+    form = InformationExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        created = [
+            report_requests.report_request_create(
+                user=request.user, premises=premises, report_type=kind
+            )
+            for kind in form.kinds()
+        ]
+        return render(request, "usage/export_requested.html", {"reports": created})
+    return render(
+        request,
+        "usage/export_reports.html",
+        {"form": form, "premises": premises, "information": True},
     )

@@ -208,3 +208,44 @@ def test_files_past_retention_are_removed(client, rep_with_meters, settings):  #
         assert report_requests.report_files_purge_expired() == 1
     assert not ReportRequest.objects.exists()
     assert not Path(path).exists()
+
+
+# --- MTR-7: Export Information -----------------------------------------------------------------
+
+
+def test_export_information_builds_one_order_per_kind(client, rep_with_meters):  # MTR-7
+    rep, premises = rep_with_meters
+    client.force_login(rep)
+    response = client.post(
+        reverse("usage:export_information"),
+        {"esiid": [p.esiid for p in premises], "premise": "on", "meter": "on"},
+    )
+    orders = ReportRequest.objects.order_by("pk")
+    assert [o.report_type for o in orders] == ["premise", "meter"]
+    html = response.content.decode()
+    assert all(f"Order number: {o.order_number}" in html for o in orders)
+    rows = list(csv.reader(io.StringIO(orders[0].file.read().decode())))
+    assert rows[0][:2] == ["Electric Utility Company", "ESI ID"]
+    assert sorted(r[1] for r in rows[1:]) == sorted(p.esiid for p in premises)
+    meter_rows = list(csv.reader(io.StringIO(orders[1].file.read().decode())))
+    assert len(meter_rows) == 4 and "Meter Number" in meter_rows[0]
+
+
+def test_export_information_needs_a_kind(client, rep_with_meters):  # MTR-7
+    rep, premises = rep_with_meters
+    client.force_login(rep)
+    html = client.post(reverse("usage:export_information"), {"esiid": [premises[0].esiid]}).content
+    assert b"Choose Premise Information, Meter Information or both." in html
+    assert not ReportRequest.objects.exists()
+
+
+def test_the_imported_file_feeds_the_export(client, rep_with_meters):  # MTR-5, MTR-7
+    rep, premises = rep_with_meters
+    client.force_login(rep)
+    upload = io.BytesIO("\n".join(p.esiid for p in premises[:2]).encode())
+    upload.name = "meters.csv"
+    client.post(reverse("usage:ror_meters"), {"id_type": "esiid", "file": upload})
+    client.post(reverse("usage:export_information"), {"imported": "1", "premise": "on"})
+    assert sorted(p.esiid for p in ReportRequest.objects.get().premises.all()) == sorted(
+        p.esiid for p in premises[:2]
+    )

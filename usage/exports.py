@@ -42,6 +42,9 @@ class _Echo:
         return value
 
 
+_WRITER = csv.writer(_Echo())
+
+
 def _text(value) -> str:
     return "" if value is None else str(value)
 
@@ -58,31 +61,14 @@ def information_rows(kind: str, premise: Premise) -> Iterator[list[str]]:
 def report_rows(
     report_type: str, premise: Premise, start: date, end: date, *, versions: bool = False
 ) -> Iterator[list[str]]:
-    """The CSV rows (header first) of one meter's report over the whole range."""
+    """The CSV rows (header first) of one meter's daily, monthly or information report.
+    Daily Usage goes through `report_csv`'s faster text path instead."""
     if report_type in information.KINDS:
         yield from information_rows(report_type, premise)
         return
     yield HEADERS[report_type]
     esiid = premise.esiid
-    if report_type == INTERVAL:
-        for day_row in interval_days(premise, start, end, versions=versions).iterator(2000):
-            labels = interval_labels(day_row.day)
-            channel = CHANNEL_NAMES[day_row.channel]
-            iso_day = day_row.day.isoformat()
-            for (starts, ends), value, quality in zip(
-                labels, day_row.readings.split(","), day_row.quality, strict=False
-            ):
-                yield [
-                    esiid,
-                    iso_day,
-                    str(day_row.version),
-                    starts,
-                    ends,
-                    value,
-                    QUALITY_NAMES.get(quality, ""),
-                    channel,
-                ]
-    elif report_type == DAILY:
+    if report_type == DAILY:
         for read in daily_reads(premise, start, end, versions=versions).iterator(2000):
             yield [
                 esiid,
@@ -104,10 +90,49 @@ def report_rows(
             ]
 
 
-def csv_lines(rows: Iterator[list[str]]) -> Iterator[str]:
-    """CSV text line by line; the ESIID column is always quoted so spreadsheets keep it as
-    text (USG-10), the rest only when needed."""
-    writer = csv.writer(_Echo())
-    for row in rows:
-        first, rest = row[0], row[1:]
-        yield '"' + first.replace('"', '""') + '",' + writer.writerow(rest)
+def _interval_chunks(premise: Premise, start: date, end: date, versions: bool) -> Iterator[str]:
+    """Daily Usage as CSV text, one chunk per stored day. Every field is a number, a date,
+    a time or a fixed word, so lines are formatted directly (measured: about twice as fast
+    as csv.writer, benchmarks/README.md)."""
+    esiid = '"' + premise.esiid.replace('"', '""') + '"'
+    for day_row in interval_days(premise, start, end, versions=versions).iterator(2000):
+        prefix = f"{esiid},{day_row.day.isoformat()},{day_row.version},"
+        suffix = "," + CHANNEL_NAMES[day_row.channel] + "\r\n"
+        yield "".join(
+            f"{prefix}{starts},{ends},{value},{QUALITY_NAMES.get(flag, '')}{suffix}"
+            for (starts, ends), value, flag in zip(
+                interval_labels(day_row.day),
+                day_row.readings.split(","),
+                day_row.quality,
+                strict=False,
+            )
+        )
+
+
+def report_csv(
+    report_type: str,
+    premise: Premise,
+    start: date,
+    end: date,
+    *,
+    versions: bool = False,
+    header: bool = True,
+) -> Iterator[str]:
+    """USG-10: the CSV text of one meter's report, in chunks, header first when asked."""
+    if report_type == INTERVAL:
+        if header:
+            yield _line(HEADERS[INTERVAL])
+        yield from _interval_chunks(premise, start, end, versions)
+        return
+    rows = report_rows(report_type, premise, start, end, versions=versions)
+    first = next(rows)
+    if header:
+        yield _line(first)
+    yield from (_line(row) for row in rows)
+
+
+def _line(row: list[str]) -> str:
+    """One CSV line; the ESIID column is always quoted so spreadsheets keep it as text
+    (USG-10), the rest only when needed."""
+    first = '"' + row[0].replace('"', '""') + '"'
+    return first + "," + _WRITER.writerow(row[1:])

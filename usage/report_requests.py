@@ -75,22 +75,18 @@ def report_request_build(*, request_id: int) -> ReportRequest:
         request.save(update_fields=["attempts", "started_at"])
     rows = 0
     with tempfile.TemporaryFile(mode="w+b") as handle:
-        for premise in request.premises.order_by("esiid"):
-            lines = exports.csv_lines(
-                exports.report_rows(
-                    request.report_type,
-                    premise,
-                    request.start_date,
-                    request.end_date,
-                    versions=request.versions,
-                )
-            )
-            header = next(lines)
-            if rows == 0 and handle.tell() == 0:
-                handle.write(header.encode())
-            for line in lines:
-                handle.write(line.encode())
-                rows += 1
+        for index, premise in enumerate(request.premises.order_by("esiid")):
+            for chunk in exports.report_csv(
+                request.report_type,
+                premise,
+                request.start_date,
+                request.end_date,
+                versions=request.versions,
+                header=index == 0,
+            ):
+                handle.write(chunk.encode())
+                rows += chunk.count("\n")
+        rows -= 1  # the header line
         handle.seek(0)
         _finish(request, handle, rows)
     return request

@@ -8,6 +8,7 @@ APIs build on the same functions, so a rule is enforced in one place.
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Min
@@ -118,8 +119,10 @@ class IntervalRow:
     quality: str
 
 
-def interval_labels(day: date) -> list[tuple[str, str]]:
-    """(start, end) local times of the day's 92/96/100 intervals (USG-1)."""
+@lru_cache(maxsize=1024)
+def interval_labels(day: date) -> tuple[tuple[str, str], ...]:
+    """(start, end) local times of the day's 92/96/100 intervals (USG-1); cached, as every
+    export asks for the same days again and again."""
     start = datetime.combine(day, time(), MARKET_TZ).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time(), MARKET_TZ).astimezone(UTC)
     step = timedelta(minutes=INTERVAL_MINUTES)

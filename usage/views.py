@@ -368,14 +368,14 @@ def usage_report_csv(request, esiid):
     if options is None:
         messages.error(request, _("Correct the report options before exporting."))
         return redirect(f"{reverse('usage:usage_report', args=[esiid])}?{request.GET.urlencode()}")
-    rows = exports.report_rows(
+    chunks = exports.report_csv(
         options["report_type"],
         premise,
         options["start_date"],
         options["end_date"],
         versions=options["view"] == reports.VERSIONS,
     )
-    response = StreamingHttpResponse(exports.csv_lines(rows), content_type="text/csv")
+    response = StreamingHttpResponse(chunks, content_type="text/csv")
     name = f"{options['report_type']}-{esiid}-{options['start_date']}-{options['end_date']}.csv"
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response

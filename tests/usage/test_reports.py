@@ -288,3 +288,26 @@ def test_print_and_export_links_carry_the_default_options(client, customer_premi
     client.force_login(customer)
     html = report(client, premise).content.decode()
     assert "export/?report_type=interval&amp;view=current&amp;start_date=2026-11-18" in html
+
+
+# --- queries per report page are bounded -------------------------------------------------------
+
+
+@pytest.mark.parametrize("report_type, days", [("interval", 1), ("daily", 30), ("monthly", 365)])
+def test_report_pages_use_a_bounded_number_of_queries(
+    client, customer_premise, django_assert_max_num_queries, report_type, days
+):
+    customer, premise = customer_premise
+    start = LATEST - timedelta(days=days - 1)
+    store_day(premise, LATEST)
+    for offset in range(min(days, 30)):
+        DailyRead.objects.create(
+            premise=premise,
+            day=LATEST - timedelta(days=offset),
+            consumption_kwh=Decimal("5"),
+            received_at=datetime(2026, 11, 19, tzinfo=CHICAGO),
+        )
+    client.force_login(customer)
+    with django_assert_max_num_queries(14):
+        response = report(client, premise, **options(report_type, start, LATEST))
+    assert response.status_code == 200

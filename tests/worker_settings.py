@@ -16,3 +16,6 @@ EMAIL_SEND_DELAY = float(os.environ.get("SMT_TEST_EMAIL_DELAY", "0"))
 # The real settings look for a dead worker's messages every 10 s; looking every second keeps
 # the killed-worker test short (the killed task comes back ~6 s after the kill).
 CELERY_BROKER_TRANSPORT_OPTIONS = {**CELERY_BROKER_TRANSPORT_OPTIONS, "unacked_restore_interval": 1}
+
+# Report files go where the test process looks for them.
+MEDIA_ROOT = os.environ.get("SMT_TEST_MEDIA_ROOT", MEDIA_ROOT)  # noqa: F405

@@ -3,6 +3,7 @@
 
 import asyncio
 import json
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -166,7 +167,9 @@ def test_the_smart_meter_texas_package_works_against_the_portal(live_server, mon
             await meters[0].get_15min(client)
             return meters[0]
 
-    meter = asyncio.run(run())
+    # Its own thread and event loop: Playwright's browser tests keep one running in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        meter = pool.submit(asyncio.run, run()).result(timeout=60)
     assert (meter.esiid, meter.meter) == (link.premise.esiid, "113888001")
     assert len(meter.read_15min_consumption) == intervals_in_day(date.today() - timedelta(days=1))  # noqa: DTZ011
     assert meter.read_15min_consumption[0][1] == "0.100"

@@ -60,19 +60,20 @@ def status_change_record(
     )
 
 
-@transaction.atomic
-def user_transition(
+def status_transition(
+    subject: models.Model,
     *,
-    user: User,
+    workflow: str,
     to_status: str,
     actor: User | None = None,
     actor_label: str = "",
     reason: str = "",
-    notify: bool = True,
-) -> User:
-    """Move an account to another status (ACC-7), with history and the owner's email."""
-    locked = User.objects.select_for_update().get(pk=user.pk)
-    check_transition("account", locked.status, to_status)
+) -> models.Model:
+    """The one way a status changes (CONVENTIONS): lock the row, check the move against
+    `workflow`'s table, save, write the history row. Returns the locked, updated row and
+    updates `subject` in memory too. The caller's transaction makes it one unit."""
+    locked = subject._meta.model.objects.select_for_update().get(pk=subject.pk)
+    check_transition(workflow, locked.status, to_status)
     from_status = locked.status
     locked.status = to_status
     locked.status_changed_at = timezone.now()
@@ -85,9 +86,31 @@ def user_transition(
         actor_label=actor_label,
         reason=reason,
     )
+    subject.status, subject.status_changed_at = locked.status, locked.status_changed_at
+    return locked
+
+
+@transaction.atomic
+def user_transition(
+    *,
+    user: User,
+    to_status: str,
+    actor: User | None = None,
+    actor_label: str = "",
+    reason: str = "",
+    notify: bool = True,
+) -> User:
+    """Move an account to another status (ACC-7), with history and the owner's email."""
+    locked = status_transition(
+        user,
+        workflow="account",
+        to_status=to_status,
+        actor=actor,
+        actor_label=actor_label,
+        reason=reason,
+    )
     if notify:
         emails.account_status_changed(user=locked, reason=reason)
-    user.status, user.status_changed_at = locked.status, locked.status_changed_at
     return user
 
 
@@ -101,21 +124,14 @@ def company_transition(
     reason: str = "",
 ) -> Company:
     """Move a company to another status (ACC-8), with history."""
-    locked = Company.objects.select_for_update().get(pk=company.pk)
-    check_transition("company", locked.status, to_status)
-    from_status = locked.status
-    locked.status = to_status
-    locked.status_changed_at = timezone.now()
-    locked.save(update_fields=["status", "status_changed_at"])
-    status_change_record(
-        subject=locked,
-        from_status=from_status,
+    status_transition(
+        company,
+        workflow="company",
         to_status=to_status,
         actor=actor,
         actor_label=actor_label,
         reason=reason,
     )
-    company.status, company.status_changed_at = locked.status, locked.status_changed_at
     return company
 
 

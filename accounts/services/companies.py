@@ -14,10 +14,10 @@ from django.utils.translation import gettext as _
 
 from ..emails import companies as emails
 from ..models import Company, Duns, DunsGrant, User
-from ..workflow import check_transition
 from . import (
     company_transition,
     status_change_record,
+    status_transition,
     user_issue_temporary_password,
     user_transition,
 )
@@ -174,21 +174,14 @@ def duns_transition(
     *, duns: Duns, to_status: str, actor: User | None = None, actor_label: str = "", reason=""
 ) -> Duns:
     """Move a DUNS to another status (ACC-9), with history."""
-    locked = Duns.objects.select_for_update().get(pk=duns.pk)
-    check_transition("DUNS", locked.status, to_status)
-    from_status = locked.status
-    locked.status = to_status
-    locked.status_changed_at = timezone.now()
-    locked.save(update_fields=["status", "status_changed_at"])
-    status_change_record(
-        subject=locked,
-        from_status=from_status,
+    status_transition(
+        duns,
+        workflow="DUNS",
         to_status=to_status,
         actor=actor,
         actor_label=actor_label,
         reason=reason,
     )
-    duns.status, duns.status_changed_at = locked.status, locked.status_changed_at
     return duns
 
 

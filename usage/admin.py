@@ -1,6 +1,15 @@
 from django.contrib import admin
 
-from .models import CustomerPremise, Meter, Premise, RorPeriod
+from . import report_requests
+from .models import (
+    CustomerPremise,
+    Meter,
+    Premise,
+    ReportRequest,
+    RorPeriod,
+    TdspCredential,
+    TdspMessage,
+)
 
 
 class MeterInline(admin.TabularInline):
@@ -35,3 +44,63 @@ class CustomerPremiseAdmin(admin.ModelAdmin):
     list_display = ["premise", "customer", "attached_at", "detached_at"]
     search_fields = ["premise__esiid", "customer__username", "customer__email"]
     list_select_related = ["premise", "customer"]
+
+
+@admin.register(ReportRequest)
+class ReportRequestAdmin(admin.ModelAdmin):
+    """OPS-1: report requests, read-only; a stuck one is retried with the action (SEC-6)."""
+
+    list_display = [
+        "order_number",
+        "report_type",
+        "requested_by",
+        "status",
+        "rows",
+        "attempts",
+        "requested_at",
+        "completed_at",
+    ]
+    list_filter = ["status", "report_type", "party"]
+    search_fields = ["requested_by__username", "premises__esiid"]
+    list_select_related = ["requested_by"]
+    readonly_fields = [f.name for f in ReportRequest._meta.fields] + ["premises"]
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description="Build the selected Processing requests again")
+    def retry(self, request, queryset):
+        queued = 0
+        for report in queryset.filter(status=ReportRequest.Status.PROCESSING):
+            report_requests.report_request_requeue(request_id=report.pk)
+            queued += 1
+        self.message_user(request, f"{queued} request(s) queued again.")
+
+
+@admin.register(TdspCredential)
+class TdspCredentialAdmin(admin.ModelAdmin):
+    """OPS-1: which TDSP has an API key; keys are issued by `manage.py
+    create_tdsp_credential` and never shown again."""
+
+    list_display = ["tdsp", "created_at"]
+    readonly_fields = ["tdsp", "key_hash", "created_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(TdspMessage)
+class TdspMessageAdmin(admin.ModelAdmin):
+    """API-3: every message a TDSP sent and what it did, read-only (SEC-7)."""
+
+    list_display = ["received_at", "tdsp", "kind", "message_id"]
+    list_filter = ["tdsp", "kind"]
+    search_fields = ["message_id", "payload__esiid"]
+    readonly_fields = ["tdsp", "message_id", "kind", "payload", "outcome", "received_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -159,10 +159,15 @@ def report_requests_requeue_stale(*, now=None) -> int:
                 reason=_("The report could not be built. Please request it again."),
             )
         else:
-            ReportRequest.objects.filter(pk=request.pk).update(started_at=now)
-            _dispatch(request.pk)
+            report_request_requeue(request_id=request.pk, now=now)
             requeued += 1
     return requeued
+
+
+def report_request_requeue(*, request_id: int, now=None) -> None:
+    """Queue a Processing request again (sweep, or SMT staff from the admin)."""
+    ReportRequest.objects.filter(pk=request_id).update(started_at=now or timezone.now())
+    _dispatch(request_id)
 
 
 # --- scoped reads -------------------------------------------------------------------------------

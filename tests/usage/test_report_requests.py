@@ -249,3 +249,18 @@ def test_the_imported_file_feeds_the_export(client, rep_with_meters):  # MTR-5, 
     assert sorted(p.esiid for p in ReportRequest.objects.get().premises.all()) == sorted(
         p.esiid for p in premises[:2]
     )
+
+
+def test_staff_can_retry_a_stuck_request_from_admin(client, rep_with_meters):  # OPS-1, SEC-6
+    rep, premises = rep_with_meters
+    store_days(premises[0], LATEST, 1)
+    report = stuck_request(rep, premises[:1], attempts=1)
+    client.force_login(UserFactory(smt_staff=True))
+    response = client.post(
+        reverse("admin:usage_reportrequest_changelist"),
+        {"action": "retry", "_selected_action": [report.pk]},
+        follow=True,
+    )
+    assert b"1 request(s) queued again." in response.content
+    report.refresh_from_db()
+    assert report.status == ReportRequest.Status.COMPLETE

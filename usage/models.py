@@ -361,8 +361,15 @@ class ReportRequest(models.Model):
     company = models.ForeignKey(
         "accounts.Company", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+
+    class FileFormat(models.TextChoices):
+        CSV = "csv", _("CSV")
+        GREEN_BUTTON = "xml", _("Green Button XML")
+
     party = models.CharField(max_length=20, choices=Party.choices)
     report_type = models.CharField(max_length=20, choices=ReportType.choices)
+    # USG-10: usage reports come as CSV or Green Button XML; information reports as CSV.
+    file_format = models.CharField(max_length=4, choices=FileFormat.choices, default=FileFormat.CSV)
     versions = models.BooleanField(default=False)
     # Usage reports only; Premise and Meter Information have no dates (MTR-7).
     start_date = models.DateField(null=True, blank=True)
@@ -427,3 +434,42 @@ class TdspMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tdsp} {self.kind} {self.message_id}"
+
+
+class OnDemandRead(models.Model):
+    """One On Demand Read of a meter's register (USG-11), sent to its TDSP through the TDSP
+    adapter and answered later: Pending → Completed (with the read and its time) or Failed.
+
+    `tdsp_request_id` is what the TDSP answers about (API-3 On Demand Read results).
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        COMPLETED = "completed", _("Completed")
+        FAILED = "failed", _("Failed")
+
+    premise = models.ForeignKey(Premise, on_delete=models.PROTECT, related_name="on_demand_reads")
+    meter_number = models.CharField(max_length=30)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="on_demand_reads"
+    )
+    tdsp_request_id = models.CharField(max_length=64, unique=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)  # handed to the TDSP adapter
+    attempts = models.PositiveSmallIntegerField(default=0)
+    completed_at = models.DateTimeField(null=True, blank=True)
+    register_read = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    read_at = models.DateTimeField(null=True, blank=True)  # the meter's time of the read
+    usage_kwh = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
+    failure_reason = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        indexes = [
+            models.Index(fields=["premise", "requested_at"], name="odr_premise_requested_idx"),
+            models.Index(fields=["status", "requested_at"], name="odr_status_requested_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"ODR {self.tdsp_request_id} {self.status}"

@@ -1,15 +1,18 @@
-"""What a TDSP reports about a premise: REP of Record changes (MTR-2) and meter exchanges
-(MTR-3). The services change the ROR history and the customer's attachment; who may see
-what follows from them through `selectors.premises_visible_to` (USG-12), so a REP that
-loses a premise loses its history at once, with no extra step.
+"""What a TDSP reports about a premise: REP of Record changes (MTR-2), meter exchanges
+(MTR-3) and corrections of premise and meter fields (MTR-1). The services change the ROR
+history and the customer's attachment; who may see what follows from them through
+`selectors.premises_visible_to` (USG-12), so a REP that loses a premise loses its history at
+once, with no extra step.
 """
 
 from datetime import date
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from .models import CustomerPremise, Meter, MeterShare, Premise, RorPeriod
+from .services import normalize_meter_number
 
 
 class TransactionRefused(Exception):
@@ -105,3 +108,105 @@ def meter_exchange(
         installed_on=exchanged_on,
         is_smart=is_smart,
     )
+
+
+# --- premise and meter updates (MTR-1, API-3) -----------------------------------------------
+
+# What a TDSP may change: the MTR-1 fields; never the ESIID, the TDSP or the meter's dates of
+# service, which only the transactions above move.
+PREMISE_UPDATABLE = [
+    "service_voltage",
+    "premise_status",
+    "time_zone",
+    "house_number",
+    "fractional_address",
+    "leading_directional",
+    "street_name",
+    "street_type",
+    "trailing_directional",
+    "unit",
+    "city",
+    "state",
+    "zip_code",
+    "zip_plus4",
+    "meter_read_cycle",
+    "load_profile",
+    "rate_class",
+    "ams_profile_effective_date",
+]
+METER_UPDATABLE = [
+    "utility_meter_number",
+    "kwh_multiplier",
+    "channels",
+    "manufacturer",
+    "last_test_date",
+    "meter_class",
+    "activated_on",
+    "communication_technology",
+    "instrument_rated",
+    "ct_ratio",
+    "pt_ratio",
+    "esi_firmware_version",
+    "han_protocol",
+    "smart_energy_profile",
+    "interval_minutes",
+    "dg_capable",
+    "dg_channel",
+    "remote_disconnect_capable",
+    "meter_status",
+    "phases",
+    "model",
+]
+
+
+def _apply_changes(record, changes: dict, allowed: list[str]) -> list[str]:
+    """Set the changed fields after the model's own validation; ValidationError names each
+    bad field. Returns the names of the fields whose value changed."""
+    unknown = sorted(set(changes) - set(allowed))
+    if unknown:
+        raise ValidationError({name: "This field cannot be updated." for name in unknown})
+    errors, changed = {}, []
+    for name, value in changes.items():
+        field = record._meta.get_field(name)
+        try:
+            cleaned = field.clean(field.to_python("" if value is None else value), record)
+        except ValidationError as error:
+            errors[name] = error.messages
+            continue
+        if getattr(record, name) != cleaned:
+            setattr(record, name, cleaned)
+            changed.append(name)
+    if errors:
+        raise ValidationError(errors)
+    return changed
+
+
+@transaction.atomic
+def premise_update(*, esiid: str, changes: dict) -> list[str]:
+    """MTR-1: a TDSP corrects premise fields; returns the fields that changed."""
+    premise = _locked_premise(esiid)
+    changed = _apply_changes(premise, changes, PREMISE_UPDATABLE)
+    if changed:
+        premise.save(update_fields=[*changed, "updated_at"])
+    return changed
+
+
+@transaction.atomic
+def meter_update(*, esiid: str, meter_number: str, changes: dict) -> list[str]:
+    """MTR-1: a TDSP corrects fields of the meter in service (matched as MTR-8 says)."""
+    premise = _locked_premise(esiid)
+    wanted = normalize_meter_number(meter_number)
+    meter = next(
+        (
+            meter
+            for meter in premise.meters.filter(removed_on__isnull=True)
+            if normalize_meter_number(meter.meter_number) == wanted
+        ),
+        None,
+    )
+    if meter is None:
+        raise TransactionRefused(f"Meter {meter_number} is not in service at ESIID {esiid}.")
+    changed = _apply_changes(meter, changes, METER_UPDATABLE)
+    if changed:
+        meter.save(update_fields=[*changed, "updated_at"])
+    return changed

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import report_requests
+from . import ingest, report_requests
 
 
 @shared_task(bind=True, acks_late=True, max_retries=2, default_retry_delay=30)
@@ -27,3 +27,39 @@ def report_requests_requeue_stale_task() -> int:
 def report_files_purge_task() -> int:
     """OPS-2: remove report files past their retention."""
     return report_requests.report_files_purge_expired()
+
+
+@shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=30)
+def tdsp_file_load_task(self, message_pk: int) -> str:
+    """USG-2: load a file a TDSP uploaded; a crash retries, the last one records the failure."""
+    try:
+        return ingest.tdsp_file_process(message_pk=message_pk)["result"]
+    except Exception as error:
+        if self.request.retries >= self.max_retries:
+            ingest.tdsp_file_fail(message_pk=message_pk, reason=str(error))
+            raise
+        raise self.retry(exc=error) from error
+
+
+@shared_task(bind=True, acks_late=True, max_retries=odr.MAX_SEND_ATTEMPTS - 1, retry_backoff=True)
+def on_demand_read_send_task(self, read_id: int) -> str:
+    """USG-11: hand one Pending read to its TDSP's adapter; sent once, retried on errors
+    (the timeout sweep fails it if the TDSP never answers)."""
+    try:
+        return odr.on_demand_read_send(read_id=read_id).status
+    except Exception as error:
+        if self.request.retries >= self.max_retries:
+            raise
+        raise self.retry(exc=error) from error
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), max_retries=3, retry_backoff=True)
+def simulated_tdsp_odr_answer_task(read_id: int) -> dict | None:
+    """The simulated TDSP's answer (USG-11), through the TDSP API; a rerun is a replay."""
+    return tdsp_adapter.simulated_odr_answer(read_id=read_id)
+
+
+@shared_task(acks_late=True)
+def on_demand_reads_fail_stale_task() -> int:
+    """SEC-6 beat sweep: no On Demand Read stays Pending for ever."""
+    return odr.on_demand_reads_fail_stale()

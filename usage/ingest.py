@@ -348,12 +348,7 @@ class _BatchLoader:
         """The rows with the premise id for the ESIID; unknown ESIIDs are refused."""
         wanted = {row[1] for row in rows} - self.premises.keys()
         if wanted:
-            found = {
-                esiid: (pk, tdsp_id)
-                for esiid, pk, tdsp_id in Premise.objects.filter(esiid__in=wanted).values_list(
-                    "esiid", "pk", "tdsp_id"
-                )
-            }
+            found = {esiid: (pk, tdsp_id) for esiid, pk, tdsp_id in self._premises_of(wanted)}
             for esiid in wanted:
                 self.premises[esiid] = found.get(esiid)
         resolved = []
@@ -367,6 +362,25 @@ class _BatchLoader:
                 resolved.append((line, premise[0], key, version, values))
         return resolved
 
+    def _premises_of(self, esiids: set[str]) -> list[tuple[str, int, int]]:
+        if not self.copy:
+            return list(
+                Premise.objects.filter(esiid__in=esiids).values_list("esiid", "pk", "tdsp_id")
+            )
+        # One array parameter, not thousands of placeholders: a batch asks for 10,000.
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT esiid, id, tdsp_id FROM {Premise._meta.db_table} WHERE esiid = ANY(%s)",
+                [list(esiids)],
+            )
+            return cursor.fetchall()
+
+    def _of_premises(self, queryset: models.QuerySet, ids: set[int]) -> models.QuerySet:
+        if not self.copy:
+            return queryset.filter(premise_id__in=ids)
+        # As above: Django prepares each of 10,000 ids of an `__in` one by one.
+        return queryset.extra(where=["premise_id = ANY(%s)"], params=[list(ids)])
+
     def _store(self, rows: list[Row]) -> None:
         """Decide each row against what is stored, then retire and insert (USG-1 versions)."""
         kind, report = self.kind, self.report
@@ -376,10 +390,11 @@ class _BatchLoader:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK_ID])
         current = {
             (premise_id, *key): (pk, version)
-            for pk, premise_id, *key, version in model.objects.filter(
-                is_current=True,
-                premise_id__in={row[1] for row in rows},
-                **{f"{kind.key_fields[0]}__in": {row[2][0] for row in rows}},
+            for pk, premise_id, *key, version in self._of_premises(
+                model.objects.filter(
+                    is_current=True, **{f"{kind.key_fields[0]}__in": {row[2][0] for row in rows}}
+                ),
+                {row[1] for row in rows},
             ).values_list("pk", "premise_id", *kind.key_fields, "version")
         }
         inserts: list[tuple[int, tuple, int, bool, tuple]] = []

@@ -1,0 +1,94 @@
+"""Benchmark 1: a day file of interval data for many meters through `load_tdsp_file`, vs a
+plain COPY of the same rows into an unindexed table (docs/tdsp-files.md, USG-2)."""
+
+import io
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+TDSP_CODE = "bench-ingest"
+ESIID_PREFIX = "10998"
+HEADER = "esiid,date,channel,version,quality,kwh"
+PATTERNS = 50  # distinct days of values, so rows are not all alike
+
+
+def ingest_premises(count: int) -> list[str]:
+    """`count` premises of their own TDSP, without data; reused when already there."""
+    from accounts.models import Tdsp
+    from usage.models import Premise
+
+    tdsp, _ = Tdsp.objects.get_or_create(code=TDSP_CODE, defaults={"name": "Bench ingest"})
+    esiids = [f"{ESIID_PREFIX}{n:012d}" for n in range(count)]
+    if Premise.objects.filter(tdsp=tdsp).count() != count:
+        from usage.models import IntervalDay
+
+        IntervalDay.objects.filter(premise__tdsp=tdsp).delete()
+        Premise.objects.filter(tdsp=tdsp).delete()
+        Premise.objects.bulk_create(
+            (
+                Premise(esiid=e, tdsp=tdsp, street_name="Bench", city="Austin", zip_code="78701")
+                for e in esiids
+            ),
+            batch_size=5000,
+        )
+    return esiids
+
+
+def write_day_files(esiids: list[str], day: date, folder: Path) -> tuple[Path, Path]:
+    """The TDSP file, and the same rows tab-separated for the reference COPY."""
+    from usage.services import intervals_in_day
+
+    slots = intervals_in_day(day)
+    quality = "A" * slots
+    days = [
+        ",".join(f"{0.05 + ((n * 7 + p * 13) % 97) / 100:.3f}" for n in range(slots))
+        for p in range(PATTERNS)
+    ]
+    csv_path, tsv_path = folder / "day.csv", folder / "day.tsv"
+    with csv_path.open("w") as csv_file, tsv_path.open("w") as tsv_file:
+        csv_file.write(HEADER + "\n")
+        for n, esiid in enumerate(esiids):
+            values = days[n % PATTERNS]
+            csv_file.write(f"{esiid},{day},C,1,{quality},{values}\n")
+            tsv_file.write(f"{esiid}\t{day}\tC\t1\t{quality}\t{values}\n")
+    return csv_path, tsv_path
+
+
+def ingest_against_copy(meters: int, runs: int, best_of) -> tuple[float, float, int]:
+    """Seconds of the best run of ours and of the reference, and the rows stored."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from usage.models import IntervalDay
+
+    day = date(2026, 10, 14)
+    esiids = ingest_premises(meters)
+    with tempfile.TemporaryDirectory() as folder:
+        csv_path, tsv_path = write_day_files(esiids, day, Path(folder))
+
+        def ours():
+            IntervalDay.objects.filter(premise__tdsp__code=TDSP_CODE, day=day).delete()
+            with connection.cursor() as cursor:
+                cursor.execute("CHECKPOINT")  # the delete's work is not billed to the load
+            call_command("load_tdsp_file", str(csv_path), "--no-progress", stdout=io.StringIO())
+
+        def reference():
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "CREATE TABLE IF NOT EXISTS bench_ingest_copy (esiid text, day date,"
+                    " channel text, version int, quality text, kwh text)"
+                )
+                cursor.execute("TRUNCATE bench_ingest_copy")
+                cursor.execute("CHECKPOINT")
+                started = time.perf_counter()
+                with tsv_path.open() as rows:
+                    cursor.copy_expert("COPY bench_ingest_copy FROM STDIN", rows)
+                return time.perf_counter() - started
+
+        ours_s = best_of(runs, ours)
+        ref_s = min(reference() for _ in range(runs))
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE IF EXISTS bench_ingest_copy")
+        stored = IntervalDay.objects.filter(premise__tdsp__code=TDSP_CODE, day=day).count()
+    return ours_s, ref_s, stored

@@ -12,6 +12,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
@@ -29,6 +30,18 @@ EMAIL_RETRY_MAX_SECONDS = 600  # stays below the broker's visibility timeout
 EMAIL_STALE_AFTER = timedelta(minutes=15)
 LANGUAGES = ("en", "es")  # NTF-1
 SECRET_REMOVED = "[removed after sending]"
+# Files to attach travel in the stored context under this key, as references to files in
+# the default storage ({"path", "filename", "mimetype"}), read when the email is sent.
+ATTACHMENTS_KEY = "_attachments"
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A file in the default storage to attach to an email (USG-9)."""
+
+    path: str
+    filename: str
+    mimetype: str
 
 
 def send_email(
@@ -40,19 +53,26 @@ def send_email(
     related: models.Model | None = None,
     event_key: str | None = None,
     secret_keys: tuple[str, ...] = (),
+    attachments: tuple[Attachment, ...] = (),
 ) -> OutboundEmail:
     """Record an email; the worker sends it once the caller's transaction commits (NTF-3).
 
     `context` must be JSON-serialisable (it is stored). With `event_key`, a second call for
     the same event returns the first record instead of recording another email.
     `secret_keys` name context values (a temporary password) that are blanked in the record
-    as soon as the email is sent, so the log never keeps them.
+    as soon as the email is sent, so the log never keeps them. `attachments` name files in
+    the default storage; they are read when the email is sent, not copied into the record.
     """
+    context = dict(context or {})
+    if attachments:
+        context[ATTACHMENTS_KEY] = [
+            {"path": a.path, "filename": a.filename, "mimetype": a.mimetype} for a in attachments
+        ]
     fields = {
         "recipient": to,
         "template": template,
         "language": language if language in LANGUAGES else "en",
-        "context": context or {},
+        "context": context,
         "secret_keys": list(secret_keys),
     }
     if related is not None:
@@ -86,7 +106,7 @@ def email_dispatch(*, email_id: int) -> None:
 def email_render(email: OutboundEmail) -> EmailMultiAlternatives:
     """Build the message from <template>.subject.txt, .txt and .html in its language."""
     context = {
-        **email.context,
+        **{k: v for k, v in email.context.items() if k != ATTACHMENTS_KEY},
         "site_url": settings.SITE_URL,
         "recipient": email.recipient,
     }
@@ -97,6 +117,9 @@ def email_render(email: OutboundEmail) -> EmailMultiAlternatives:
         html = render_to_string(f"{base}.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[email.recipient])
     message.attach_alternative(html, "text/html")
+    for attachment in email.context.get(ATTACHMENTS_KEY, []):
+        with default_storage.open(attachment["path"], "rb") as handle:
+            message.attach(attachment["filename"], handle.read(), attachment["mimetype"])
     return message
 
 

@@ -259,6 +259,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "usage.tasks.report_files_purge_task",
         "schedule": crontab(hour=4, minute=13),
     },
+    # USG-11, SEC-6: an On Demand Read with no answer becomes Failed.
+    "usage-on-demand-reads-timeout": {
+        "task": "usage.tasks.on_demand_reads_fail_stale_task",
+        "schedule": crontab(minute="*"),
+    },
     # ACC-21: daily, at night (Central time is the server's business day).
     "third-parties-purge-inactive": {
         "task": "accounts.tasks.third_parties_purge_inactive_task",
@@ -268,6 +273,19 @@ CELERY_BEAT_SCHEDULE = {
 
 # USG-9: days a finished report file stays downloadable.
 REPORT_RETENTION_DAYS = env.int("REPORT_RETENTION_DAYS", default=30)
+# USG-9 decision: a Green Button result up to this size is also emailed as an attachment;
+# a larger one is only linked (mail servers commonly refuse messages over ~10 MB).
+REPORT_EMAIL_ATTACHMENT_MAX_BYTES = env.int(
+    "REPORT_EMAIL_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024
+)
+
+# USG-11: how the portal talks to each TDSP (usage.tdsp_adapter). TDSP_ADAPTERS maps a TDSP
+# code to an adapter class; every other TDSP uses TDSP_ADAPTER (the simulated TDSP).
+TDSP_ADAPTER = env.str("TDSP_ADAPTER", default="usage.tdsp_adapter.SimulatedTdsp")
+TDSP_ADAPTERS: dict[str, str] = {}
+# The simulated TDSP answers On Demand Reads this many seconds later, failing this share.
+SIMULATED_TDSP_ODR_DELAY_SECONDS = env.float("SIMULATED_TDSP_ODR_DELAY_SECONDS", default=5.0)
+SIMULATED_TDSP_ODR_FAILURE_RATE = env.float("SIMULATED_TDSP_ODR_FAILURE_RATE", default=0.1)
 
 # A worker that has not beaten for this long is reported down by /healthz.
 WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=120)

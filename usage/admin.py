@@ -4,6 +4,7 @@ from . import report_requests
 from .models import (
     CustomerPremise,
     Meter,
+    OnDemandRead,
     Premise,
     ReportRequest,
     RorPeriod,
@@ -103,4 +104,34 @@ class TdspMessageAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OnDemandRead)
+class OnDemandReadAdmin(admin.ModelAdmin):
+    """OPS-1, USG-11: On Demand Reads and what the TDSP answered, read-only; the status
+    changes only through the TDSP API and the timeout sweep."""
+
+    list_display = [
+        "requested_at",
+        "premise",
+        "meter_number",
+        "status",
+        "register_read",
+        "read_at",
+        "requested_by",
+    ]
+    list_filter = ["status", "premise__tdsp"]
+    search_fields = ["premise__esiid", "tdsp_request_id", "meter_number"]
+    list_select_related = ["premise", "requested_by"]
+    readonly_fields = [f.name for f in OnDemandRead._meta.fields]
+    date_hierarchy = "requested_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

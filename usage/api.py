@@ -20,27 +20,37 @@ from accounts import ratelimit
 from accounts.models import User
 from accounts.services import api_token_issue, api_token_user, user_sign_in
 
-from . import selectors
-from .models import DailyRead, IntervalDay, MonthlyUsage
-from .services import intervals_in_day
+from . import odr, selectors
+from .models import DailyRead, IntervalDay, MonthlyUsage, OnDemandRead
+from .services import MARKET_TZ, intervals_in_day, normalize_meter_number
 
 API_DATE_FORMAT = "%m/%d/%Y"
 MAX_RANGE_DAYS = 31  # one request covers at most a month of days (decision)
 SLOTS_PER_DAY = 100  # API-1: SMT's day always has 100 slots
 REPEATED_HOUR_SLOTS = range(8, 12)  # the second 1 AM hour, filled only on the fall-back day
 SKIPPED_HOUR_SLOTS = range(12, 16)  # 2 AM, absent on the spring-forward day
+ODR_DATE_FORMAT = "%m/%d/%Y %H:%M:%S"  # API-1 "odrdate": America/Chicago, no zone written
+ODR_STATUSES = {  # API-1 "odrstatus" of each On Demand Read status
+    OnDemandRead.Status.PENDING: "PENDING",
+    OnDemandRead.Status.COMPLETED: "COMPLETED",
+    OnDemandRead.Status.FAILED: "FAILED",
+}
+ODR_LIMIT_CODE = "5031"  # SMT's status code for too many On Demand Read requests
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, field: str = ""):
+    def __init__(
+        self, status: int, code: str, message: str, field: str = "", extra: dict | None = None
+    ):
         super().__init__(message)
         self.status, self.code, self.message, self.field = status, code, message, field
+        self.extra = extra or {}
 
     def response(self) -> JsonResponse:
         body = {"errorCode": self.code, "errormessage": self.message}
         if self.field:
             body["field"] = self.field
-        return JsonResponse(body, status=self.status)
+        return JsonResponse({**body, **self.extra}, status=self.status)
 
 
 def _json_body(request) -> dict:
@@ -279,9 +289,105 @@ def monthly_synch(request, body):
     return JsonResponse({"data": {"monthlyData": data, "errorMessage": ""}})
 
 
+# --- On Demand Read (USG-11) -------------------------------------------------------------------
+
+
+def _odr_premise(request, body: dict):
+    esiid = body.get("ESIID")
+    if not isinstance(esiid, str) or not esiid.strip():
+        raise ApiError(400, "INVALID_ESIID", "ESIID is required.", "ESIID")
+    premise = selectors.premises_visible_to(user=request.user).filter(esiid=esiid.strip()).first()
+    if premise is None:
+        raise ApiError(404, "ESIID_NOT_FOUND", f"ESIID not found: {esiid.strip()}.", "ESIID")
+    return premise
+
+
+@api_view
+@bearer_required
+def on_demand_read(request, body):
+    """POST /api/ondemandread {"ESIID", "MeterNumber"}: request a read of the meter (USG-11).
+    The limit's refusal is a 429 with SMT's "FLR" answer and when the next one is possible;
+    the `smart-meter-texas` package ignores this answer and polls latestodrread."""
+    premise = _odr_premise(request, body)
+    meter_number = body.get("MeterNumber")
+    if not isinstance(meter_number, str) or not meter_number.strip():
+        raise ApiError(400, "INVALID_METER", "MeterNumber is required.", "MeterNumber")
+    current = premise.meters.filter(removed_on__isnull=True).first()
+    if current is None or normalize_meter_number(meter_number) != normalize_meter_number(
+        current.meter_number
+    ):
+        raise ApiError(
+            400, "INVALID_METER", "MeterNumber is not the meter of this ESIID.", "MeterNumber"
+        )
+    try:
+        read = odr.on_demand_read_request(user=request.user, premise=premise)
+    except odr.OnDemandReadRefused as refusal:
+        next_at = refusal.next_at.isoformat() if refusal.next_at else ""
+        reason = str(refusal)
+        raise ApiError(
+            429,
+            ODR_LIMIT_CODE,
+            reason,
+            extra={
+                "data": {
+                    "RequestStatus": "FLR",
+                    "statusCode": ODR_LIMIT_CODE,
+                    "statusReason": reason,
+                    "nextRequestAt": next_at,
+                }
+            },
+        ) from refusal
+    return JsonResponse(
+        {
+            "data": {
+                "RequestStatus": "SUCCESS",
+                "statusCode": "0",
+                "statusReason": "On Demand Read requested.",
+                "odrstatus": ODR_STATUSES[read.status],
+            }
+        }
+    )
+
+
+def _odr_date(value) -> str:
+    return value.astimezone(MARKET_TZ).strftime(ODR_DATE_FORMAT) if value else ""
+
+
+@api_view
+@bearer_required
+def latest_odr_read(request, body):
+    """POST /api/usage/latestodrread {"ESIID"} → the latest On Demand Read: {"data":
+    {"odrstatus", "odrread", "odrusage", "odrdate", "responseMessage"}} (USG-11). A failed
+    read is "FAILED" with the portal's error text; a meter never read is a 404."""
+    premise = _odr_premise(request, body)
+    read = odr.on_demand_read_latest(premise=premise)
+    if read is None:
+        raise ApiError(
+            404, "ODR_NOT_FOUND", "No On Demand Read has been requested for this ESIID.", "ESIID"
+        )
+    messages = {
+        OnDemandRead.Status.PENDING: "PENDING",
+        OnDemandRead.Status.COMPLETED: "SUCCESS",
+        OnDemandRead.Status.FAILED: str(odr.ERROR_MESSAGE),
+    }
+    return JsonResponse(
+        {
+            "data": {
+                "odrstatus": ODR_STATUSES[read.status],
+                "odrread": _number(read.register_read),
+                "odrusage": _number(read.usage_kwh),
+                "odrdate": _odr_date(read.read_at),
+                "responseMessage": messages[read.status],
+            }
+        }
+    )
+
+
 urlpatterns = [
     path("commonapi/user/authenticate", authenticate, name="api_authenticate"),
     path("api/meter", meters, name="api_meter"),
+    path("api/ondemandread", on_demand_read, name="api_on_demand_read"),
+    path("api/usage/latestodrread", latest_odr_read, name="api_latest_odr_read"),
     path("api/adhoc/intervalsynch", interval_synch, name="api_interval_synch"),
     path("api/adhoc/dailysynch", daily_synch, name="api_daily_synch"),
     path("api/adhoc/monthlysynch", monthly_synch, name="api_monthly_synch"),

@@ -13,7 +13,7 @@ from accounts.models import Language
 from smt.listing import ListSearchForm, SearchField, SearchTerms
 
 from . import reports
-from .models import validate_esiid
+from .models import ReportRequest, validate_esiid
 from .services import normalize_meter_number
 
 
@@ -242,6 +242,62 @@ class ReportOptionsForm(forms.Form):
             errors.append(("end_date", forms.ValidationError(message, code="too_large")))
         for field, message in errors:
             self.add_error(field, message)
+        return data
+
+
+class ExportOptionsForm(ReportOptionsForm):
+    """USG-8 Export Report(s): the report options and the file format (USG-10). Green Button
+    XML holds Daily Usage (15 minutes), current version only (docs/decisions.md)."""
+
+    file_format = forms.ChoiceField(
+        label=_("File format"),
+        choices=ReportRequest.FileFormat.choices,
+        initial=ReportRequest.FileFormat.CSV,
+        required=False,  # CSV when left out
+    )
+
+    def clean_file_format(self) -> str:
+        return self.cleaned_data.get("file_format") or ReportRequest.FileFormat.CSV
+
+    def clean(self):
+        data = super().clean()
+        if data.get("file_format") != ReportRequest.FileFormat.GREEN_BUTTON:
+            return data
+        if data.get("report_type") and data["report_type"] != reports.INTERVAL:
+            self.add_error(
+                "file_format",
+                gettext("Green Button XML is available for Daily Usage (15 minutes) only."),
+            )
+        if data.get("view") == reports.VERSIONS:
+            self.add_error("view", gettext("Green Button XML carries the current version only."))
+        return data
+
+
+class DownloadMyDataForm(forms.Form):
+    """USG-13 Download My Data: the dates of the customer's Green Button file (USG-6 rules)."""
+
+    start_date = forms.DateField(
+        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
+    )
+    end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, installed_on, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.installed_on = installed_on
+        self.today = today
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_date"), data.get("end_date")
+        if start and end:
+            for field, message in reports.date_range_errors(
+                report_type=reports.INTERVAL,
+                start=start,
+                end=end,
+                installed_on=self.installed_on,
+                today=self.today,
+            ):
+                self.add_error(field, message)
         return data
 
 

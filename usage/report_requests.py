@@ -14,18 +14,25 @@ from django.core.files import File
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from notifications.services import send_email
+from notifications.services import Attachment, send_email
 
-from . import exports
+from . import exports, greenbutton, reports
 from .models import Premise, ReportRequest
 
 MAX_METERS = 5000  # USG-8: meters one export request may hold (decision)
 MAX_ATTEMPTS = 3  # SEC-6: then the request is Unsuccessful, with the reason
 STALE_MINUTES = 15  # a request started this long ago without finishing is re-queued
 NO_DATA = "No data found for the options chosen."  # USG-9
+# USG-10: Green Button XML is built for Daily Usage (15 minutes); the other reports are CSV.
+GREEN_BUTTON_REPORT_TYPES = (reports.INTERVAL,)
+FILE_TYPES = {  # file_format → (extension, content type)
+    ReportRequest.FileFormat.CSV: ("csv", "text/csv"),
+    ReportRequest.FileFormat.GREEN_BUTTON: (greenbutton.EXTENSION, greenbutton.CONTENT_TYPE),
+}
 
 
 def _party(user) -> str:
@@ -41,13 +48,20 @@ def report_request_create(
     start: date | None = None,
     end: date | None = None,
     versions: bool = False,
+    file_format: str = ReportRequest.FileFormat.CSV,
 ) -> ReportRequest:
-    """USG-7, USG-8, MTR-7: one order number for the meters; the worker builds it."""
+    """USG-7, USG-8, MTR-7: one order number for the meters; the worker builds it.
+    USG-10: Green Button XML only for the report types that have it, current version only."""
+    if report_type not in GREEN_BUTTON_REPORT_TYPES:
+        file_format = ReportRequest.FileFormat.CSV
+    if file_format == ReportRequest.FileFormat.GREEN_BUTTON:
+        versions = False
     request = ReportRequest.objects.create(
         requested_by=user,
         company=user.company,
         party=_party(user),
         report_type=report_type,
+        file_format=file_format,
         versions=versions,
         start_date=start,
         end_date=end,
@@ -65,7 +79,8 @@ def _dispatch(request_id: int) -> None:
 
 
 def report_request_build(*, request_id: int) -> ReportRequest:
-    """Build the CSV of a Processing request and finish it (idempotent)."""
+    """Build the CSV or Green Button file of a Processing request and finish it
+    (idempotent)."""
     with transaction.atomic():
         request = ReportRequest.objects.select_for_update().get(pk=request_id)
         if request.status != ReportRequest.Status.PROCESSING:
@@ -73,6 +88,8 @@ def report_request_build(*, request_id: int) -> ReportRequest:
         request.attempts += 1
         request.started_at = timezone.now()
         request.save(update_fields=["attempts", "started_at"])
+    if request.file_format == ReportRequest.FileFormat.GREEN_BUTTON:
+        return _build_green_button(request)
     rows = 0
     with tempfile.TemporaryFile(mode="w+b") as handle:
         for index, premise in enumerate(request.premises.order_by("esiid")):
@@ -92,6 +109,29 @@ def report_request_build(*, request_id: int) -> ReportRequest:
     return request
 
 
+def _build_green_button(request: ReportRequest) -> ReportRequest:
+    """USG-10: one ESPI feed for all the request's meters, streamed into the file."""
+    readings = 0
+    with tempfile.TemporaryFile(mode="w+b") as handle:
+        for chunk in greenbutton.green_button_feed(
+            request.premises.order_by("esiid"), request.start_date, request.end_date
+        ):
+            handle.write(chunk.encode())
+            readings += greenbutton.reading_count(chunk)
+        handle.seek(0)
+        _finish(request, handle, readings)
+    return request
+
+
+def report_file_name(request: ReportRequest) -> str:
+    extension, _content_type = FILE_TYPES[request.file_format]
+    return f"report-{request.order_number}.{extension}"
+
+
+def report_content_type(request: ReportRequest) -> str:
+    return FILE_TYPES[request.file_format][1]
+
+
 @transaction.atomic
 def _finish(request: ReportRequest, handle, rows: int) -> None:
     locked = ReportRequest.objects.select_for_update().get(pk=request.pk)
@@ -101,7 +141,7 @@ def _finish(request: ReportRequest, handle, rows: int) -> None:
     locked.completed_at = timezone.now()
     if rows:
         locked.status = ReportRequest.Status.COMPLETE
-        locked.file.save(f"report-{locked.order_number}.csv", File(handle), save=False)
+        locked.file.save(report_file_name(locked), File(handle), save=False)
     else:
         locked.status = ReportRequest.Status.UNSUCCESSFUL
         locked.detail = NO_DATA
@@ -110,11 +150,35 @@ def _finish(request: ReportRequest, handle, rows: int) -> None:
     request.status, request.detail, request.rows = locked.status, locked.detail, locked.rows
 
 
+def report_email_attaches(request: ReportRequest) -> bool:
+    """USG-9 decision: a complete Green Button result travels with the email when it is at
+    most REPORT_EMAIL_ATTACHMENT_MAX_BYTES; otherwise (and for CSV) the email links to it."""
+    return (
+        request.status == ReportRequest.Status.COMPLETE
+        and request.file_format == ReportRequest.FileFormat.GREEN_BUTTON
+        and bool(request.file)
+        and request.file.size <= settings.REPORT_EMAIL_ATTACHMENT_MAX_BYTES
+    )
+
+
 def _email_finished(request: ReportRequest) -> None:
-    """USG-7: the requester is told the report is ready (or why not)."""
+    """USG-7: the requester is told the report is ready (or why not); USG-9: small Green
+    Button results are attached."""
     user = request.requested_by
     with translation.override(user.language):
         report_type = str(ReportRequest.ReportType(request.report_type).label)
+    attached = report_email_attaches(request)
+    attachments = (
+        (
+            Attachment(
+                path=request.file.name,
+                filename=report_file_name(request),
+                mimetype=report_content_type(request),
+            ),
+        )
+        if attached
+        else ()
+    )
     send_email(
         to=user.email,
         template="usage/report_ready",
@@ -127,7 +191,10 @@ def _email_finished(request: ReportRequest) -> None:
             "report_type": report_type,
             "complete": request.status == ReportRequest.Status.COMPLETE,
             "detail": request.detail,
+            "attached": attached,
+            "download_path": reverse("usage:report_request_download", args=[request.pk]),
         },
+        attachments=attachments,
     )
 
 

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from . import ingest, report_requests
+from . import ingest, odr, report_requests, tdsp_adapter
 
 
 @shared_task(bind=True, acks_late=True, max_retries=2, default_retry_delay=30)
@@ -41,16 +41,16 @@ def tdsp_file_load_task(self, message_pk: int) -> str:
         raise self.retry(exc=error) from error
 
 
-@shared_task(bind=True, acks_late=True, max_retries=odr.MAX_SEND_ATTEMPTS - 1, retry_backoff=True)
-def on_demand_read_send_task(self, read_id: int) -> str:
-    """USG-11: hand one Pending read to its TDSP's adapter; sent once, retried on errors
-    (the timeout sweep fails it if the TDSP never answers)."""
-    try:
-        return odr.on_demand_read_send(read_id=read_id).status
-    except Exception as error:
-        if self.request.retries >= self.max_retries:
-            raise
-        raise self.retry(exc=error) from error
+@shared_task(
+    acks_late=True,
+    autoretry_for=(Exception,),
+    max_retries=odr.MAX_SEND_ATTEMPTS - 1,
+    retry_backoff=True,
+)
+def on_demand_read_send_task(read_id: int) -> str:
+    """USG-11: hand one Pending read to its TDSP's adapter, once; an adapter error is
+    retried, and a read never sent is failed by the timeout sweep (SEC-6)."""
+    return odr.on_demand_read_send(read_id=read_id).status
 
 
 @shared_task(acks_late=True, autoretry_for=(Exception,), max_retries=3, retry_backoff=True)

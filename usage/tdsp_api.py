@@ -9,18 +9,20 @@ with a code, a message and the field (API-4).
 import hashlib
 import json
 import secrets
-from datetime import date
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.http import JsonResponse
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from accounts.models import Tdsp
 
-from . import ror
+from . import ingest, odr, ror
 from .models import Premise, TdspCredential, TdspMessage
 
 
@@ -29,6 +31,9 @@ class MessageError(Exception):
         super().__init__(message)
         self.body = {"code": code, "message": message, **({"field": field} if field else {})}
         self.status = status
+
+
+MESSAGE_ID_LENGTH = 64  # TdspMessage.message_id
 
 
 def credential_hash(key: str) -> str:
@@ -110,11 +115,104 @@ def _meter_exchange(tdsp, body):
     return {"esiid": esiid, "meter_number": meter.meter_number}
 
 
+def _changes(body: dict) -> dict:
+    changes = body.get("changes")
+    if not isinstance(changes, dict) or not changes:
+        raise MessageError(
+            400, "MISSING_FIELD", "changes must be an object of field: value.", "changes"
+        )
+    return changes
+
+
+def _field_errors(error: ValidationError) -> MessageError:
+    name, messages = next(iter(error.message_dict.items()))
+    return MessageError(400, "INVALID_FIELD", f"{name}: {' '.join(messages)}", f"changes.{name}")
+
+
+def _premise_update(tdsp, body):
+    esiid = _own_premise(tdsp, body)
+    try:
+        changed = ror.premise_update(esiid=esiid, changes=_changes(body))
+    except ValidationError as error:
+        raise _field_errors(error) from error
+    return {"esiid": esiid, "changed": changed}
+
+
+def _meter_update(tdsp, body):
+    esiid = _own_premise(tdsp, body)
+    try:
+        changed = ror.meter_update(
+            esiid=esiid, meter_number=_text(body, "meter_number"), changes=_changes(body)
+        )
+    except ValidationError as error:
+        raise _field_errors(error) from error
+    return {"esiid": esiid, "changed": changed}
+
+
+# --- On Demand Read results (USG-11) -----------------------------------------------------
+
+ODR_STATUSES = ("COMPLETED", "FAILED")  # API-3 odr_result `status`
+
+
+def _decimal_field(body: dict, field: str, *, required: bool) -> Decimal | None:
+    value = body.get(field)
+    if value is None and not required:
+        return None
+    try:
+        plain = isinstance(value, (str, int, float)) and not isinstance(value, bool)
+        number = Decimal(str(value)) if plain else None
+    except InvalidOperation:
+        number = None
+    if number is None or not number.is_finite() or number < 0 or number >= 10**9:
+        raise MessageError(400, "INVALID_FIELD", f"{field} must be a number of kWh.", field)
+    return number.quantize(Decimal("0.001"))
+
+
+def _datetime_field(body: dict, field: str) -> datetime:
+    try:
+        value = datetime.fromisoformat(_text(body, field))
+    except ValueError:
+        value = None
+    if value is None or value.tzinfo is None:
+        raise MessageError(
+            400, "INVALID_DATETIME", f"{field} must be an ISO 8601 time with its offset.", field
+        )
+    return value
+
+
+def _odr_result(tdsp, body):
+    request_id = _text(body, "request_id")
+    status = _text(body, "status").upper()
+    if status not in ODR_STATUSES:
+        raise MessageError(400, "INVALID_FIELD", "status must be COMPLETED or FAILED.", "status")
+    read = odr.on_demand_read_for_tdsp(tdsp=tdsp, request_id=request_id)
+    if read is None:
+        raise MessageError(
+            404, "REQUEST_NOT_FOUND", f"request_id {request_id} is not one of yours.", "request_id"
+        )
+    if status == "COMPLETED":
+        read = odr.on_demand_read_complete(
+            read_id=read.pk,
+            register_read=_decimal_field(body, "register_read", required=True),
+            read_at=_datetime_field(body, "read_at"),
+            usage_kwh=_decimal_field(body, "usage_kwh", required=False),
+        )
+    else:
+        reason = body.get("reason", "")
+        if not isinstance(reason, str):
+            raise MessageError(400, "INVALID_FIELD", "reason must be text.", "reason")
+        read = odr.on_demand_read_fail(read_id=read.pk, reason=reason.strip() or "Failed.")
+    return {"request_id": request_id, "odr_status": read.status}
+
+
 HANDLERS = {
+    "premise_update": _premise_update,
+    "meter_update": _meter_update,
     "switch": _switch,
     "move_in": _move_in,
     "move_out": _move_out,
     "meter_exchange": _meter_exchange,
+    "odr_result": _odr_result,
 }
 
 
@@ -167,4 +265,74 @@ def _handle(tdsp, message_id: str, kind: str, body: dict) -> dict:
     return {"message_id": message_id, "status": "processed", **outcome}
 
 
-urlpatterns = [path("tdsp-api/v1/messages", messages, name="tdsp_messages")]
+# --- usage file upload (USG-2) ----------------------------------------------------------
+
+
+def _unauthorized() -> JsonResponse:
+    return JsonResponse({"code": "UNAUTHORIZED", "message": "Unknown credential."}, status=401)
+
+
+def _upload_answer(message: TdspMessage, status: str, http_status: int = 200) -> JsonResponse:
+    body = {"message_id": message.message_id, "status": status, **message.outcome}
+    body["status_url"] = reverse("tdsp_api:tdsp_usage_file", args=[message.message_id])
+    return JsonResponse(body, status=http_status)
+
+
+@csrf_exempt
+@require_POST
+def usage_files(request):
+    """Take a usage file (multipart: message_id, file); 202 while a worker loads it. The answer
+    of a file already received is its current outcome, whatever was sent this time."""
+    tdsp = _tdsp_for(request)
+    if tdsp is None:
+        return _unauthorized()
+    try:
+        message_id = _text(request.POST, "message_id")
+        if len(message_id) > MESSAGE_ID_LENGTH:
+            raise MessageError(
+                400,
+                "INVALID_FIELD",
+                f"message_id has at most {MESSAGE_ID_LENGTH} characters.",
+                "message_id",
+            )
+        previous = TdspMessage.objects.filter(tdsp=tdsp, message_id=message_id).first()
+        if previous:
+            return _upload_answer(previous, "duplicate")
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise MessageError(400, "MISSING_FIELD", "file is required.", "file")
+        if upload.size > ingest.MAX_UPLOAD_BYTES:
+            limit = ingest.MAX_UPLOAD_BYTES // 2**20
+            raise MessageError(400, "FILE_TOO_LARGE", f"file is over {limit} MB; split it.", "file")
+        try:
+            message = ingest.tdsp_file_receive(tdsp=tdsp, message_id=message_id, upload=upload)
+        except IntegrityError:  # the same file sent twice at once: the other one won
+            previous = TdspMessage.objects.get(tdsp=tdsp, message_id=message_id)
+            return _upload_answer(previous, "duplicate")
+        message.refresh_from_db()  # a worker running eagerly may have loaded it already
+        return _upload_answer(message, "received", 202)
+    except MessageError as error:
+        return JsonResponse(error.body, status=error.status)
+
+
+@require_GET
+def usage_file(request, message_id):
+    """What became of an uploaded file: processing, loaded (with its bad rows), refused."""
+    tdsp = _tdsp_for(request)
+    if tdsp is None:
+        return _unauthorized()
+    message = TdspMessage.objects.filter(
+        tdsp=tdsp, message_id=message_id, kind=ingest.UPLOAD_KIND
+    ).first()
+    if message is None:
+        return JsonResponse(
+            {"code": "NOT_FOUND", "message": f"No usage file {message_id}."}, status=404
+        )
+    return _upload_answer(message, "received")
+
+
+urlpatterns = [
+    path("tdsp-api/v1/messages", messages, name="tdsp_messages"),
+    path("tdsp-api/v1/usage-files", usage_files, name="tdsp_usage_files"),
+    path("tdsp-api/v1/usage-files/<str:message_id>", usage_file, name="tdsp_usage_file"),
+]

@@ -19,6 +19,21 @@ urlpatterns = [
     path("usage/meters/<str:esiid>/usage/export/", views.usage_report_csv, name="usage_report_csv"),
     path("usage/meters/<str:esiid>/usage/print/", views.usage_report_pdf, name="usage_report_pdf"),
     path(
+        "usage/meters/<str:esiid>/usage/green-button/",
+        views.usage_report_xml,
+        name="usage_report_xml",
+    ),
+    path(
+        "usage/meters/<str:esiid>/download-my-data/",
+        views.download_my_data,
+        name="download_my_data",
+    ),
+    path(
+        "usage/meters/<str:esiid>/on-demand-read/",
+        views.on_demand_read,
+        name="on_demand_read",
+    ),
+    path(
         "usage/meters/<str:esiid>/<slug:kind>/",
         views.premise_information,
         name="premise_information",

@@ -6,7 +6,13 @@ from dateutil.relativedelta import relativedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    Http404,
+    HttpResponse,
+    QueryDict,
+    StreamingHttpResponse,
+)
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -18,9 +24,20 @@ from accounts.permissions import Capability, capability_required
 from smt.listing import listing_build
 from smt.pdf import pdf_from_html
 
-from . import exports, information, report_requests, reports, selectors, services
+from . import (
+    exports,
+    greenbutton,
+    information,
+    odr,
+    report_requests,
+    reports,
+    selectors,
+    services,
+)
 from .forms import (
     CustomerRegistrationForm,
+    DownloadMyDataForm,
+    ExportOptionsForm,
     InformationExportForm,
     MeterImportForm,
     MeterPairForm,
@@ -307,6 +324,7 @@ def usage_report(request, esiid):
     data = request.GET if "start_date" in request.GET else _report_defaults(report_type, today)
     form = ReportOptionsForm(data, installed_on=reports.installed_on(premise), today=today)
     context = {"premise": premise, "form": form, "report": None}
+    context["odr"] = odr.on_demand_read_panel(premise=premise)  # USG-11
     # USG-7: too large to show, but it can be built offline.
     context["offline_suggested"] = form.has_error("end_date", "too_large")
     if form.is_valid():
@@ -438,7 +456,7 @@ def export_reports(request):
         if request.method == "POST"
         else (request.GET if "start_date" in request.GET else None)
     )
-    form = ReportOptionsForm(
+    form = ExportOptionsForm(
         data,
         installed_on=earliest_install,
         today=timezone.localdate(),
@@ -454,6 +472,7 @@ def export_reports(request):
             start=options["start_date"],
             end=options["end_date"],
             versions=options["view"] == reports.VERSIONS,
+            file_format=options["file_format"],
         )
         return render(request, "usage/export_requested.html", {"reports": [report]})
     return render(request, "usage/export_reports.html", {"form": form, "premises": premises})
@@ -474,7 +493,10 @@ def report_request_download(request, pk):
     if report.status != report.Status.COMPLETE or not report.file:
         raise Http404
     return FileResponse(
-        report.file.open("rb"), as_attachment=True, filename=f"report-{report.order_number}.csv"
+        report.file.open("rb"),
+        as_attachment=True,
+        filename=report_requests.report_file_name(report),
+        content_type=report_requests.report_content_type(report),
     )
 
 
@@ -500,3 +522,83 @@ def export_information(request):
         "usage/export_reports.html",
         {"form": form, "premises": premises, "information": True},
     )
+
+
+# --- USG-11: On Demand Read ---------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["POST"])
+def on_demand_read(request, esiid):
+    """USG-11: request an On Demand Read of a meter the user may see (USG-12), then back to
+    the report with its options."""
+    premise = selectors.premise_get_for_user(user=request.user, esiid=esiid)
+    try:
+        odr.on_demand_read_request(user=request.user, premise=premise)
+    except odr.OnDemandReadRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request,
+            _("Your On Demand Read request has been sent. Refresh the page in a few moments."),
+        )
+    url = reverse("usage:usage_report", args=[esiid])
+    query = QueryDict(request.POST.get("report_query", "")).urlencode()  # re-encoded: no tricks
+    return redirect(f"{url}?{query}" if query else url)
+
+
+# --- USG-10, USG-13: Green Button XML -----------------------------------------------------------
+
+
+def _green_button_response(premise, start, end) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        greenbutton.green_button_feed([premise], start, end),
+        content_type=greenbutton.CONTENT_TYPE,
+    )
+    name = f"greenbutton-{premise.esiid}-{start}-{end}.{greenbutton.EXTENSION}"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+def usage_report_xml(request, esiid):
+    """USG-10 Export as Green Button XML: Daily Usage of the chosen range (current version,
+    docs/decisions.md), streamed at once like the CSV."""
+    premise = selectors.premise_get_for_user(user=request.user, esiid=esiid)
+    options = _valid_report_options(request, premise)
+    if options is None or options["report_type"] != reports.INTERVAL:
+        messages.error(
+            request, _("Green Button XML is available for Daily Usage (15 minutes) only.")
+        )
+        return redirect(f"{reverse('usage:usage_report', args=[esiid])}?{request.GET.urlencode()}")
+    return _green_button_response(premise, options["start_date"], options["end_date"])
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def download_my_data(request, esiid):
+    """USG-13 Download My Data: Green Button XML of the chosen dates; under 40 days it comes
+    at once, a longer range becomes an offline request with an order number (USG-7)."""
+    premise = selectors.premise_get_for_user(user=request.user, esiid=esiid)
+    today = timezone.localdate()
+    latest = reports.latest_available_day(today)
+    form = DownloadMyDataForm(
+        request.POST or None,
+        installed_on=reports.installed_on(premise),
+        today=today,
+        initial={"start_date": latest - timedelta(days=29), "end_date": latest},
+    )
+    if request.method == "POST" and form.is_valid():
+        start, end = form.cleaned_data["start_date"], form.cleaned_data["end_date"]
+        if reports.is_online(report_type=reports.INTERVAL, start=start, end=end):
+            return _green_button_response(premise, start, end)
+        report = report_requests.report_request_create(
+            user=request.user,
+            premises=[premise],
+            report_type=reports.INTERVAL,
+            start=start,
+            end=end,
+            file_format=greenbutton.FILE_FORMAT,
+        )
+        return render(request, "usage/export_requested.html", {"reports": [report]})
+    return render(request, "usage/download_my_data.html", {"form": form, "premise": premise})

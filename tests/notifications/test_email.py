@@ -221,3 +221,21 @@ def test_a_sent_email_that_carried_a_secret_cannot_be_resent():  # ACC-6
     email.refresh_from_db()
     with pytest.raises(EmailNotResendable):
         email_resend(email=email)
+
+
+def test_an_attachment_is_read_from_storage_when_the_email_is_sent(
+    django_capture_on_commit_callbacks,
+):  # USG-9: Green Button results travel with the email
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from notifications.services import Attachment
+
+    path = default_storage.save("reports/test/feed.xml", ContentFile(b"<feed/>"))
+    with django_capture_on_commit_callbacks(execute=True):
+        email = record(attachments=(Attachment(path, "report.xml", "application/atom+xml"),))
+    email.refresh_from_db()
+    assert email.status == OutboundEmail.Status.SENT
+    [message] = mail.outbox
+    assert message.attachments == [("report.xml", b"<feed/>", "application/atom+xml")]
+    assert "_attachments" in email.context  # a reference, not the file's bytes

@@ -1,0 +1,67 @@
+"""The two big pieces of the Daily Usage page (USG-3, UX-4) as HTML built in Python: the
+92/96/100 rows of its table and the bars of its chart.
+
+Written with template tags they were most of the page's time (~20 variables and tags per
+interval at a few µs each; benchmarks/README.md, `page`). The markup is exactly what the
+templates wrote: numbers localized like `{{ value }}`, text escaped like autoescape.
+"""
+
+from django import template
+from django.conf import settings
+from django.utils import formats
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
+
+register = template.Library()
+
+
+def _number_formatter():
+    """`{{ value }}` of a Decimal or float in the active language, once per distinct value."""
+    if settings.USE_THOUSAND_SEPARATOR:
+        return formats.localize
+    separator = formats.get_format("DECIMAL_SEPARATOR")
+    done: dict = {}
+
+    def number(value) -> str:
+        if value not in done:
+            text = f"{value:f}" if not isinstance(value, float) else str(value)
+            done[value] = formats.localize(value) if "e" in text else text.replace(".", separator)
+        return done[value]
+
+    return number
+
+
+@register.simple_tag
+def interval_rows(table: dict) -> SafeString:
+    """<tr> Start, End, Consumption, [Surplus generation,] Quality for each interval."""
+    number = _number_formatter()
+    quality = {"A": escape(gettext("Actual")), "E": escape(gettext("Estimated"))}
+    missing = escape(gettext("Missing"))
+    has_generation = table["has_generation"]
+    html = []
+    for row in table["rows"]:
+        consumption = "N/A" if row.consumption is None else number(row.consumption)
+        generation = ""
+        if has_generation:
+            value = "N/A" if row.generation is None else number(row.generation)
+            generation = f"<td>{value}</td>"
+        html.append(
+            f"<tr><td>{escape(row.starts)}</td><td>{escape(row.ends)}</td><td>{consumption}</td>"
+            f"{generation}<td>{quality.get(row.quality, missing)}</td></tr>"
+        )
+    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped or a number
+
+
+@register.simple_tag
+def chart_bars(chart: dict) -> SafeString:
+    """<rect>s of an inline SVG bar chart, each with its text title (UX-4)."""
+    number = _number_formatter()
+    html = []
+    for bar in chart["bars"]:
+        value = "N/A" if bar.value is None else f"{number(bar.value)} kWh"
+        html.append(
+            f'<rect x="{number(bar.x)}" y="{number(bar.y)}" width="{number(bar.width)}" '
+            f'height="{number(bar.height)}"><title>{escape(bar.label)}: {value}</title></rect>'
+        )
+    return mark_safe("".join(html))  # noqa: S308 - every value above is escaped or a number

@@ -269,6 +269,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "accounts.tasks.third_parties_purge_inactive_task",
         "schedule": crontab(hour=3, minute=41),
     },
+    # AGR-9, AGR-14: hourly, so no invitation outlives its 30 days by more than an hour.
+    "agreements-expire-pending": {
+        "task": "agreements.tasks.agreement_expire_pending_task",
+        "schedule": crontab(minute=23),
+    },
+    # AGR-14: just after midnight Central, the day after an ongoing agreement's end date.
+    "agreements-expire-ended": {
+        "task": "agreements.tasks.agreement_expire_ended_task",
+        "schedule": crontab(hour=0, minute=7),
+    },
+    # AGR-10 EM204: finished One-Time reports are announced to the 3rd party.
+    "agreements-reports-notify-ready": {
+        "task": "agreements.tasks.agreement_reports_notify_ready_task",
+        "schedule": crontab(minute="*/5"),
+    },
 }
 
 # USG-9: days a finished report file stays downloadable.

@@ -1,6 +1,6 @@
 """Factories whose defaults build valid, active objects; traits pick the role."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import factory
 from django.utils import timezone
@@ -130,3 +130,45 @@ class CustomerPremiseFactory(factory.django.DjangoModelFactory):
     customer = factory.SubFactory(UserFactory)
     premise = factory.SubFactory(PremiseFactory)
     attached_at = factory.LazyFunction(timezone.now)
+
+
+# --- agreements (SPEC §5) ----------------------------------------------------------------------
+
+
+class AgreementFactory(factory.django.DjangoModelFactory):
+    """A Pending One-Time Energy Data agreement of a 3rd-party company for a smart meter;
+    traits for the ongoing kinds. Statuses other than Pending are for selector and admin
+    tests: the lifecycle itself is driven through agreements.services."""
+
+    class Meta:
+        model = "agreements.Agreement"
+
+    agreement_number = factory.Sequence(lambda n: f"010126{n:06d}")
+    kind = "one_time"
+    status = "pending"
+    initiated_by = factory.SubFactory(UserFactory, third_party_admin=True)
+    company = factory.LazyAttribute(lambda a: a.initiated_by.company)
+    premise = factory.LazyAttribute(lambda a: MeterFactory().premise)
+    meter_number = factory.LazyAttribute(lambda a: a.premise.meters.first().meter_number)
+    customer_kind = "residential"
+    customer_first_name = "Chika"
+    customer_last_name = "Akin"
+    customer_street = "400 N Olive Street"
+    customer_city = "Sunnyville"
+    customer_zip_code = "75012"
+    customer_email = factory.Sequence(lambda n: f"customer{n}@example.com")
+    report_type = "interval_csv"
+    report_duration = "3m"
+    contact_name = "James Wilson"
+    contact_email = "contact@example.com"
+    created_at = factory.LazyFunction(timezone.now)
+    invited_at = factory.LazyAttribute(lambda a: a.created_at)
+    expires_at = factory.LazyAttribute(lambda a: a.created_at + timedelta(days=30))
+
+    class Params:
+        ongoing = factory.Trait(
+            kind="ongoing", report_type="", report_duration="", duration_months=6
+        )
+        ongoing_han = factory.Trait(
+            kind="ongoing_han", report_type="", report_duration="", duration_months=6
+        )

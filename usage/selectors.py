@@ -1,9 +1,11 @@
 """Scoped reads of meters and usage (USG-12: anything else is a 404)."""
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from accounts.models import Duns, User
+from accounts.permissions import Capability, user_has_capability
 
 from .models import CustomerPremise, Meter, MeterShare, Premise
 
@@ -75,13 +77,8 @@ def ror_premises_for_user(*, user) -> QuerySet[Premise]:
     """MTR-4, ACC-10, seed 003 §3.2: a REP user sees the meters whose *current* REP of
     Record is one of the Active DUNS granted to them, and no history once it changes.
     Annotated with the meter in service and the attached customer's name and email."""
-    if user.kind != User.Kind.REP:
-        return Premise.objects.none()
-    granted = user.duns_grants.filter(status=Duns.Status.ACTIVE).values("number")
     return (
-        Premise.objects.filter(
-            ror_periods__ended_on__isnull=True, ror_periods__ror_duns__in=granted
-        )
+        _ror_premises(user)
         .annotate(
             meter_number=_current_meter_number(),
             customer_first_name=_current_customer("first_name"),
@@ -92,16 +89,30 @@ def ror_premises_for_user(*, user) -> QuerySet[Premise]:
     )
 
 
+def _ror_premises(user) -> QuerySet[Premise]:
+    """The rule of ror_premises_for_user without its list columns, for reads of one meter."""
+    if user.kind != User.Kind.REP:
+        return Premise.objects.none()
+    granted = user.duns_grants.filter(status=Duns.Status.ACTIVE).values("number")
+    return Premise.objects.filter(
+        ror_periods__ended_on__isnull=True, ror_periods__ror_duns__in=granted
+    )
+
+
 def premises_visible_to(*, user) -> QuerySet[Premise]:
     """USG-12 in one place: the premises whose data this user may see now. Customers: the
     meters attached to them and those shared with them (ACC-22); REPs: the meters they serve
-    now (ACC-10); TDSP staff: their utility's meters; SMT staff: all. 3rd parties see
-    nothing here until the agreements issue adds their Active agreements."""
+    now (ACC-10); TDSP staff: their utility's meters; SMT staff: all; 3rd parties (with the
+    Energy Data permission) the ESIIDs of their company's Active ongoing energy-data
+    agreements, during the agreement's period (AGR-14)."""
     if user.is_staff:
         return Premise.objects.all()
+    # MTR-3: a smart meter replaced by a conventional one ends data availability. NOT EXISTS,
+    # not NOT IN: PostgreSQL answers NOT IN by reading every meter on every page view.
     return _premises_for_party(user).exclude(
-        # MTR-3: a smart meter replaced by a conventional one ends data availability.
-        pk__in=Meter.objects.filter(removed_on__isnull=True, is_smart=False).values("premise")
+        Exists(
+            Meter.objects.filter(premise=OuterRef("pk"), removed_on__isnull=True, is_smart=False)
+        )
     )
 
 
@@ -112,10 +123,29 @@ def _premises_for_party(user) -> QuerySet[Premise]:
             | Q(shares__friend=user, shares__status=MeterShare.Status.ACTIVE)
         ).distinct()
     if user.kind == User.Kind.REP:
-        return ror_premises_for_user(user=user)
+        return _ror_premises(user)
     if user.kind == User.Kind.TDSP and user.company_id:
         return Premise.objects.filter(tdsp__company=user.company_id)
+    if user.kind == User.Kind.THIRD_PARTY and user.company_id:
+        return _third_party_premises(user)
     return Premise.objects.none()
+
+
+def _third_party_premises(user) -> QuerySet[Premise]:
+    """USG-12, AGR-14: through the reverse relation by name, so usage never imports
+    agreements. Extension Pending is still in force with the current end date."""
+    if not user_has_capability(user, Capability.THIRD_PARTY_ENERGY_DATA):
+        return Premise.objects.none()
+    today = timezone.localdate()
+    return Premise.objects.filter(
+        pk__in=Premise.objects.filter(
+            agreements__company=user.company_id,
+            agreements__kind="ongoing",
+            agreements__status__in=["active", "extension_pending"],
+            agreements__start_date__lte=today,
+            agreements__end_date__gte=today,
+        ).values("pk")
+    )
 
 
 def premise_get_for_user(*, user, esiid: str) -> Premise:

@@ -1,0 +1,198 @@
+"""Which email goes out for which agreement event (NTF-1, NTF-2; seed 000 EM201–EM205).
+
+EM201 invitation, EM202 invitation resent, EM203 accepted (customer), EM204 report ready
+(3rd party), EM205 rejected (3rd party); plus the AGR-7 confirmation and the AGR-10 notice to
+the 3rd party, extension and termination notices. Customer emails show the ESIID masked to
+its last seven digits (NTF-4). Every context is JSON (it is stored with the email record).
+"""
+
+from django.conf import settings
+from django.utils import formats, timezone, translation
+
+from notifications.services import send_email
+
+from .models import Agreement
+
+CUSTOMER_LANGUAGE_FALLBACK = "en"
+
+
+def answer_url(token: str, *, accept: bool) -> str:
+    """AGR-8: the emailed Accept / Reject link. The URL name `agreements:answer` (with the
+    token) is reserved for the confirmation page; until that view exists the path is built
+    here, in this one place, to be switched to reverse()."""
+    action = "accept" if accept else "reject"
+    return f"{settings.SITE_URL}/agreements/answer/{token}/?action={action}"
+
+
+def masked_esiid(esiid: str) -> str:
+    """NTF-4: only the last seven digits of an ESIID appear in an email."""
+    return "*" * max(len(esiid) - 7, 0) + esiid[-7:]
+
+
+def _day(value) -> str:
+    if value is None:
+        return ""
+    if hasattr(value, "hour"):
+        value = timezone.localtime(value).date()
+    return formats.date_format(value, "m/d/Y")
+
+
+def _context(agreement: Agreement, *, language: str) -> dict:
+    """The agreement as the seed's emails show it, labels in the recipient's language."""
+    company = agreement.company
+    with translation.override(language):
+        kind_label = str(Agreement.Kind(agreement.kind).label)
+        report_type = (
+            str(Agreement.ReportType(agreement.report_type).label) if agreement.report_type else ""
+        )
+        report_duration = (
+            str(Agreement.ReportDuration(agreement.report_duration).label)
+            if agreement.report_duration
+            else ""
+        )
+    return {
+        "agreement_number": agreement.agreement_number,
+        "kind": agreement.kind,
+        "kind_label": kind_label,
+        "is_one_time": agreement.kind == Agreement.Kind.ONE_TIME,
+        "report_type": report_type,
+        "report_duration": report_duration,
+        "duration_months": agreement.duration_months,
+        "start_date": _day(agreement.start_date),
+        "end_date": _day(agreement.end_date),
+        "requested_end_date": _day(agreement.requested_end_date),
+        "expires_on": _day(agreement.expires_at),
+        "company_name": company.name,
+        "company_email": agreement.contact_email or company.email,
+        "company_phone": agreement.contact_phone or company.phone,
+        "contact_name": agreement.contact_name,
+        "comments": agreement.comments,
+        # NTF-1: the 3rd party's logo, privacy seal and privacy-policy link.
+        "logo_url": f"{settings.SITE_URL}{company.logo.url}" if company.logo else "",
+        "has_privacy_seal": company.has_privacy_seal,
+        "privacy_policy_url": company.privacy_policy_url,
+        "customer_first_name": agreement.customer_first_name,
+        "customer_middle_initial": agreement.customer_middle_initial,
+        "customer_last_name": agreement.customer_last_name,
+        "customer_name": agreement.customer_name,
+        "customer_address": (
+            f"{agreement.customer_street}, {agreement.customer_city}, "
+            f"{agreement.customer_state} {agreement.customer_zip_code}"
+        ),
+        "customer_email": agreement.customer_email,
+        "customer_phone": agreement.customer_phone,
+        "esiid_masked": masked_esiid(agreement.premise.esiid),
+        "meter_number": agreement.meter_number,
+        "termination_reason": agreement.termination_reason,
+    }
+
+
+def _customer_language(agreement: Agreement) -> str:
+    if agreement.customer_id:
+        return agreement.customer.language
+    return agreement.customer_language or CUSTOMER_LANGUAGE_FALLBACK
+
+
+def _to_customer(agreement: Agreement, *, template: str, event: str, **extra) -> None:
+    language = _customer_language(agreement)
+    send_email(
+        to=agreement.customer_email,
+        template=f"agreements/{template}",
+        language=language,
+        related=agreement,
+        event_key=f"agreement-{agreement.pk}-{event}",
+        context={**_context(agreement, language=language), **extra},
+        secret_keys=tuple(key for key in ("accept_url", "reject_url") if key in extra),
+    )
+
+
+def _to_third_party(agreement: Agreement, *, template: str, event: str, **extra) -> None:
+    language = agreement.initiated_by.language
+    send_email(
+        to=agreement.contact_email,
+        template=f"agreements/{template}",
+        language=language,
+        related=agreement,
+        event_key=f"agreement-{agreement.pk}-{event}",
+        context={**_context(agreement, language=language), **extra},
+    )
+
+
+def invitation(
+    *, agreement: Agreement, token: str, resent: bool = False, extension: bool = False
+) -> None:
+    """EM201 (EM202 when resent; the extension request of AGR-14 uses the same layout)."""
+    invitation_number = agreement.invitations.count()
+    _to_customer(
+        agreement,
+        template="invitation",
+        event=f"invitation-{invitation_number}",
+        resent=resent,
+        extension=extension,
+        accept_url=answer_url(token, accept=True),
+        reject_url=answer_url(token, accept=False),
+        expires_on=_day(agreement.extension_expires_at if extension else agreement.expires_at),
+    )
+
+
+def invitation_sent(*, agreement: Agreement) -> None:
+    """AGR-7: the 3rd party's confirmation that the invitation went out."""
+    _to_third_party(agreement, template="invitation_sent", event="invitation-sent")
+
+
+def accepted(*, agreement: Agreement) -> None:
+    """EM203: the customer's confirmation of the accepted agreement."""
+    _to_customer(agreement, template="accepted", event="accepted-customer")
+
+
+def accepted_notice(*, agreement: Agreement) -> None:
+    """AGR-10: the 3rd party learns the customer accepted."""
+    _to_third_party(agreement, template="accepted_notice", event="accepted-third-party")
+
+
+def rejected(*, agreement: Agreement) -> None:
+    """EM205: the 3rd party learns the customer rejected."""
+    _to_third_party(agreement, template="rejected", event="rejected")
+
+
+def report_ready(*, agreement: Agreement) -> None:
+    """EM204: the One-Time report is in the 3rd party's Report Request Status (USG-9)."""
+    request = agreement.report_request
+    _to_third_party(
+        agreement,
+        template="report_ready",
+        event="report-ready",
+        order_number=request.order_number if request else "",
+        report_complete=bool(request and request.status == request.Status.COMPLETE),
+    )
+
+
+def extension_answered(*, agreement: Agreement, accepted: bool) -> None:
+    """AGR-14: the 3rd party learns whether the new end date was accepted."""
+    count = agreement.history.count()
+    _to_third_party(
+        agreement,
+        template="extension_answered",
+        event=f"extension-answered-{count}",
+        accepted=accepted,
+    )
+
+
+def terminated(*, agreement: Agreement, by_customer: bool, move_out: bool = False) -> None:
+    """AGR-14, MTR-2: the other side learns the agreement ended, and why."""
+    if by_customer or move_out:
+        _to_third_party(
+            agreement,
+            template="terminated",
+            event="terminated-third-party",
+            by_customer=by_customer,
+            move_out=move_out,
+        )
+    if not by_customer:
+        _to_customer(
+            agreement,
+            template="terminated",
+            event="terminated-customer",
+            by_customer=by_customer,
+            move_out=move_out,
+        )

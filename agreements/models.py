@@ -1,0 +1,250 @@
+"""Customer agreements between a 3rd party and a customer about one meter (SPEC §5).
+
+One-Time Energy Data, Ongoing Energy Data and Ongoing HAN Services agreements share one table
+(AGR-4: one agreement per meter); `kind` picks the status machine in `workflow.py`. HAN Device
+(provision) agreements live in the `han` app.
+"""
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import Language
+
+MIN_DURATION_MONTHS = 1  # AGR-14 decision
+MAX_DURATION_MONTHS = 12  # AGR-14 decision: the PUC caps ongoing consent at 12 months
+
+
+class Agreement(models.Model):
+    """One customer agreement about one meter (AGR-1, AGR-3, AGR-4, AGR-14, AGR-17)."""
+
+    class Kind(models.TextChoices):
+        ONE_TIME = "one_time", _("One-Time Energy Data")
+        ONGOING = "ongoing", _("Ongoing Energy Data")
+        ONGOING_HAN = "ongoing_han", _("Ongoing HAN Services")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        COMPLETE = "complete", _("Complete")
+        REJECTED = "rejected", _("Rejected")
+        NOT_ACCEPTED = "not_accepted", _("Not Accepted")
+        ACTIVE = "active", _("Active")
+        EXTENSION_PENDING = "extension_pending", _("Extension Pending")
+        EXPIRED = "expired", _("Expired")
+        TERMINATED = "terminated", _("Terminated")
+
+    class CustomerKind(models.TextChoices):
+        RESIDENTIAL = "residential", _("Residential")
+        BUSINESS = "business", _("Business")
+
+    class ReportType(models.TextChoices):  # AGR-3
+        INTERVAL_CSV = "interval_csv", _("Interval csv")
+        INTERVAL_XML = "interval_xml", _("Interval xml")
+        DAILY_CSV = "daily_csv", _("Daily csv")
+        MONTHLY_CSV = "monthly_csv", _("Monthly csv")
+
+    class ReportDuration(models.TextChoices):  # AGR-3
+        ONE_DAY = "1d", _("1 day")
+        ONE_MONTH = "1m", _("1 month")
+        THREE_MONTHS = "3m", _("3 months")
+        SIX_MONTHS = "6m", _("6 months")
+        ONE_YEAR = "1y", _("1 year")
+
+    agreement_number = models.CharField(_("agreement #"), max_length=12, unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING)
+    company = models.ForeignKey(
+        "accounts.Company", on_delete=models.PROTECT, related_name="agreements"
+    )
+    initiated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="agreements_initiated"
+    )
+    premise = models.ForeignKey(
+        "usage.Premise", on_delete=models.PROTECT, related_name="agreements"
+    )
+    meter_number = models.CharField(max_length=30)
+
+    # AGR-3: the customer as the 3rd party typed them, or as their account says (registered).
+    customer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="customer_agreements",
+    )
+    customer_kind = models.CharField(max_length=20, choices=CustomerKind.choices)
+    customer_first_name = models.CharField(max_length=60)
+    customer_middle_initial = models.CharField(max_length=1, blank=True)
+    customer_last_name = models.CharField(max_length=60)
+    customer_title = models.CharField(max_length=60, blank=True)
+    customer_language = models.CharField(
+        max_length=2, choices=Language.choices, default=Language.ENGLISH
+    )
+    customer_company_name = models.CharField(max_length=120, blank=True)
+    customer_street = models.CharField(max_length=120)
+    customer_city = models.CharField(max_length=60)
+    customer_state = models.CharField(max_length=2, default="TX")
+    customer_zip_code = models.CharField(max_length=10)
+    customer_phone = models.CharField(max_length=20, blank=True)
+    customer_email = models.EmailField()
+
+    # One-time (AGR-3) …
+    report_type = models.CharField(max_length=20, choices=ReportType.choices, blank=True)
+    report_duration = models.CharField(max_length=2, choices=ReportDuration.choices, blank=True)
+    report_request = models.ForeignKey(
+        "usage.ReportRequest",
+        on_delete=models.SET_NULL,  # report requests are purged after retention (USG-9)
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    report_notified_at = models.DateTimeField(null=True, blank=True)  # EM204 sent
+    # … and ongoing (AGR-14).
+    duration_months = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(MIN_DURATION_MONTHS), MaxValueValidator(MAX_DURATION_MONTHS)],
+    )
+    start_date = models.DateField(null=True, blank=True)
+    end_date = models.DateField(null=True, blank=True)
+    requested_end_date = models.DateField(null=True, blank=True)
+    extension_expires_at = models.DateTimeField(null=True, blank=True)
+
+    # AGR-3 page 2: the 3rd party's contact for this agreement.
+    contact_name = models.CharField(max_length=120)
+    contact_phone = models.CharField(max_length=20, blank=True)
+    contact_email = models.EmailField()
+    comments = models.TextField(blank=True)
+
+    created_at = models.DateTimeField()
+    invited_at = models.DateTimeField()
+    expires_at = models.DateTimeField()  # AGR-9: invited_at + 30 days
+    responded_at = models.DateTimeField(null=True, blank=True)
+    status_changed_at = models.DateTimeField(null=True, blank=True)
+    termination_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(agreement_number__regex=r"^\d{12}$"),
+                name="agreement_number_12_digits",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="one_time") | (~Q(report_type="") & ~Q(report_duration="")),
+                name="agreement_one_time_has_report",
+            ),
+            models.CheckConstraint(
+                condition=Q(kind="one_time")
+                | Q(duration_months__gte=MIN_DURATION_MONTHS, duration_months__lte=12),
+                name="agreement_ongoing_duration_1_12",
+            ),
+            # One open ongoing agreement of a kind per company and ESIID.
+            models.UniqueConstraint(
+                fields=["company", "premise", "kind"],
+                condition=~Q(kind="one_time")
+                & Q(status__in=["pending", "active", "extension_pending"]),
+                name="agreement_one_open_ongoing",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "expires_at"], name="agreement_status_expires_idx"),
+            models.Index(fields=["company", "status"], name="agreement_company_status_idx"),
+            models.Index(fields=["customer_last_name"], name="agreement_last_name_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.agreement_number
+
+    @property
+    def esiid(self) -> str:
+        return self.premise.esiid
+
+    @property
+    def masked_esiid(self) -> str:
+        """AGR-2: the first seven digits and an ellipsis, as on the seed's lists."""
+        return f"{self.premise.esiid[:7]}..."
+
+    @property
+    def is_ongoing(self) -> bool:
+        return self.kind != self.Kind.ONE_TIME
+
+    @property
+    def customer_name(self) -> str:
+        return " ".join(
+            p
+            for p in (
+                self.customer_first_name,
+                self.customer_middle_initial,
+                self.customer_last_name,
+            )
+            if p
+        )
+
+
+class AgreementDaySequence(models.Model):
+    """AGR-1: the last sequence number given out on one Central-time day; the row is locked
+    while the next number is taken, so two agreements never share a number."""
+
+    day = models.DateField(unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.last}"
+
+
+class AgreementInvitation(models.Model):
+    """An emailed Accept/Reject link (AGR-8, SEC-2). Only the SHA-256 of the token is kept;
+    the link works once, until `expires_at`, and only while the agreement is still in the
+    status it was issued for."""
+
+    class Purpose(models.TextChoices):
+        INVITATION = "invitation", _("Invitation")
+        EXTENSION = "extension", _("Extension request")
+
+    class Answer(models.TextChoices):
+        ACCEPT = "accept", _("Accepted")
+        REJECT = "reject", _("Rejected")
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="invitations")
+    token_hash = models.CharField(max_length=64, unique=True)
+    purpose = models.CharField(max_length=20, choices=Purpose.choices)
+    issued_for_status = models.CharField(max_length=20, choices=Agreement.Status.choices)
+    created_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+    answer = models.CharField(max_length=10, choices=Answer.choices, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_purpose_display()} for {self.agreement}"
+
+
+class AgreementHistory(models.Model):
+    """AGR-18, SEC-7: every status change with its time, actor and reason."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="history")
+    created_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # Who, when it was no signed-in person: "customer link", "system: 30-day rule", "TDSP".
+    actor_label = models.CharField(max_length=100, blank=True)
+    from_status = models.CharField(max_length=20, blank=True)
+    to_status = models.CharField(max_length=20)
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name_plural = "agreement history"
+
+    def __str__(self) -> str:
+        return f"{self.agreement}: {self.from_status or '—'} → {self.to_status}"

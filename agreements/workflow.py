@@ -1,0 +1,92 @@
+"""Status machines of customer agreements (AGR-9..AGR-14, AGR-17, MTR-2), as tables.
+
+TRANSITIONS[kind][current][target] is the set of roles that may cause the move. Pure
+Python: the services lock the row and ask `check_transition` before they change a status.
+"""
+
+from enum import StrEnum
+
+from .models import Agreement
+
+
+class Role(StrEnum):
+    CUSTOMER = "customer"  # by the emailed link or signed in (AGR-8, AGR-16)
+    THIRD_PARTY = "third_party"  # a user of the agreement's company (AGR-15)
+    SYSTEM = "system"  # a scheduled job (AGR-9, AGR-14)
+    TDSP = "tdsp"  # a TDSP transaction: Move-Out (MTR-2)
+
+
+class TransitionNotAllowed(Exception):
+    def __init__(self, kind: str, current: str, target: str, role: str):
+        super().__init__(
+            f"A {Agreement.Kind(kind).label} agreement cannot go from "
+            f"{Agreement.Status(current).label} to {Agreement.Status(target).label} "
+            f"by the {role}."
+        )
+        self.kind, self.current, self.target, self.role = kind, current, target, role
+
+
+S = Agreement.Status
+C, P, SYS, T = Role.CUSTOMER, Role.THIRD_PARTY, Role.SYSTEM, Role.TDSP
+
+ONE_TIME_TRANSITIONS: dict[str, dict[str, frozenset[Role]]] = {
+    S.PENDING: {
+        S.COMPLETE: frozenset({C}),  # AGR-10
+        S.REJECTED: frozenset({C}),  # AGR-11
+        S.NOT_ACCEPTED: frozenset({SYS}),  # AGR-9
+    },
+    # AGR-9: Complete, Rejected and Not Accepted are never revived.
+    S.COMPLETE: {},
+    S.REJECTED: {},
+    S.NOT_ACCEPTED: {},
+}
+
+ONGOING_TRANSITIONS: dict[str, dict[str, frozenset[Role]]] = {
+    S.PENDING: {
+        S.ACTIVE: frozenset({C}),  # AGR-14 accept
+        S.REJECTED: frozenset({C}),  # AGR-11
+        S.NOT_ACCEPTED: frozenset({SYS}),  # AGR-9
+        # MTR-2: a Move-Out voids an unanswered invitation, so the next occupant's data is
+        # never released on the leaving customer's word.
+        S.TERMINATED: frozenset({T}),
+    },
+    S.ACTIVE: {
+        S.EXTENSION_PENDING: frozenset({P}),  # AGR-14 request extension
+        S.EXPIRED: frozenset({SYS}),  # end date passed
+        S.TERMINATED: frozenset({C, P, T}),  # AGR-14, MTR-2
+    },
+    S.EXTENSION_PENDING: {
+        # The customer accepts (new end date) or rejects (old one); 30 days → old one.
+        S.ACTIVE: frozenset({C, SYS}),
+        S.EXPIRED: frozenset({SYS}),  # the end date came while waiting for an answer
+        S.TERMINATED: frozenset({C, P, T}),
+    },
+    S.REJECTED: {},
+    S.NOT_ACCEPTED: {},
+    S.EXPIRED: {},
+    S.TERMINATED: {},
+}
+
+TRANSITIONS: dict[str, dict[str, dict[str, frozenset[Role]]]] = {
+    Agreement.Kind.ONE_TIME: ONE_TIME_TRANSITIONS,
+    Agreement.Kind.ONGOING: ONGOING_TRANSITIONS,
+    Agreement.Kind.ONGOING_HAN: ONGOING_TRANSITIONS,  # AGR-17: same lifecycle as AGR-14
+}
+
+
+def statuses(kind: str) -> list[str]:
+    """The statuses an agreement of this kind can have."""
+    return list(TRANSITIONS[kind])
+
+
+def can_transition(kind: str, current: str, target: str, role: str) -> bool:
+    return role in TRANSITIONS[kind].get(current, {}).get(target, frozenset())
+
+
+def check_transition(kind: str, current: str, target: str, role: str) -> None:
+    if not can_transition(kind, current, target, role):
+        raise TransitionNotAllowed(kind, current, target, role)
+
+
+def allowed_targets(kind: str, current: str, role: str) -> set[str]:
+    return {target for target, roles in TRANSITIONS[kind].get(current, {}).items() if role in roles}

@@ -286,6 +286,9 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# MTR-2: what else a Move-Out ends, called in the TDSP's transaction (usage imports no app).
+ROR_MOVE_OUT_HOOKS = ["agreements.services.agreements_end_for_move_out"]
+
 # USG-9: days a finished report file stays downloadable.
 REPORT_RETENTION_DAYS = env.int("REPORT_RETENTION_DAYS", default=30)
 # USG-9 decision: a Green Button result up to this size is also emailed as an attachment;

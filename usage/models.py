@@ -366,6 +366,7 @@ class ReportRequest(models.Model):
     class Party(models.TextChoices):
         ROR = "ror", _("REP of Record")
         CUSTOMER = "customer", _("Customer")
+        THIRD_PARTY = "third_party", _("3rd Party")
 
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="report_requests"

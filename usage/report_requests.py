@@ -36,7 +36,11 @@ FILE_TYPES = {  # file_format → (extension, content type)
 
 
 def _party(user) -> str:
-    return ReportRequest.Party.CUSTOMER if user.is_customer else ReportRequest.Party.ROR
+    if user.is_customer:
+        return ReportRequest.Party.CUSTOMER
+    if user.kind == user.Kind.THIRD_PARTY:
+        return ReportRequest.Party.THIRD_PARTY  # USG-9: told apart from ROR requests
+    return ReportRequest.Party.ROR
 
 
 @transaction.atomic

@@ -7,9 +7,11 @@ once, with no extra step.
 
 from datetime import date
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from .models import CustomerPremise, Meter, MeterShare, Premise, RorPeriod
 from .services import normalize_meter_number
@@ -67,13 +69,17 @@ def ror_switch(*, esiid: str, new_duns: str, effective: date) -> RorPeriod:
 @transaction.atomic
 def ror_move_out(*, esiid: str, effective: date) -> None:
     """MTR-2 Move-Out: the REP and the customer both lose access; the customer's account
-    is detached from the meter. (3rd-party agreements end with the agreements issue.)"""
+    is detached from the meter, and the hooks of `ROR_MOVE_OUT_HOOKS` run in the same
+    transaction (the agreements app ends the leaving customer's ongoing agreements there,
+    without usage importing it)."""
     premise = _locked_premise(esiid)
     current = _current_period(premise)
     if current is None:
         raise TransactionRefused(f"{esiid} has no REP of Record to move out.")
     _end_period(current, on=effective, reason=RorPeriod.EndReason.MOVE_OUT)
     _detach_customer(premise)
+    for hook in settings.ROR_MOVE_OUT_HOOKS:
+        import_string(hook)(premise=premise, effective=effective)
 
 
 @transaction.atomic

@@ -2,6 +2,7 @@
 (MTR-2 Decision, API-3), and a 3rd party loses the meter at once (USG-12)."""
 
 import json
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone

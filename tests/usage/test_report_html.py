@@ -1,14 +1,18 @@
-"""The Daily Usage table rows and chart bars built in Python (usage_report tags) write
-exactly what the templates' loops wrote, in English and Spanish (USG-3, UX-4, UX-3)."""
+"""The Daily Usage page kept fast (benchmarks/README.md, `page`): its table rows and chart
+bars built in Python (usage_report tags) write exactly what the templates' loops wrote, in
+English and Spanish (USG-3, UX-4, UX-3), and a REP's page runs a bounded number of queries."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
 from django.template import Context, Template
-from django.utils import translation
+from django.urls import reverse
+from django.utils import timezone, translation
 
+from tests.factories import MeterFactory, PremiseFactory, RorPeriodFactory, UserFactory
 from usage.reports import IntervalRow, bar_chart, interval_labels
+from usage.services import IntervalDayInput, interval_days_store, intervals_in_day
 
 # The loops as the templates had them before the tags (report.html, _bar_chart.html).
 TEMPLATE_ROWS = (
@@ -19,9 +23,11 @@ TEMPLATE_ROWS = (
     "{% translate 'Actual' %}{% elif row.quality == 'E' %}{% translate 'Estimated' %}"
     "{% else %}{% translate 'Missing' %}{% endif %}</td></tr>{% endfor %}"
 )
+# SVG coordinates are never localized (a Spanish decimal comma is not SVG); the titles are.
 TEMPLATE_BARS = (
-    '{% for bar in chart.bars %}<rect x="{{ bar.x }}" y="{{ bar.y }}" width="{{ bar.width }}" '
-    'height="{{ bar.height }}"><title>{{ bar.label }}: {% if bar.value is None %}N/A{% else %}'
+    "{% load l10n %}{% for bar in chart.bars %}<rect x=\"{{ bar.x|unlocalize }}\" "
+    'y="{{ bar.y|unlocalize }}" width="{{ bar.width|unlocalize }}" '
+    'height="{{ bar.height|unlocalize }}"><title>{{ bar.label }}: {% if bar.value is None %}N/A{% else %}'
     "{{ bar.value }} kWh{% endif %}</title></rect>{% endfor %}"
 )
 FALL_BACK = date(2026, 11, 1)  # 100 intervals, the repeated hour labelled with its zone
@@ -66,3 +72,26 @@ def test_chart_bars_are_what_the_template_loop_wrote(language):
         built = render("{% load usage_report %}{% chart_bars chart %}", chart=chart)
     assert built == expected
     assert built.count("<rect ") == 100
+    assert 'x="7.2"' in built  # UX-3: a dot in Spanish too (a decimal comma is not SVG)
+
+
+@pytest.mark.django_db
+def test_a_rep_daily_usage_page_uses_a_bounded_number_of_queries(
+    client, django_assert_max_num_queries
+):  # USG-12: the REP of Record sees the meter
+    rep = UserFactory(rep=True)
+    premise = PremiseFactory()
+    MeterFactory(premise=premise)
+    RorPeriodFactory(premise=premise, ror_duns=rep.duns_grants.get().number)
+    day = timezone.localdate() - timedelta(days=3)
+    count = intervals_in_day(day)
+    interval_days_store(
+        [IntervalDayInput(premise.pk, day, "C", tuple([Decimal("0.25")] * count), "A" * count)]
+    )
+    client.force_login(rep)
+    url = reverse("usage:usage_report", args=[premise.esiid])
+    query = {"report_type": "interval", "view": "current", "start_date": day, "end_date": day}
+    with django_assert_max_num_queries(10):
+        response = client.get(url, query)
+    assert response.status_code == 200
+    assert response.content.decode().count("<rect ") == count

@@ -25,10 +25,11 @@ TEMPLATE_ROWS = (
 )
 # SVG coordinates are never localized (a Spanish decimal comma is not SVG); the titles are.
 TEMPLATE_BARS = (
-    "{% load l10n %}{% for bar in chart.bars %}<rect x=\"{{ bar.x|unlocalize }}\" "
+    '{% load l10n %}{% for bar in chart.bars %}<rect x="{{ bar.x|unlocalize }}" '
     'y="{{ bar.y|unlocalize }}" width="{{ bar.width|unlocalize }}" '
-    'height="{{ bar.height|unlocalize }}"><title>{{ bar.label }}: {% if bar.value is None %}N/A{% else %}'
-    "{{ bar.value }} kWh{% endif %}</title></rect>{% endfor %}"
+    'height="{{ bar.height|unlocalize }}"><title>{{ bar.label }}: '
+    "{% if bar.value is None %}N/A{% else %}{{ bar.value }} kWh{% endif %}</title></rect>"
+    "{% endfor %}"
 )
 FALL_BACK = date(2026, 11, 1)  # 100 intervals, the repeated hour labelled with its zone
 

@@ -23,6 +23,7 @@ class Capability(StrEnum):
     ROR_METERS = "ror_meters"
     THIRD_PARTY_ENERGY_DATA = "third_party_energy_data"
     THIRD_PARTY_HAN = "third_party_han"
+    THIRD_PARTY_AGREEMENTS = "third_party_agreements"  # either of the two above (AGR-2)
     TDSP_APPROVALS = "tdsp_approvals"
     CUSTOMER_METERS = "customer_meters"
     SMT_ADMINISTRATION = "smt_administration"
@@ -52,6 +53,11 @@ _RULES: dict[Capability, Callable[[User], bool]] = {
     ),
     Capability.THIRD_PARTY_HAN: lambda user: (
         user.kind in _DATA_PARTY_KINDS and (user.is_company_admin or user.can_in_home_devices)
+    ),
+    # Customer Agreements (AGR-2): with either 3rd-party function.
+    Capability.THIRD_PARTY_AGREEMENTS: lambda user: (
+        user_has_capability(user, Capability.THIRD_PARTY_ENERGY_DATA)
+        or user_has_capability(user, Capability.THIRD_PARTY_HAN)
     ),
     # TDSP admins approve new companies and DUNS (ACC-1, ACC-9).
     Capability.TDSP_APPROVALS: lambda user: user.kind == User.Kind.TDSP and user.is_company_admin,

@@ -6,22 +6,26 @@ the 3rd party, extension and termination notices. Customer emails show the ESIID
 its last seven digits (NTF-4). Every context is JSON (it is stored with the email record).
 """
 
+from urllib.parse import urlencode
+
 from django.conf import settings
+from django.urls import reverse
 from django.utils import formats, timezone, translation
 
 from notifications.services import send_email
 
+from . import documents
 from .models import Agreement
 
 CUSTOMER_LANGUAGE_FALLBACK = "en"
 
 
 def answer_url(token: str, *, accept: bool) -> str:
-    """AGR-8: the emailed Accept / Reject link. The URL name `agreements:answer` (with the
-    token) is reserved for the confirmation page; until that view exists the path is built
-    here, in this one place, to be switched to reverse()."""
+    """AGR-8: the emailed Accept / Reject link: the confirmation page `agreements:answer`
+    (a GET changes nothing), with the answer to preselect."""
     action = "accept" if accept else "reject"
-    return f"{settings.SITE_URL}/agreements/answer/{token}/?action={action}"
+    path = reverse("agreements:answer", args=[token])
+    return f"{settings.SITE_URL}{path}?{urlencode({'action': action})}"
 
 
 def masked_esiid(esiid: str) -> str:
@@ -93,9 +97,12 @@ def _customer_language(agreement: Agreement) -> str:
     return agreement.customer_language or CUSTOMER_LANGUAGE_FALLBACK
 
 
-def _to_customer(agreement: Agreement, *, template: str, event: str, **extra) -> None:
+def _to_customer(
+    agreement: Agreement, *, template: str, event: str, attachments: tuple = (), **extra
+) -> None:
     language = _customer_language(agreement)
     send_email(
+        attachments=attachments,
         to=agreement.customer_email,
         template=f"agreements/{template}",
         language=language,
@@ -141,8 +148,13 @@ def invitation_sent(*, agreement: Agreement) -> None:
 
 
 def accepted(*, agreement: Agreement) -> None:
-    """EM203: the customer's confirmation of the accepted agreement."""
-    _to_customer(agreement, template="accepted", event="accepted-customer")
+    """EM203: the customer's confirmation of the accepted agreement, with a copy of the
+    agreement as a PDF (AGR-10), in the customer's language."""
+    language = _customer_language(agreement)
+    copy = documents.agreement_copy_save(
+        agreement=agreement, context=_context(agreement, language=language), language=language
+    )
+    _to_customer(agreement, template="accepted", event="accepted-customer", attachments=(copy,))
 
 
 def accepted_notice(*, agreement: Agreement) -> None:

@@ -28,7 +28,15 @@ from usage.report_requests import report_request_create
 from usage.services import premise_for_meter
 
 from . import emails
-from .models import Agreement, AgreementDaySequence, AgreementHistory, AgreementInvitation
+from .models import (
+    MAX_DURATION_MONTHS,
+    MIN_DURATION_MONTHS,
+    Agreement,
+    AgreementDaySequence,
+    AgreementHistory,
+    AgreementInvitation,
+)
+from .selectors import customer_sees_agreement
 from .workflow import Role, check_transition
 
 CHICAGO = ZoneInfo("America/Chicago")  # AGR-1: the agreement number's day is Central time
@@ -514,17 +522,7 @@ def agreement_create_one_time(
 ) -> list[Agreement]:
     """AGR-3..AGR-7: one Pending One-Time Energy Data agreement (and invitation) per meter.
     Refused, as a whole, by AGR-5 and AGR-6."""
-    if report_type not in Agreement.ReportType.values:
-        raise AgreementRefused({"report_type": [_("Choose a report type.")]})
-    if report_duration not in Agreement.ReportDuration.values:
-        raise AgreementRefused({"report_duration": [_("Choose a report duration.")]})
-    if (
-        report_type == Agreement.ReportType.MONTHLY_CSV
-        and report_duration == Agreement.ReportDuration.ONE_DAY
-    ):
-        raise AgreementRefused(
-            {"report_duration": [_("A Monthly report needs a duration of at least 1 month.")]}
-        )
+    _check_one_time_terms(report_type=report_type, report_duration=report_duration)
     return _agreements_create(
         user=user,
         kind=Agreement.Kind.ONE_TIME,
@@ -548,10 +546,7 @@ def agreement_create_ongoing(
 ) -> list[Agreement]:
     """AGR-14, AGR-17: one Pending ongoing agreement per meter, for 1 to 12 months from
     acceptance; one open agreement of a kind per company and ESIID."""
-    if kind not in ONGOING_KINDS:
-        raise AgreementRefused(_("Unknown agreement type."))
-    if not 1 <= int(duration_months) <= EXTENSION_MAX_MONTHS:
-        raise AgreementRefused({"duration_months": [_("Choose 1 to 12 months.")]})
+    _check_ongoing_terms(kind=kind, duration_months=duration_months)
     return _agreements_create(
         user=user,
         kind=kind,
@@ -561,6 +556,62 @@ def agreement_create_ongoing(
         comments=comments,
         terms={"duration_months": int(duration_months)},
     )
+
+
+def _check_one_time_terms(*, report_type: str, report_duration: str) -> None:
+    """AGR-3: a report type and duration; a Monthly report needs at least 1 month."""
+    if report_type not in Agreement.ReportType.values:
+        raise AgreementRefused({"report_type": [_("Choose a report type.")]})
+    if report_duration not in Agreement.ReportDuration.values:
+        raise AgreementRefused({"report_duration": [_("Choose a report duration.")]})
+    if (
+        report_type == Agreement.ReportType.MONTHLY_CSV
+        and report_duration == Agreement.ReportDuration.ONE_DAY
+    ):
+        raise AgreementRefused(
+            {"report_duration": [_("A Monthly report needs a duration of at least 1 month.")]}
+        )
+
+
+def _check_ongoing_terms(*, kind: str, duration_months) -> None:
+    """AGR-14, AGR-17: 1 to 12 months."""
+    if kind not in ONGOING_KINDS:
+        raise AgreementRefused(_("Unknown agreement type."))
+    if not MIN_DURATION_MONTHS <= int(duration_months) <= MAX_DURATION_MONTHS:
+        raise AgreementRefused({"duration_months": [_("Choose 1 to 12 months.")]})
+
+
+def agreement_request_check(
+    *,
+    user: User,
+    kind: str,
+    customer: CustomerDetails,
+    meters: list[MeterPair],
+    report_type: str = "",
+    report_duration: str = "",
+    duration_months: int | None = None,
+) -> None:
+    """AGR-3, AGR-5, AGR-6, AGR-14: the checks of a request, without writing anything, so
+    page 1 of the form can answer before page 2. The create services check again under the
+    row locks. A limit refusal is keyed to its meter (meter_1..meter_3)."""
+    if kind == Agreement.Kind.ONE_TIME:
+        _check_one_time_terms(report_type=report_type, report_duration=report_duration)
+    else:
+        _check_ongoing_terms(kind=kind, duration_months=duration_months or 0)
+    company = _require_initiator(user, kind)
+    found = _validate_meters(details=customer, meters=meters)
+    now = timezone.now()
+    errors: dict[str, list[str]] = {}
+    for index, (_pair, premise, _owner) in enumerate(found, start=1):
+        try:
+            if kind == Agreement.Kind.ONE_TIME:
+                _check_one_time_limit(company=company, premise=premise, now=now)
+            else:
+                _check_no_open_ongoing(company=company, premise=premise, kind=kind)
+        except AgreementRefused as refused:
+            errors[f"meter_{index}"] = [m for ms in refused.errors.values() for m in ms]
+    if errors:
+        raise AgreementRefused(errors)
 
 
 # --- AGR-8..AGR-11, AGR-14: the customer answers ---------------------------------------------
@@ -617,16 +668,7 @@ def agreement_answer(*, token: str, accept: bool, user: User | None = None) -> A
     elif accept:
         _accept(locked, actor=actor, now=now)
     else:
-        _transition(
-            locked,
-            to_status=Agreement.Status.REJECTED,
-            role=Role.CUSTOMER,
-            actor=actor,
-            actor_label=CUSTOMER_LINK,
-            reason=_("Rejected by the customer."),
-            responded_at=now,
-        )
-        emails.rejected(agreement=locked)  # EM205
+        _reject(locked, actor=actor, now=now)
     return AnswerResult(agreement=locked, changed=True)
 
 
@@ -638,7 +680,24 @@ def agreement_reject(*, token: str, user: User | None = None) -> AnswerResult:
     return agreement_answer(token=token, accept=False, user=user)
 
 
-def _accept(locked: Agreement, *, actor: User | None, now: datetime) -> None:
+def _reject(
+    locked: Agreement, *, actor: User | None, now: datetime, actor_label: str = CUSTOMER_LINK
+) -> None:
+    _transition(
+        locked,
+        to_status=Agreement.Status.REJECTED,
+        role=Role.CUSTOMER,
+        actor=actor,
+        actor_label=actor_label,
+        reason=_("Rejected by the customer."),
+        responded_at=now,
+    )
+    emails.rejected(agreement=locked)  # EM205
+
+
+def _accept(
+    locked: Agreement, *, actor: User | None, now: datetime, actor_label: str = CUSTOMER_LINK
+) -> None:
     today = chicago_date(now)
     if locked.kind == Agreement.Kind.ONE_TIME:
         _transition(
@@ -646,7 +705,7 @@ def _accept(locked: Agreement, *, actor: User | None, now: datetime) -> None:
             to_status=Agreement.Status.COMPLETE,
             role=Role.CUSTOMER,
             actor=actor,
-            actor_label=CUSTOMER_LINK,
+            actor_label=actor_label,
             reason=_("Accepted by the customer."),
             responded_at=now,
             start_date=today,
@@ -661,7 +720,7 @@ def _accept(locked: Agreement, *, actor: User | None, now: datetime) -> None:
             to_status=Agreement.Status.ACTIVE,
             role=Role.CUSTOMER,
             actor=actor,
-            actor_label=CUSTOMER_LINK,
+            actor_label=actor_label,
             reason=_("Accepted by the customer."),
             responded_at=now,
             start_date=today,
@@ -724,7 +783,7 @@ def agreement_reports_notify_ready(*, now: datetime | None = None) -> int:
 
 def _role_of(agreement: Agreement, user: User) -> Role:
     """Which side of the agreement this user is on; anyone else is refused."""
-    if user.is_customer and agreement.customer_id == user.pk:
+    if user.is_customer and customer_sees_agreement(customer=user, agreement=agreement):
         return Role.CUSTOMER
     if (
         user.company_id
@@ -792,7 +851,9 @@ def agreement_request_extension(
     return locked
 
 
-def _extension_answer(locked: Agreement, *, accept: bool, actor: User | None) -> None:
+def _extension_answer(
+    locked: Agreement, *, accept: bool, actor: User | None, actor_label: str = CUSTOMER_LINK
+) -> None:
     changes = {"requested_end_date": None, "extension_expires_at": None}
     if accept:
         changes["end_date"] = locked.requested_end_date
@@ -801,13 +862,42 @@ def _extension_answer(locked: Agreement, *, accept: bool, actor: User | None) ->
         to_status=Agreement.Status.ACTIVE,
         role=Role.CUSTOMER,
         actor=actor,
-        actor_label=CUSTOMER_LINK,
+        actor_label=actor_label,
         reason=_("Extension accepted by the customer.")
         if accept
         else _("Extension rejected by the customer; the end date is unchanged."),
         **changes,
     )
     emails.extension_answered(agreement=locked, accepted=accept)
+
+
+@transaction.atomic
+def agreement_answer_by_customer(*, agreement: Agreement, user: User, accept: bool) -> Agreement:
+    """AGR-15, AGR-16: the signed-in customer accepts or rejects a Pending agreement, or a
+    pending extension (AGR-14), from My Account / 3rd Party Agreements. Same transitions and
+    emails as the emailed link; the history names the customer. The agreement's open links
+    are voided, so a later click gets the AGR-9 "status changed" message (and an old
+    extension link can never answer a later extension request)."""
+    locked = _lock(agreement.pk)
+    if _role_of(locked, user) != Role.CUSTOMER:
+        raise AgreementRefused(_("You cannot change this agreement."))
+    now = timezone.now()
+    label = user.username
+    if locked.status == Agreement.Status.PENDING:
+        if locked.expires_at <= now:
+            raise AgreementRefused(INVITATION_EXPIRED)
+        if accept:
+            _accept(locked, actor=user, now=now, actor_label=label)
+        else:
+            _reject(locked, actor=user, now=now, actor_label=label)
+    elif locked.status == Agreement.Status.EXTENSION_PENDING:
+        if locked.extension_expires_at and locked.extension_expires_at <= now:
+            raise AgreementRefused(INVITATION_EXPIRED)
+        _extension_answer(locked, accept=accept, actor=user, actor_label=label)
+    else:
+        raise AgreementRefused(_("This agreement is not waiting for your answer."))
+    AgreementInvitation.objects.filter(agreement=locked, used_at__isnull=True).update(used_at=now)
+    return locked
 
 
 @transaction.atomic

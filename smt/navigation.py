@@ -63,6 +63,14 @@ MENU = (
         matches=("usage:my_meter", "usage:premise_information", "usage:usage_report"),
     ),
     MenuItem(
+        "third_party_agreements",  # AGR-16
+        "my_account",
+        _("3rd Party Agreements"),
+        "agreements:my_agreement_list",
+        Capability.CUSTOMER_METERS,
+        matches=("agreements:my_agreement_",),
+    ),
+    MenuItem(
         "friends_meters",
         "my_account",
         _("My Friend's Meters"),
@@ -78,11 +86,48 @@ MENU = (
         Capability.ROR_METERS,
     ),
     MenuItem(
+        "company_meters",
+        "my_account",
+        _("Customer Meters (3rd Party)"),
+        "agreements:company_meters",
+        Capability.THIRD_PARTY_ENERGY_DATA,
+    ),
+    MenuItem(
+        "customer_agreements",
+        "my_account",
+        _("Customer Agreements"),
+        "agreements:company_list",
+        Capability.THIRD_PARTY_AGREEMENTS,
+        matches=(
+            "agreements:company_detail",
+            "agreements:company_resend",
+            "agreements:company_terminate",
+            "agreements:company_extension",
+            "agreements:company_export",
+        ),
+    ),
+    MenuItem(
+        "create_agreement",
+        "my_account",
+        _("Create an Agreement"),
+        "agreements:company_create_choose",
+        Capability.THIRD_PARTY_AGREEMENTS,
+        matches=("agreements:company_create",),
+    ),
+    MenuItem(
         "ror_meters_usage",
         "usage",
         _("Customer Meters (ROR)"),
         "usage:ror_meters_usage",
         Capability.ROR_METERS,
+        matches=("usage:premise_information", "usage:usage_report"),
+    ),
+    MenuItem(
+        "company_meters_usage",
+        "usage",
+        _("Customer Meters (3rd Party)"),
+        "agreements:company_meters_usage",
+        Capability.THIRD_PARTY_ENERGY_DATA,
         matches=("usage:premise_information", "usage:usage_report"),
     ),
     MenuItem(

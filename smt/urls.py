@@ -20,6 +20,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
     path("", include("usage.urls")),
+    path("", include("agreements.urls")),
     # API-1: SMT's own paths, without an app namespace, as SMT client programs call them.
     path("", include((smt_api.urlpatterns, "api"))),
     path("", include((tdsp_api.urlpatterns, "tdsp_api"))),

@@ -123,29 +123,33 @@ def _premises_for_party(user) -> QuerySet[Premise]:
             | Q(shares__friend=user, shares__status=MeterShare.Status.ACTIVE)
         ).distinct()
     if user.kind == User.Kind.REP:
-        return _ror_premises(user)
+        # REPs are 3rd parties too (seed 002): the meters they serve, and their agreements'.
+        if not user_has_capability(user, Capability.THIRD_PARTY_ENERGY_DATA):
+            return _ror_premises(user)
+        return Premise.objects.filter(
+            Q(pk__in=_ror_premises(user).values("pk")) | Q(pk__in=_agreement_premise_ids(user))
+        )
     if user.kind == User.Kind.TDSP and user.company_id:
         return Premise.objects.filter(tdsp__company=user.company_id)
     if user.kind == User.Kind.THIRD_PARTY and user.company_id:
-        return _third_party_premises(user)
+        if not user_has_capability(user, Capability.THIRD_PARTY_ENERGY_DATA):
+            return Premise.objects.none()
+        return Premise.objects.filter(pk__in=_agreement_premise_ids(user))
     return Premise.objects.none()
 
 
-def _third_party_premises(user) -> QuerySet[Premise]:
-    """USG-12, AGR-14: through the reverse relation by name, so usage never imports
-    agreements. Extension Pending is still in force with the current end date."""
-    if not user_has_capability(user, Capability.THIRD_PARTY_ENERGY_DATA):
-        return Premise.objects.none()
+def _agreement_premise_ids(user) -> QuerySet:
+    """USG-12, AGR-14: the premises of the company's ongoing energy-data agreements in force
+    today, through the reverse relation by name, so usage never imports agreements.
+    Extension Pending is still in force with the current end date."""
     today = timezone.localdate()
     return Premise.objects.filter(
-        pk__in=Premise.objects.filter(
-            agreements__company=user.company_id,
-            agreements__kind="ongoing",
-            agreements__status__in=["active", "extension_pending"],
-            agreements__start_date__lte=today,
-            agreements__end_date__gte=today,
-        ).values("pk")
-    )
+        agreements__company=user.company_id,
+        agreements__kind="ongoing",
+        agreements__status__in=["active", "extension_pending"],
+        agreements__start_date__lte=today,
+        agreements__end_date__gte=today,
+    ).values("pk")
 
 
 def premise_get_for_user(*, user, esiid: str) -> Premise:

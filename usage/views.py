@@ -47,6 +47,11 @@ from .forms import (
 )
 
 CUSTOMER_KINDS = ("residential", "business")
+# AGR-12, seed 000 functional rule 15: another page (the answered agreement invitation) may
+# leave {"kind": "residential"|"business", "initial": {field: value}} in the session under
+# this key; the registration form of that kind starts from it. A plain dict, so usage never
+# imports the app that wrote it.
+REGISTRATION_INITIAL_SESSION_KEY = "registration_initial"
 METER_TAKEN = _(
     "This meter is already attached to another Smart Meter Texas account. "
     "Please call your Retail Electric Provider."
@@ -66,7 +71,9 @@ def register_customer(request, kind):
     """Create a Residential / Business Account (ACC-3)."""
     if kind not in CUSTOMER_KINDS:
         raise Http404
-    form = CustomerRegistrationForm(request.POST or None, kind=kind)
+    handoff = request.session.get(REGISTRATION_INITIAL_SESSION_KEY) or {}
+    initial = handoff.get("initial", {}) if handoff.get("kind") == kind else {}
+    form = CustomerRegistrationForm(request.POST or None, kind=kind, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             customer = services.customer_register(
@@ -77,6 +84,7 @@ def register_customer(request, kind):
         except (services.MeterNotValid, services.MeterTaken) as error:
             _meter_error(form, error)
         else:
+            request.session.pop(REGISTRATION_INITIAL_SESSION_KEY, None)
             return render(request, "usage/register_done.html", {"customer": customer})
     return render(request, "usage/register_customer.html", {"form": form, "kind": kind})
 

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.http import Http404
+from django.utils import timezone
 
 from agreements.models import Agreement
 from agreements.selectors import agreement_get_for_user, agreement_list_for_user
@@ -14,6 +15,7 @@ from tests.factories import (
     AgreementFactory,
     CustomerPremiseFactory,
     MeterFactory,
+    RorPeriodFactory,
     UserFactory,
 )
 from usage.selectors import premise_get_for_user, premises_visible_to
@@ -135,3 +137,23 @@ def test_visibility_query_does_not_duplicate_premises():  # USG-12
         end_date=agreement.end_date,
     )
     assert premises_visible_to(user=user).count() == 1
+
+
+def test_a_rep_sees_the_meters_it_serves_and_those_of_its_agreements():  # USG-12, seed 002
+    rep = UserFactory(rep_admin=True)
+    served = MeterFactory().premise
+    RorPeriodFactory(premise=served, ror_duns=rep.duns_grants.get().number)
+    agreed = AgreementFactory(
+        ongoing=True,
+        status=Agreement.Status.ACTIVE,
+        initiated_by=rep,
+        start_date=timezone.localdate(),
+        end_date=timezone.localdate() + timedelta(days=30),
+    ).premise
+    elsewhere = MeterFactory().premise
+    colleague = UserFactory(rep=True, company=rep.company)  # no Energy Data permission
+
+    assert set(premises_visible_to(user=rep)) == {served, agreed}
+    assert premise_get_for_user(user=rep, esiid=agreed.esiid) == agreed
+    assert elsewhere not in premises_visible_to(user=rep)
+    assert set(premises_visible_to(user=colleague)) == set()  # a user's DUNS is their own

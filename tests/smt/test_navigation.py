@@ -21,17 +21,32 @@ def tab_labels(html: str) -> list[str]:
 
 
 ADMIN_ITEMS = ["Manage Users", "Pending Approval"]
+# Seed 000/002: a customer's My Account menu.
+CUSTOMER_ITEMS = [
+    "My Smart Meters",
+    "3rd Party Agreements",
+    "My Friend&#x27;s Meters",
+    "My Profile",
+]
 ROR = "Customer Meters (ROR)"  # seed 002: first in a REP's My Account menu
+# Seed 002: then the 3rd-party items, for admins by default and users when granted (ACC-19).
+THIRD_PARTY_ITEMS = ["Customer Meters (3rd Party)", "Customer Agreements", "Create an Agreement"]
 
 
 @pytest.mark.parametrize(
     "traits, expected_menu",
     [
-        ({}, ["My Smart Meters", "My Friend&#x27;s Meters", "My Profile"]),
-        ({"business": True}, ["My Smart Meters", "My Friend&#x27;s Meters", "My Profile"]),
-        ({"rep_admin": True}, [ROR, "My Profile", "Company Profile", *ADMIN_ITEMS]),
+        ({}, CUSTOMER_ITEMS),
+        ({"business": True}, CUSTOMER_ITEMS),
+        (
+            {"rep_admin": True},
+            [ROR, *THIRD_PARTY_ITEMS, "My Profile", "Company Profile", *ADMIN_ITEMS],
+        ),
         ({"rep": True}, [ROR, "My Profile", "Company Profile"]),
-        ({"third_party_admin": True}, ["My Profile", "Company Profile", *ADMIN_ITEMS]),
+        (
+            {"third_party_admin": True},
+            [*THIRD_PARTY_ITEMS, "My Profile", "Company Profile", *ADMIN_ITEMS],
+        ),
         ({"third_party": True}, ["My Profile", "Company Profile"]),
         ({"tdsp_admin": True}, ["My Profile", "Company Profile", *ADMIN_ITEMS, "TDSP Approvals"]),
         ({"smt_staff": True}, ["My Profile", "SMT Administration"]),

@@ -1,0 +1,245 @@
+"""The customer's side of customer agreements: the emailed Accept / Reject link with its
+confirmation and outcome pages (AGR-8..AGR-12, SEC-2), and My Account / 3rd Party
+Agreements with View & Edit, Accept / Reject, extension answers and Terminate (AGR-14..AGR-16,
+AGR-18).
+
+The link pages work without signing in. A GET never changes anything (mail scanners fetch
+links); only the POST answers, through `services.agreement_answer`, which spends the link
+once. The outcome page is reached by a redirect and reads what to say from the session, so
+a reload answers nothing again.
+"""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from accounts.permissions import Capability, capability_required
+from usage.views import REGISTRATION_INITIAL_SESSION_KEY
+
+from .. import selectors, services
+from ..emails import masked_esiid
+from ..forms.customer import ACCEPT, REJECT, AnswerForm, TerminateForm
+from ..models import Agreement, AgreementInvitation
+from ..workflow import TransitionNotAllowed
+
+ANSWERED_SESSION_KEY = "agreement_answered"  # AGR-10, AGR-11: what the outcome page says
+LINK_NOT_VALID, LINK_EXPIRED, LINK_CHANGED = "not_valid", "expired", "changed"
+LINK_MESSAGES = {
+    LINK_NOT_VALID: services.LINK_NOT_VALID,
+    LINK_EXPIRED: services.INVITATION_EXPIRED,  # AGR-9, seed 000 business rule 8
+    LINK_CHANGED: services.STATUS_CHANGED,  # AGR-9, seed 000 functional rule 14
+}
+REFUSALS = (services.AgreementRefused, services.AgreementChanged, TransitionNotAllowed)
+
+
+# --- AGR-8..AGR-12: the emailed link ----------------------------------------------------------
+
+
+def _link_page(request, problem: str):
+    """One page per problem; an unknown, tampered or used link gets the same page, which
+    names no agreement (SEC-2)."""
+    status = 404 if problem == LINK_NOT_VALID else 200
+    context = {"problem": problem, "text": _(LINK_MESSAGES[problem])}
+    return render(request, "agreements/customer/link_problem.html", context, status=status)
+
+
+def _link_problem(invitation: AgreementInvitation | None, refusal: str = "") -> str:
+    if invitation is None or invitation.answer or refusal == services.LINK_NOT_VALID:
+        return LINK_NOT_VALID
+    refusal = refusal or services.invitation_refusal(invitation=invitation)
+    if refusal == services.INVITATION_EXPIRED:
+        return LINK_EXPIRED
+    return LINK_CHANGED if refusal else ""
+
+
+def _registration_initial(agreement: Agreement) -> dict:
+    """AGR-12, seed 000 functional rule 15: the request's details for the registration form
+    of `usage` (a plain dict under its documented session key, never in the URL)."""
+    initial = {
+        "first_name": agreement.customer_first_name,
+        "middle_initial": agreement.customer_middle_initial,
+        "last_name": agreement.customer_last_name,
+        "phone": agreement.customer_phone,
+        "email": agreement.customer_email,
+        "email2": agreement.customer_email,
+        "esiid": agreement.premise.esiid,
+        "meter_number": agreement.meter_number,
+    }
+    if agreement.customer_kind == Agreement.CustomerKind.BUSINESS:
+        initial |= {
+            "business_name": agreement.customer_company_name,
+            "title": agreement.customer_title,
+        }
+    else:
+        initial["language"] = agreement.customer_language
+    return {
+        "agreement_number": agreement.agreement_number,
+        "kind": agreement.customer_kind,
+        "initial": initial,
+    }
+
+
+def _answered_remember(request, agreement: Agreement, *, accepted: bool, extension: bool):
+    registered = agreement.customer_id is not None or request.user.is_authenticated
+    request.session[ANSWERED_SESSION_KEY] = {
+        "agreement_number": agreement.agreement_number,
+        "company_name": agreement.company.name,
+        "kind": agreement.kind,
+        "accepted": accepted,
+        "extension": extension,
+        "registered": registered,
+        "customer_kind": agreement.customer_kind,
+    }
+    if not registered:
+        request.session[REGISTRATION_INITIAL_SESSION_KEY] = _registration_initial(agreement)
+
+
+@require_http_methods(["GET", "POST"])
+def answer(request, token):
+    """AGR-8, SEC-2: the agreement and the question; `?action=accept|reject` from the email
+    picks the confirmation shown. Only the POST answers (AGR-10, AGR-11, AGR-14)."""
+    invitation = services.invitation_for_token(token)
+    if request.method == "POST" and invitation is not None:
+        form = AnswerForm(request.POST)
+        if form.is_valid():
+            user = request.user if request.user.is_authenticated else None
+            try:
+                result = services.agreement_answer(token=token, accept=form.accept, user=user)
+            except (services.LinkRefused, services.AgreementChanged) as refusal:
+                invitation.refresh_from_db()
+                return _link_page(request, _link_problem(invitation, str(refusal)))
+            extension = invitation.purpose == AgreementInvitation.Purpose.EXTENSION
+            _answered_remember(request, result.agreement, accepted=form.accept, extension=extension)
+            return redirect("agreements:answered")
+    problem = _link_problem(invitation)
+    if problem:
+        return _link_page(request, problem)
+    action = request.GET.get("action")
+    agreement = invitation.agreement
+    context = {
+        "agreement": agreement,
+        "company": agreement.company,
+        "invitation": invitation,
+        "extension": invitation.purpose == AgreementInvitation.Purpose.EXTENSION,
+        "action": action if action in (ACCEPT, REJECT) else "",
+        "esiid_masked": masked_esiid(agreement.premise.esiid),
+    }
+    return render(request, "agreements/customer/answer.html", context)
+
+
+@require_GET
+def answered(request):
+    """AGR-10, AGR-11, AGR-12: the seed's confirmation page, with log in (registered) or
+    registration (not registered) offered."""
+    outcome = request.session.get(ANSWERED_SESSION_KEY)
+    if not outcome:
+        return redirect("home")
+    outcome = {**outcome, "kind_label": Agreement.Kind(outcome["kind"]).label}
+    return render(request, "agreements/customer/answered.html", {"outcome": outcome})
+
+
+# --- AGR-15, AGR-16, AGR-18: My Account / 3rd Party Agreements --------------------------------
+
+
+@capability_required(Capability.CUSTOMER_METERS)
+@require_GET
+def my_agreement_list(request):
+    """AGR-16: the customer's agreements, newest first."""
+    agreements = selectors.agreement_list_for_customer(customer=request.user)
+    return render(request, "agreements/customer/list.html", {"agreements": agreements})
+
+
+@capability_required(Capability.CUSTOMER_METERS)
+@require_GET
+def my_agreement_detail(request, agreement_number):
+    """AGR-15 (customer side), AGR-18: every field, the history, the valid actions."""
+    agreement = selectors.agreement_get_for_customer(
+        customer=request.user, agreement_number=agreement_number
+    )
+    context = {
+        "agreement": agreement,
+        "company": agreement.company,
+        "history": _history_rows(selectors.agreement_history(agreement=agreement)),
+        "actions": selectors.agreement_customer_actions(agreement=agreement),
+    }
+    return render(request, "agreements/customer/detail.html", context)
+
+
+def _status_label(status: str) -> str:
+    return str(Agreement.Status(status).label) if status else ""
+
+
+def _history_rows(history) -> list[dict]:
+    """AGR-18: the history with its statuses in words."""
+    return [
+        {
+            "entry": entry,
+            "from_label": _status_label(entry.from_status),
+            "to_label": _status_label(entry.to_status),
+        }
+        for entry in history
+    ]
+
+
+@capability_required(Capability.CUSTOMER_METERS)
+@require_POST
+def my_agreement_answer(request, agreement_number):
+    """AGR-16: Accept / Reject a Pending agreement or a pending extension (AGR-14)."""
+    agreement = selectors.agreement_get_for_customer(
+        customer=request.user, agreement_number=agreement_number
+    )
+    form = AnswerForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose Accept or Reject."))
+        return redirect("agreements:my_agreement_detail", agreement_number)
+    extension = agreement.status == Agreement.Status.EXTENSION_PENDING
+    try:
+        services.agreement_answer_by_customer(
+            agreement=agreement, user=request.user, accept=form.accept
+        )
+    except REFUSALS as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(request, _answer_message(agreement, form.accept, extension))
+    return redirect("agreements:my_agreement_detail", agreement_number)
+
+
+def _answer_message(agreement: Agreement, accepted: bool, extension: bool) -> str:
+    number = {"number": agreement.agreement_number}
+    if extension:
+        if accepted:
+            return _("You accepted the new end date of agreement %(number)s.") % number
+        return _("You rejected the new end date of agreement %(number)s.") % number
+    if accepted:
+        return _("You accepted agreement %(number)s.") % number
+    return _("You rejected agreement %(number)s.") % number
+
+
+@capability_required(Capability.CUSTOMER_METERS)
+@require_http_methods(["GET", "POST"])
+def my_agreement_terminate(request, agreement_number):
+    """AGR-14, AGR-16: Terminate an agreement in force, with a reason; GET confirms."""
+    agreement = selectors.agreement_get_for_customer(
+        customer=request.user, agreement_number=agreement_number
+    )
+    if "terminate" not in selectors.agreement_customer_actions(agreement=agreement):
+        messages.error(request, _("This agreement cannot be terminated."))
+        return redirect("agreements:my_agreement_detail", agreement_number)
+    form = TerminateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.agreement_terminate(
+                agreement=agreement, user=request.user, reason=form.cleaned_data["reason"]
+            )
+        except REFUSALS as refusal:
+            messages.error(request, str(refusal))
+        else:
+            messages.success(
+                request,
+                _("Agreement %(number)s has been terminated.") % {"number": agreement_number},
+            )
+        return redirect("agreements:my_agreement_detail", agreement_number)
+    return render(
+        request, "agreements/customer/terminate.html", {"agreement": agreement, "form": form}
+    )

@@ -187,7 +187,7 @@ def bench_green_button_one_meter_year() -> Result:
     from usage.models import Premise
 
     end = date(2026, 10, 31)
-    [pk] = synthetic_meters(1, 365, end, tdsp_code="bench-gb", esiid_prefix="10998")
+    [pk] = synthetic_meters(1, 365, end, tdsp_code="bench-gb", esiid_prefix="10996")
     premise = Premise.objects.get(pk=pk)
     start = end - timedelta(days=364)
 

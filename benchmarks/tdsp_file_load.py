@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 
 TDSP_CODE = "bench-ingest"
-ESIID_PREFIX = "10998"
+ESIID_PREFIX = "10997"  # apart from the other benchmarks' meters
 HEADER = "esiid,date,channel,version,quality,kwh"
 PATTERNS = 50  # distinct days of values, so rows are not all alike
 

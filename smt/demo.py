@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts.models import Company, Duns, DunsGrant, Tdsp, User
 from accounts.services import security_answer_hash
 from notifications.models import Notice
+from smt.demo_agreements import seed_agreements
 from usage.models import (
     Channel,
     CustomerPremise,
@@ -251,6 +252,7 @@ class SeedSummary:
     users: list[DemoUser]
     premises: int = 0
     interval_days_created: int = 0
+    agreements: int = 0
 
 
 def _company(kind: str, name: str, **fields) -> Company:
@@ -649,4 +651,8 @@ def seed_demo(*, days: int = 730) -> SeedSummary:
             premise = seed_premise(spec, tdsps, day_list[0])
             summary.interval_days_created += seed_usage(premise, spec, day_list)
         summary.premises += 1
+    with transaction.atomic():
+        demo_ids = [user.user_id for user in USERS]
+        users = {user.username: user for user in User.objects.filter(username__in=demo_ids)}
+        summary.agreements = seed_agreements(users)
     return summary

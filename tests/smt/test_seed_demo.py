@@ -11,8 +11,10 @@ from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from accounts.services import user_sign_in
+from agreements.models import Agreement
 from smt.demo import DEMO_PASSWORD, PREMISES, USERS
 from usage.models import CustomerPremise, DailyRead, IntervalDay, Meter, MonthlyUsage
+from usage.selectors import premises_visible_to
 
 pytestmark = pytest.mark.django_db
 
@@ -32,7 +34,7 @@ def seed(days=5, when=AFTER_FALL_BACK) -> str:
 def row_counts() -> dict[str, int]:
     return {
         model._meta.label: model.objects.count()
-        for app in ("accounts", "usage", "notifications")
+        for app in ("accounts", "usage", "notifications", "agreements")
         for model in apps.get_app_config(app).get_models()
     }
 
@@ -133,3 +135,20 @@ def test_refuses_with_production_settings_unless_forced(settings):
         call_command("seed_demo", "--days", "1")
     call_command("seed_demo", "--days", "1", "--force", stdout=StringIO())
     assert User.objects.exists()
+
+
+def test_the_demo_third_party_has_agreements_in_every_status_a_new_database_shows():  # OPS-3
+    seed()
+
+    statuses = set(Agreement.objects.values_list("status", flat=True))
+
+    assert statuses == {
+        Agreement.Status.PENDING,
+        Agreement.Status.COMPLETE,
+        Agreement.Status.REJECTED,
+        Agreement.Status.ACTIVE,
+        Agreement.Status.EXTENSION_PENDING,
+        Agreement.Status.TERMINATED,
+    }
+    third_party = User.objects.get(username="tp.admin")
+    assert premises_visible_to(user=third_party).count() == 2  # AGR-14: the Active ongoing

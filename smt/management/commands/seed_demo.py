@@ -29,8 +29,8 @@ class Command(BaseCommand):
         summary = seed_demo(days=days)
         self.stdout.write(
             f"Demo data ready: {summary.premises} meters, {days} days each, "
-            f"{summary.interval_days_created} new interval days "
-            f"({time.monotonic() - started:.1f} s)."
+            f"{summary.interval_days_created} new interval days, "
+            f"{summary.agreements} new agreements ({time.monotonic() - started:.1f} s)."
         )
         self.stdout.write(f"\nDemo logins for {settings.SITE_URL} (password: {DEMO_PASSWORD})\n")
         self.stdout.write(f"  {'User ID':<15} {'Role':<24} Notes")

@@ -1,8 +1,6 @@
 """A TDSP's Move-Out ends the leaving customer's ongoing agreements in the same transaction
 (MTR-2 Decision, API-3), and a 3rd party loses the meter at once (USG-12)."""
 
-import json
-
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -10,6 +8,7 @@ from django.utils import timezone
 from agreements.models import Agreement
 from tests.agreements.helpers import active_ongoing
 from tests.factories import MeterFactory, RorPeriodFactory
+from tests.support.tdsp import send_tdsp_message
 from usage.tdsp_api import tdsp_credential_issue
 
 pytestmark = pytest.mark.django_db
@@ -24,18 +23,13 @@ def test_a_move_out_through_the_tdsp_api_terminates_the_ongoing_agreement(client
     report = reverse("usage:usage_report", args=[meter.premise.esiid])
     assert client.get(report).status_code == 200
 
-    response = client.post(
-        reverse("tdsp_api:tdsp_messages"),
-        json.dumps(
-            {
-                "message_id": "mo-1",
-                "type": "move_out",
-                "esiid": meter.premise.esiid,
-                "effective_date": str(timezone.localdate()),
-            }
-        ),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Token {key}",
+    response = send_tdsp_message(
+        client,
+        key,
+        message_id="mo-1",
+        type="move_out",
+        esiid=meter.premise.esiid,
+        effective_date=str(timezone.localdate()),
     )
 
     assert response.json()["result"] == "accepted"

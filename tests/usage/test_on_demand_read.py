@@ -1,7 +1,6 @@
 """On Demand Read: the limits, the TDSP adapter and the simulated TDSP, answers through the
 TDSP API, the timeout sweep and the report page (USG-11, USG-12, API-3, API-4, SEC-5, SEC-6)."""
 
-import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -16,7 +15,6 @@ from django.db import connection, connections
 from django.urls import reverse
 
 from tests.factories import (
-    CompanyFactory,
     CustomerPremiseFactory,
     MeterFactory,
     PremiseFactory,
@@ -24,10 +22,10 @@ from tests.factories import (
     TdspFactory,
     UserFactory,
 )
+from tests.support.tdsp import send_tdsp_message as send
 from usage import odr, tdsp_adapter
 from usage.models import OnDemandRead, TdspMessage
 from usage.tasks import on_demand_read_send_task, simulated_tdsp_odr_answer_task
-from usage.tdsp_api import tdsp_credential_issue
 
 pytestmark = pytest.mark.django_db
 
@@ -35,16 +33,6 @@ CHICAGO = ZoneInfo("America/Chicago")
 START = datetime(2026, 5, 1, 10, 0, tzinfo=CHICAGO)
 ERROR_TEXT = "Error! On Demand Read request could not be fulfilled. Please try again"  # USG-11
 URL = reverse("tdsp_api:tdsp_messages")
-
-
-@pytest.fixture
-def oncor():
-    return TdspFactory(company=CompanyFactory(kind="tdsp", name="Oncor"))
-
-
-@pytest.fixture
-def key(oncor):
-    return tdsp_credential_issue(tdsp=oncor)
 
 
 @pytest.fixture
@@ -72,12 +60,6 @@ def simulated(settings):
     settings.TDSP_ADAPTERS = {}
     settings.SIMULATED_TDSP_ODR_FAILURE_RATE = 0.0
     return settings
-
-
-def send(client, key, **body):
-    return client.post(
-        URL, json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}"
-    )
 
 
 def completed(read, **extra):

@@ -1,7 +1,6 @@
 """TDSP API: REP of Record transactions and meter exchanges, and what they do to access
 (API-3, API-4, MTR-2, MTR-3, USG-12)."""
 
-import json
 from datetime import date
 from io import StringIO
 
@@ -19,22 +18,13 @@ from tests.factories import (
     TdspFactory,
     UserFactory,
 )
+from tests.support.tdsp import send_tdsp_message as send
 from usage.models import MeterShare, RorPeriod, TdspMessage
 from usage.tdsp_api import tdsp_credential_issue
 
 pytestmark = pytest.mark.django_db
 
 URL = reverse("tdsp_api:tdsp_messages")
-
-
-@pytest.fixture
-def oncor():
-    return TdspFactory(company=CompanyFactory(kind="tdsp", name="Oncor"))
-
-
-@pytest.fixture
-def key(oncor):
-    return tdsp_credential_issue(tdsp=oncor)
 
 
 @pytest.fixture
@@ -56,12 +46,6 @@ def served(oncor):
         invited_at=timezone.now(),
     )
     return {"rep": rep, "premise": premise, "customer": link.customer, "share": share}
-
-
-def send(client, key, **body):
-    return client.post(
-        URL, json.dumps(body), content_type="application/json", HTTP_AUTHORIZATION=f"Token {key}"
-    )
 
 
 def sees(client, user, premise) -> bool:

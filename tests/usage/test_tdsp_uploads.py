@@ -1,6 +1,5 @@
 """TDSP API: usage file upload and premise/meter updates (API-3, API-4, USG-2, MTR-1)."""
 
-import json
 from datetime import date
 from decimal import Decimal
 
@@ -9,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tests.factories import CompanyFactory, MeterFactory, PremiseFactory, TdspFactory
+from tests.support.tdsp import send_tdsp_message as send
 from usage import ingest
 from usage.models import IntervalDay, TdspMessage
 from usage.tdsp_api import tdsp_credential_issue
@@ -18,16 +18,6 @@ pytestmark = pytest.mark.django_db
 UPLOAD_URL = reverse("tdsp_api:tdsp_usage_files")
 MESSAGES_URL = reverse("tdsp_api:tdsp_messages")
 HEADER = "esiid,date,channel,version,quality,kwh"
-
-
-@pytest.fixture
-def oncor():
-    return TdspFactory(company=CompanyFactory(kind="tdsp", name="Oncor"))
-
-
-@pytest.fixture
-def key(oncor):
-    return tdsp_credential_issue(tdsp=oncor)
 
 
 @pytest.fixture
@@ -182,15 +172,6 @@ def test_uploads_need_the_tdsps_credential(client, key, premise):  # API-3
 
 
 # --- premise and meter updates (MTR-1) ------------------------------------------------------
-
-
-def send(client, key, **body):
-    return client.post(
-        MESSAGES_URL,
-        json.dumps(body),
-        content_type="application/json",
-        HTTP_AUTHORIZATION=f"Token {key}",
-    )
 
 
 def test_a_premise_update_changes_only_the_fields_sent(client, key, premise):  # MTR-1

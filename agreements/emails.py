@@ -1,9 +1,10 @@
 """Which email goes out for which agreement event (NTF-1, NTF-2; seed 000 EM201–EM205).
 
 EM201 invitation, EM202 invitation resent, EM203 accepted (customer), EM204 report ready
-(3rd party), EM205 rejected (3rd party); plus the AGR-7 confirmation and the AGR-10 notice to
-the 3rd party, extension and termination notices. Customer emails show the ESIID masked to
-its last seven digits (NTF-4). Every context is JSON (it is stored with the email record).
+(3rd party), EM205 rejected (3rd party); plus the AGR-7 confirmation, the AGR-10 notice to the
+3rd party, the AGR-9 Not Accepted notice, extension and termination notices. Customer emails
+show the ESIID masked to its last seven digits (NTF-4). Every context is JSON (it is stored
+with the email record).
 """
 
 from urllib.parse import urlencode
@@ -91,7 +92,9 @@ def _context(agreement: Agreement, *, language: str) -> dict:
     }
 
 
-def _customer_language(agreement: Agreement) -> str:
+def customer_language(agreement: Agreement) -> str:
+    """NTF-1: the customer's language preference: their account's once registered, else the
+    one the 3rd party gave on the request (AGR-3)."""
     if agreement.customer_id:
         return agreement.customer.language
     return agreement.customer_language or CUSTOMER_LANGUAGE_FALLBACK
@@ -100,7 +103,7 @@ def _customer_language(agreement: Agreement) -> str:
 def _to_customer(
     agreement: Agreement, *, template: str, event: str, attachments: tuple = (), **extra
 ) -> None:
-    language = _customer_language(agreement)
+    language = customer_language(agreement)
     send_email(
         attachments=attachments,
         to=agreement.customer_email,
@@ -150,7 +153,7 @@ def invitation_sent(*, agreement: Agreement) -> None:
 def accepted(*, agreement: Agreement) -> None:
     """EM203: the customer's confirmation of the accepted agreement, with a copy of the
     agreement as a PDF (AGR-10), in the customer's language."""
-    language = _customer_language(agreement)
+    language = customer_language(agreement)
     copy = documents.agreement_copy_save(
         agreement=agreement, context=_context(agreement, language=language), language=language
     )
@@ -177,6 +180,12 @@ def report_ready(*, agreement: Agreement) -> None:
         order_number=request.order_number if request else "",
         report_complete=bool(request and request.status == request.Status.COMPLETE),
     )
+
+
+def not_accepted(*, agreement: Agreement) -> None:
+    """AGR-9: the 3rd party learns the invitation went unanswered for 30 days and the
+    agreement is Not Accepted (once: the event key)."""
+    _to_third_party(agreement, template="not_accepted", event="not-accepted")
 
 
 def extension_answered(*, agreement: Agreement, accepted: bool) -> None:

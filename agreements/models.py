@@ -98,7 +98,9 @@ class Agreement(models.Model):
         on_delete=models.SET_NULL,  # report requests are purged after retention (USG-9)
         null=True,
         blank=True,
-        related_name="+",
+        # usage reads this link by its name (USG-9 customer name, one email per report)
+        # without importing agreements: usage.report_requests.AGREEMENTS_RELATION.
+        related_name="agreements",
     )
     report_notified_at = models.DateTimeField(null=True, blank=True)  # EM204 sent
     # … and ongoing (AGR-14).

@@ -1002,6 +1002,7 @@ def _expire_pending_one(*, pk: int, now: datetime) -> bool:
         actor_label=SYSTEM_30_DAYS,
         reason=_("No answer within 30 days."),
     )
+    emails.not_accepted(agreement=locked)  # AGR-9
     return True
 
 

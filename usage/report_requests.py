@@ -12,7 +12,8 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.core.files import File
 from django.db import transaction
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -20,7 +21,7 @@ from django.utils.translation import gettext as _
 
 from notifications.services import Attachment, send_email
 
-from . import exports, greenbutton, reports
+from . import exports, greenbutton, reports, selectors
 from .models import Premise, ReportRequest
 
 MAX_METERS = 5000  # USG-8: meters one export request may hold (decision)
@@ -29,6 +30,15 @@ STALE_MINUTES = 15  # a request started this long ago without finishing is re-qu
 NO_DATA = "No data found for the options chosen."  # USG-9
 # USG-10: Green Button XML is built for Daily Usage (15 minutes); the other reports are CSV.
 GREEN_BUTTON_REPORT_TYPES = (reports.INTERVAL,)
+# agreements.Agreement.report_request points at a request with this related name (AGR-10).
+# usage reads the link by name only and never imports agreements (CONVENTIONS).
+AGREEMENTS_RELATION = "agreements"
+# USG-9: Report Request Status shows one table (tab) per party, in this order.
+STATUS_PARTIES = (
+    ReportRequest.Party.ROR,
+    ReportRequest.Party.CUSTOMER,
+    ReportRequest.Party.THIRD_PARTY,
+)
 FILE_TYPES = {  # file_format → (extension, content type)
     ReportRequest.FileFormat.CSV: ("csv", "text/csv"),
     ReportRequest.FileFormat.GREEN_BUTTON: (greenbutton.EXTENSION, greenbutton.CONTENT_TYPE),
@@ -92,33 +102,67 @@ def report_request_build(*, request_id: int) -> ReportRequest:
         request.attempts += 1
         request.started_at = timezone.now()
         request.save(update_fields=["attempts", "started_at"])
+    windows = _data_windows(request)
     if request.file_format == ReportRequest.FileFormat.GREEN_BUTTON:
-        return _build_green_button(request)
+        return _build_green_button(request, windows)
     rows = 0
+    header = True
     with tempfile.TemporaryFile(mode="w+b") as handle:
-        for index, premise in enumerate(request.premises.order_by("esiid")):
+        for premise in request.premises.order_by("esiid"):
+            window = windows.get(premise.pk, selectors.UNLIMITED)
+            span = (request.start_date, request.end_date)
+            if window.is_limited:
+                span = window.clamp(*span)
+                if span is None:
+                    continue  # USG-12: no day of the range within the agreement's period
             for chunk in exports.report_csv(
                 request.report_type,
                 premise,
-                request.start_date,
-                request.end_date,
+                *span,
                 versions=request.versions,
-                header=index == 0,
+                header=header,
+                window=window,
             ):
                 handle.write(chunk.encode())
                 rows += chunk.count("\n")
-        rows -= 1  # the header line
+            if header:
+                rows -= 1  # the header line
+                header = False
         handle.seek(0)
         _finish(request, handle, rows)
     return request
 
 
-def _build_green_button(request: ReportRequest) -> ReportRequest:
+def _data_windows(request: ReportRequest) -> dict[int, selectors.DataWindow]:
+    """USG-12, AGR-14: the days of each meter the requester may see, read when the file is
+    built, so an agreement that ended meanwhile gives no more days. Rows outside are left out
+    (clamped, not refused: one order may hold meters of different agreements). A One-Time
+    agreement's own report (AGR-10) keeps the period the customer agreed to; the information
+    reports (MTR-7) are no time series. Empty means no limit."""
+    if request.report_type not in reports.REPORT_TYPES:
+        return {}
+    windows = selectors.premise_data_windows(
+        user=request.requested_by, premises=request.premises.all()
+    )
+    if not any(window.is_limited for window in windows.values()):
+        return {}
+    delivers_agreement = ReportRequest.objects.filter(
+        pk=request.pk, **{f"{AGREEMENTS_RELATION}__isnull": False}
+    ).exists()
+    return {} if delivers_agreement else windows
+
+
+def _build_green_button(
+    request: ReportRequest, windows: dict[int, selectors.DataWindow]
+) -> ReportRequest:
     """USG-10: one ESPI feed for all the request's meters, streamed into the file."""
     readings = 0
     with tempfile.TemporaryFile(mode="w+b") as handle:
         for chunk in greenbutton.green_button_feed(
-            request.premises.order_by("esiid"), request.start_date, request.end_date
+            request.premises.order_by("esiid"),
+            request.start_date,
+            request.end_date,
+            windows=windows or None,
         ):
             handle.write(chunk.encode())
             readings += greenbutton.reading_count(chunk)
@@ -165,9 +209,23 @@ def report_email_attaches(request: ReportRequest) -> bool:
     )
 
 
+def _announced_by_agreement(request: ReportRequest) -> bool:
+    """AGR-10, NTF-3: a One-Time agreement's report is announced by EM204 (agreements), so the
+    generic email would be a second email for the same event. A 3rd party's own Export
+    Report(s) request has no agreement and keeps the generic email."""
+    return (
+        request.party == ReportRequest.Party.THIRD_PARTY
+        and ReportRequest.objects.filter(
+            pk=request.pk, **{f"{AGREEMENTS_RELATION}__isnull": False}
+        ).exists()
+    )
+
+
 def _email_finished(request: ReportRequest) -> None:
     """USG-7: the requester is told the report is ready (or why not); USG-9: small Green
     Button results are attached."""
+    if _announced_by_agreement(request):
+        return
     user = request.requested_by
     with translation.override(user.language):
         report_type = str(ReportRequest.ReportType(request.report_type).label)
@@ -255,6 +313,45 @@ def report_requests_for_user(*, user) -> QuerySet[ReportRequest]:
         .select_related("requested_by")
         .prefetch_related("premises")
     )
+
+
+def _with_agreement(requests: QuerySet[ReportRequest]) -> QuerySet[ReportRequest]:
+    """USG-9: a 3rd party's request names the agreement it came from and that agreement's
+    customer (empty for the 3rd party's own exports), read through the agreement's link."""
+    linked = ReportRequest.objects.filter(
+        pk=OuterRef("pk"), **{f"{AGREEMENTS_RELATION}__isnull": False}
+    ).order_by()
+    number = f"{AGREEMENTS_RELATION}__agreement_number"
+    first, last = (f"{AGREEMENTS_RELATION}__customer_{p}_name" for p in ("first", "last"))
+    return requests.annotate(
+        agreement_number=Subquery(linked.values(number)[:1]),
+        customer_name=Subquery(
+            linked.annotate(name=Concat(first, Value(" "), last, output_field=CharField())).values(
+                "name"
+            )[:1]
+        ),
+    )
+
+
+def report_request_status_tables(*, user) -> list[dict]:
+    """USG-9: the parties the user has requests of ({"party", "label"}), in STATUS_PARTIES
+    order; Report Request Status shows a table (tab) for each and none for the others."""
+    parties = report_requests_for_user(user=user).order_by().values_list("party", flat=True)
+    present = set(parties.distinct())
+    return [
+        {"party": party, "label": ReportRequest.Party(party).label}
+        for party in STATUS_PARTIES
+        if party in present
+    ]
+
+
+def report_requests_of_party(*, user, party: str) -> QuerySet[ReportRequest]:
+    """USG-9: one table of Report Request Status; 3rd-party rows carry the agreement number
+    and the customer's name."""
+    requests = report_requests_for_user(user=user).filter(party=party)
+    if party == ReportRequest.Party.THIRD_PARTY:
+        requests = _with_agreement(requests)
+    return requests
 
 
 def report_request_get_for_user(*, user, pk: int) -> ReportRequest:

@@ -306,43 +306,58 @@ def premise_information_csv(request, esiid, kind):
 # --- USG-3..USG-6: usage reports of one meter ---------------------------------------------------
 
 
-def _report_defaults(report_type: str, today) -> dict:
+def _report_defaults(
+    report_type: str, today: date, window: selectors.DataWindow = selectors.UNLIMITED
+) -> dict:
     latest = reports.latest_available_day(today)
     start = {
         reports.INTERVAL: latest,
         reports.DAILY: latest - timedelta(days=reports.DAILY_READS_PER_PAGE - 1),
         reports.MONTHLY: latest - relativedelta(months=12),
     }[report_type]
+    start, end = _inside_window(window, start, latest)
     return {
         "report_type": report_type,
         "view": reports.CURRENT,
         "start_date": start,
-        "end_date": latest,
+        "end_date": end,
     }
+
+
+def _inside_window(window: selectors.DataWindow, start: date, end: date) -> tuple[date, date]:
+    """USG-12: default dates inside the user's data window, so a 3rd party's page opens
+    without an error. Before the agreement's first day has data (accepted in the last two
+    days), its first day: the availability rule then says when data comes."""
+    return window.clamp(start, end) or (window.start, window.start)
 
 
 @login_required
 def usage_report(request, esiid):
     """USG-3/4/5 with the options of USG-6 for one meter the user may see (USG-12)."""
     premise = selectors.premise_get_for_user(user=request.user, esiid=esiid)
+    window = selectors.premise_data_window(user=request.user, premise=premise)  # USG-12
     today = timezone.localdate()
     report_type = request.GET.get("report_type", reports.INTERVAL)
     if report_type not in reports.REPORT_TYPES:
         report_type = reports.INTERVAL
-    data = request.GET if "start_date" in request.GET else _report_defaults(report_type, today)
-    form = ReportOptionsForm(data, installed_on=reports.installed_on(premise), today=today)
+    data = (
+        request.GET if "start_date" in request.GET else _report_defaults(report_type, today, window)
+    )
+    form = ReportOptionsForm(
+        data, installed_on=reports.installed_on(premise), today=today, window=window
+    )
     context = {"premise": premise, "form": form, "report": None}
-    context["odr"] = odr.on_demand_read_panel(premise=premise)  # USG-11
+    context["odr"] = odr.on_demand_read_panel(premise=premise, window=window)  # USG-11
     # USG-7: too large to show, but it can be built offline.
     context["offline_suggested"] = form.has_error("end_date", "too_large")
     if form.is_valid():
-        context["report"] = _report(request, premise, form.cleaned_data)
+        context["report"] = _report(request, premise, form.cleaned_data, window)
         # Print and Export take the options shown, defaults included.
         context["report_query"] = urlencode({k: str(v) for k, v in form.cleaned_data.items()})
     return render(request, "usage/report.html", context)
 
 
-def _report(request, premise, options) -> dict:
+def _report(request, premise, options, window) -> dict:
     start, end = options["start_date"], options["end_date"]
     versions = options["view"] == reports.VERSIONS
     report_type = options["report_type"]
@@ -365,7 +380,7 @@ def _report(request, premise, options) -> dict:
         ).get_page(request.GET.get("page"))
         points = [(formats.date_format(r.day, "m/d"), r.consumption_kwh) for r in page]
         return {"type": report_type, "page": page, "chart": reports.bar_chart(points)}
-    months = list(reports.monthly_usage(premise, start, end, versions=versions))
+    months = list(reports.monthly_usage(premise, start, end, versions=versions, window=window))
     points = [(formats.date_format(m.end_date, "M Y"), m.actual_kwh) for m in reversed(months)]
     return {"type": report_type, "months": months, "chart": reports.bar_chart(points)}
 
@@ -379,9 +394,12 @@ def _day_param(request, start, end):
     return min(max(day, start), end)
 
 
-def _valid_report_options(request, premise):
+def _valid_report_options(request, premise, window):
     form = ReportOptionsForm(
-        request.GET, installed_on=reports.installed_on(premise), today=timezone.localdate()
+        request.GET,
+        installed_on=reports.installed_on(premise),
+        today=timezone.localdate(),
+        window=window,
     )
     return form.cleaned_data if form.is_valid() else None
 
@@ -390,7 +408,8 @@ def _valid_report_options(request, premise):
 def usage_report_csv(request, esiid):
     """USG-10 Export: the chosen report over the whole range as CSV, streamed at once."""
     premise = selectors.premise_get_for_user(user=request.user, esiid=esiid)
-    options = _valid_report_options(request, premise)
+    window = selectors.premise_data_window(user=request.user, premise=premise)  # USG-12
+    options = _valid_report_options(request, premise, window)
     if options is None:
         messages.error(request, _("Correct the report options before exporting."))
         return redirect(f"{reverse('usage:usage_report', args=[esiid])}?{request.GET.urlencode()}")
@@ -400,6 +419,7 @@ def usage_report_csv(request, esiid):
         options["start_date"],
         options["end_date"],
         versions=options["view"] == reports.VERSIONS,
+        window=window,
     )
     response = StreamingHttpResponse(chunks, content_type="text/csv")
     name = f"{options['report_type']}-{esiid}-{options['start_date']}-{options['end_date']}.csv"
@@ -411,7 +431,8 @@ def usage_report_csv(request, esiid):
 def usage_report_pdf(request, esiid):
     """USG-10 Print: a PDF of the whole chosen range, every day or page of it."""
     premise = selectors.premise_get_for_user(user=request.user, esiid=esiid)
-    options = _valid_report_options(request, premise)
+    window = selectors.premise_data_window(user=request.user, premise=premise)  # USG-12
+    options = _valid_report_options(request, premise, window)
     if options is None:
         messages.error(request, _("Correct the report options before printing."))
         return redirect(f"{reverse('usage:usage_report', args=[esiid])}?{request.GET.urlencode()}")
@@ -427,7 +448,9 @@ def usage_report_pdf(request, esiid):
     elif options["report_type"] == reports.DAILY:
         context["reads"] = list(reports.daily_reads(premise, start, end, versions=versions))
     else:
-        context["months"] = list(reports.monthly_usage(premise, start, end, versions=versions))
+        context["months"] = list(
+            reports.monthly_usage(premise, start, end, versions=versions, window=window)
+        )
     html = render_to_string("usage/report_print.html", context, request=request)
     response = HttpResponse(pdf_from_html(html), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="usage-{esiid}.pdf"'
@@ -464,12 +487,17 @@ def export_reports(request):
         if request.method == "POST"
         else (request.GET if "start_date" in request.GET else None)
     )
+    # USG-12: dates outside every chosen meter's window are refused; the worker then keeps
+    # each meter to its own window (report_requests._data_windows).
+    windows = selectors.premise_data_windows(user=request.user, premises=premises)
+    window = selectors.data_window_spanning(windows.values())
     form = ExportOptionsForm(
         data,
         installed_on=earliest_install,
         today=timezone.localdate(),
         online=False,
-        initial=_report_defaults(reports.INTERVAL, timezone.localdate()),
+        window=window,
+        initial=_report_defaults(reports.INTERVAL, timezone.localdate(), window),
     )
     if request.method == "POST" and form.is_valid():
         options = form.cleaned_data
@@ -488,11 +516,18 @@ def export_reports(request):
 
 @login_required
 def report_request_status(request):
-    """USG-9 Report Request Status: order number, type, meters, status, detail, download."""
-    page = Paginator(report_requests.report_requests_for_user(user=request.user), 25).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "usage/report_requests.html", {"page": page})
+    """USG-9 Report Request Status: order number, type, meters, status, detail, download; one
+    tab per party the user has requests of (REP of Record, Customer, 3rd Party)."""
+    tabs = report_requests.report_request_status_tables(user=request.user)
+    parties = [tab["party"] for tab in tabs]
+    party = request.GET.get("party")
+    party = party if party in parties else (parties[0] if parties else None)
+    page = None
+    if party:
+        requests = report_requests.report_requests_of_party(user=request.user, party=party)
+        page = Paginator(requests, 25).get_page(request.GET.get("page"))
+    context = {"page": page, "party": party, "tabs": tabs}
+    return render(request, "usage/report_requests.html", context)
 
 
 @login_required
@@ -573,7 +608,8 @@ def usage_report_xml(request, esiid):
     """USG-10 Export as Green Button XML: Daily Usage of the chosen range (current version,
     docs/decisions.md), streamed at once like the CSV."""
     premise = selectors.premise_get_for_user(user=request.user, esiid=esiid)
-    options = _valid_report_options(request, premise)
+    window = selectors.premise_data_window(user=request.user, premise=premise)  # USG-12
+    options = _valid_report_options(request, premise, window)
     if options is None or options["report_type"] != reports.INTERVAL:
         messages.error(
             request, _("Green Button XML is available for Daily Usage (15 minutes) only.")
@@ -588,13 +624,16 @@ def download_my_data(request, esiid):
     """USG-13 Download My Data: Green Button XML of the chosen dates; under 40 days it comes
     at once, a longer range becomes an offline request with an order number (USG-7)."""
     premise = selectors.premise_get_for_user(user=request.user, esiid=esiid)
+    window = selectors.premise_data_window(user=request.user, premise=premise)  # USG-12
     today = timezone.localdate()
     latest = reports.latest_available_day(today)
+    start, end = _inside_window(window, latest - timedelta(days=29), latest)
     form = DownloadMyDataForm(
         request.POST or None,
         installed_on=reports.installed_on(premise),
         today=today,
-        initial={"start_date": latest - timedelta(days=29), "end_date": latest},
+        window=window,
+        initial={"start_date": start, "end_date": end},
     )
     if request.method == "POST" and form.is_valid():
         start, end = form.cleaned_data["start_date"], form.cleaned_data["end_date"]

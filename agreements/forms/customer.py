@@ -1,8 +1,11 @@
-"""Forms of the customer's side: the answer to an invitation (AGR-8, AGR-16) and the
-termination reason (AGR-14, AGR-16). Validation only."""
+"""Forms of the customer's side: the answer to an invitation (AGR-8, AGR-16), the search of
+My Account / 3rd Party Agreements (AGR-16, ACC-20) and the termination reason (AGR-14,
+AGR-16). Validation only."""
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+
+from .company import SEARCH_BY, AgreementSearchForm
 
 ACCEPT = "accept"
 REJECT = "reject"
@@ -18,6 +21,18 @@ class AnswerForm(forms.Form):
     @property
     def accept(self) -> bool:
         return self.cleaned_data["answer"] == ACCEPT
+
+
+class MyAgreementSearchForm(AgreementSearchForm):
+    """AGR-16 with ACC-20: the 3rd party's search (AGR-2) without Customer Last Name, which
+    is always the customer's own."""
+
+    search_by = forms.ChoiceField(
+        label=_("Select type of agreement search criteria"),
+        choices=[choice for choice in SEARCH_BY if choice[0] != "last_name"],
+        initial="agreement_number",
+        widget=forms.RadioSelect,
+    )
 
 
 class TerminateForm(forms.Form):

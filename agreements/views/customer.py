@@ -9,19 +9,24 @@ once. The outcome page is reached by a redirect and reads what to say from the s
 a reload answers nothing again.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import Capability, capability_required
+from smt.listing import listing_build
 from usage.views import REGISTRATION_INITIAL_SESSION_KEY
 
 from .. import selectors, services
-from ..emails import masked_esiid
-from ..forms.customer import ACCEPT, REJECT, AnswerForm, TerminateForm
+from ..emails import customer_language, masked_esiid
+from ..forms.customer import ACCEPT, REJECT, AnswerForm, MyAgreementSearchForm, TerminateForm
 from ..models import Agreement, AgreementInvitation
 from ..workflow import TransitionNotAllowed
+from .company import SORT_COLUMNS
 
 ANSWERED_SESSION_KEY = "agreement_answered"  # AGR-10, AGR-11: what the outcome page says
 LINK_NOT_VALID, LINK_EXPIRED, LINK_CHANGED = "not_valid", "expired", "changed"
@@ -31,17 +36,40 @@ LINK_MESSAGES = {
     LINK_CHANGED: services.STATUS_CHANGED,  # AGR-9, seed 000 functional rule 14
 }
 REFUSALS = (services.AgreementRefused, services.AgreementChanged, TransitionNotAllowed)
+# AGR-16: the columns of the 3rd party's list (AGR-2) that the customer's shows, the 3rd
+# party's name, and the hidden default: newest first.
+MY_SORT_COLUMNS = {
+    **{key: SORT_COLUMNS[key] for key in ("kind", "number", "start", "end", "esiid", "status")},
+    "company": "company__name",
+    "created": "created_at",
+}
 
 
 # --- AGR-8..AGR-12: the emailed link ----------------------------------------------------------
 
 
-def _link_page(request, problem: str):
+def _render_in(request, language: str, template: str, context: dict, status: int = 200):
+    """NTF-1, UX-3: an emailed-link page speaks the customer's language preference of the
+    agreement, for this response only, unless the visitor chose one: signed in (their
+    profile's, set by accounts' middleware) or with the site's language switch (its cookie)."""
+    chosen = request.user.is_authenticated or settings.LANGUAGE_COOKIE_NAME in request.COOKIES
+    if chosen or not language:
+        return render(request, template, context, status=status)
+    with translation.override(language):
+        response = render(request, template, context, status=status)
+    response.headers["Content-Language"] = language
+    return response
+
+
+def _link_page(request, problem: str, invitation: AgreementInvitation | None = None):
     """One page per problem; an unknown, tampered or used link gets the same page, which
-    names no agreement (SEC-2)."""
+    names no agreement (SEC-2) and so speaks the visitor's language."""
     status = 404 if problem == LINK_NOT_VALID else 200
-    context = {"problem": problem, "text": _(LINK_MESSAGES[problem])}
-    return render(request, "agreements/customer/link_problem.html", context, status=status)
+    context = {"problem": problem, "text": gettext_lazy(LINK_MESSAGES[problem])}
+    language = "" if problem == LINK_NOT_VALID else customer_language(invitation.agreement)
+    return _render_in(
+        request, language, "agreements/customer/link_problem.html", context, status=status
+    )
 
 
 def _link_problem(invitation: AgreementInvitation | None, refusal: str = "") -> str:
@@ -90,6 +118,7 @@ def _answered_remember(request, agreement: Agreement, *, accepted: bool, extensi
         "extension": extension,
         "registered": registered,
         "customer_kind": agreement.customer_kind,
+        "language": customer_language(agreement),
     }
     if not registered:
         request.session[REGISTRATION_INITIAL_SESSION_KEY] = _registration_initial(agreement)
@@ -108,13 +137,14 @@ def answer(request, token):
                 result = services.agreement_answer(token=token, accept=form.accept, user=user)
             except (services.LinkRefused, services.AgreementChanged) as refusal:
                 invitation.refresh_from_db()
-                return _link_page(request, _link_problem(invitation, str(refusal)))
+                problem = _link_problem(invitation, str(refusal))
+                return _link_page(request, problem, invitation)
             extension = invitation.purpose == AgreementInvitation.Purpose.EXTENSION
             _answered_remember(request, result.agreement, accepted=form.accept, extension=extension)
             return redirect("agreements:answered")
     problem = _link_problem(invitation)
     if problem:
-        return _link_page(request, problem)
+        return _link_page(request, problem, invitation)
     action = request.GET.get("action")
     agreement = invitation.agreement
     context = {
@@ -125,7 +155,9 @@ def answer(request, token):
         "action": action if action in (ACCEPT, REJECT) else "",
         "esiid_masked": masked_esiid(agreement.premise.esiid),
     }
-    return render(request, "agreements/customer/answer.html", context)
+    return _render_in(
+        request, customer_language(agreement), "agreements/customer/answer.html", context
+    )
 
 
 @require_GET
@@ -136,7 +168,8 @@ def answered(request):
     if not outcome:
         return redirect("home")
     outcome = {**outcome, "kind_label": Agreement.Kind(outcome["kind"]).label}
-    return render(request, "agreements/customer/answered.html", {"outcome": outcome})
+    language = outcome.get("language", "")
+    return _render_in(request, language, "agreements/customer/answered.html", {"outcome": outcome})
 
 
 # --- AGR-15, AGR-16, AGR-18: My Account / 3rd Party Agreements --------------------------------
@@ -145,9 +178,16 @@ def answered(request):
 @capability_required(Capability.CUSTOMER_METERS)
 @require_GET
 def my_agreement_list(request):
-    """AGR-16: the customer's agreements, newest first."""
-    agreements = selectors.agreement_list_for_customer(customer=request.user)
-    return render(request, "agreements/customer/list.html", {"agreements": agreements})
+    """AGR-16 with the ACC-20 list/search pattern of the 3rd party's list (AGR-2): sortable
+    columns, 25 rows a page, newest first."""
+    listing = listing_build(
+        request,
+        selectors.agreement_list_for_customer(customer=request.user),
+        form_class=MyAgreementSearchForm,
+        sort_columns=MY_SORT_COLUMNS,
+        default_sort="-created",
+    )
+    return render(request, "agreements/customer/list.html", {"listing": listing})
 
 
 @capability_required(Capability.CUSTOMER_METERS)

@@ -4,13 +4,14 @@ and EM203's PDF copy (AGR-10)."""
 
 import re
 import zlib
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
 from dateutil.relativedelta import relativedelta
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from agreements.emails import answer_url
 from agreements.models import Agreement, AgreementHistory, AgreementInvitation
@@ -24,7 +25,12 @@ from agreements.services import (
     agreement_request_extension,
     agreement_resend,
 )
-from tests.factories import CustomerPremiseFactory, MeterFactory, UserFactory
+from tests.factories import (
+    AgreementFactory,
+    CustomerPremiseFactory,
+    MeterFactory,
+    UserFactory,
+)
 
 from .helpers import (
     CUSTOMER_EMAIL,
@@ -524,3 +530,124 @@ def test_answer_by_customer_is_for_the_customer_only():  # AGR-15, SEC-1
             agreement_answer_by_customer(agreement=agreement, user=other, accept=True)
     agreement.refresh_from_db()
     assert agreement.status == Agreement.Status.PENDING
+
+
+# --- NTF-1, UX-3: the emailed-link pages speak the agreement's language ------------------------
+
+
+def test_link_pages_speak_the_customers_language_preference(client):  # NTF-1, UX-3
+    spanish = one_time(customer=details(language="es"))
+    english = one_time(meter=MeterFactory())
+    page = client.get(link(spanish)).content.decode()
+    assert 'lang="es"' in page and "Aceptar" in page
+    assert "Aceptar" not in client.get(link(english)).content.decode()
+    post_answer(client, spanish, "accept")
+    assert 'lang="es"' in client.get(ANSWERED).content.decode()
+    # A link that is not valid (here: used) names no agreement, so it has no preference.
+    assert 'lang="en"' in client.get(link(spanish)).content.decode()
+    response = client.get(reverse("agreements:answer", args=["no-such-token"]))
+    assert 'lang="en"' in response.content.decode()
+
+
+def test_an_expired_link_says_so_in_the_customers_language(client):  # AGR-9, NTF-1
+    with time_machine.travel("2026-03-02 15:00 -0600", tick=False) as traveller:
+        agreement = one_time(customer=details(language="es"))
+        traveller.move_to(agreement.invited_at + timedelta(days=30, minutes=1))
+        page = client.get(link(agreement)).content.decode()
+    assert "La invitación venció" in page
+
+
+def test_a_language_the_visitor_chose_wins_over_the_agreement(client, settings):  # UX-3
+    agreement = one_time(customer=details(language="es"))
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    page = client.get(link(agreement)).content.decode()
+    assert 'lang="en"' in page and "Aceptar" not in page
+    customer, _meter = registered_customer(language="en")
+    client.cookies.pop(settings.LANGUAGE_COOKIE_NAME)
+    client.force_login(customer)  # signed in: the profile's language
+    assert "Aceptar" not in client.get(link(agreement)).content.decode()
+
+
+def test_the_language_is_for_that_response_only(client):  # UX-3
+    agreement = one_time(customer=details(language="es"))
+    client.get(link(agreement))
+    assert 'lang="en"' in client.get(reverse("accounts:login")).content.decode()
+
+
+# --- AGR-16: My Account / 3rd Party Agreements sorts and paginates ------------------------------
+
+
+def many_agreements(customer, count: int) -> list[Agreement]:
+    """`count` agreements of the customer, started on successive days, oldest first."""
+    rows = []
+    for n in range(count):
+        meter = MeterFactory()
+        CustomerPremiseFactory(customer=customer, premise=meter.premise)
+        rows.append(
+            AgreementFactory(
+                customer=customer,
+                customer_email=customer.email,
+                premise=meter.premise,
+                meter_number=meter.meter_number,
+                status="complete" if n % 2 else "pending",
+                start_date=date(2026, 1, 1) + timedelta(days=n),
+                created_at=timezone.now() + timedelta(minutes=n),
+            )
+        )
+    return rows
+
+
+def numbers_in(page: str, agreements: list[Agreement]) -> list[str]:
+    found = [(page.find(a.agreement_number), a.agreement_number) for a in agreements]
+    return [number for position, number in sorted(found) if position >= 0]
+
+
+def test_my_agreements_are_paginated_25_a_page_newest_first(
+    client, django_assert_max_num_queries
+):  # AGR-16, ACC-20
+    customer, _meter = registered_customer()
+    rows = many_agreements(customer, 27)
+    client.force_login(customer)
+    with django_assert_max_num_queries(10):
+        page = client.get(MY_AGREEMENTS, {"show_all": "1"}).content.decode()
+    newest = [a.agreement_number for a in reversed(rows)]
+    assert numbers_in(page, rows) == newest[:25]
+    assert "Page 1 of 2" in page
+    with django_assert_max_num_queries(10):
+        page = client.get(MY_AGREEMENTS, {"show_all": "1", "page": 2}).content.decode()
+    assert numbers_in(page, rows) == newest[25:]
+
+
+def test_more_than_25_agreements_offer_the_search_screen(client):  # AGR-16, ACC-20
+    customer, _meter = registered_customer()
+    rows = many_agreements(customer, 26)
+    client.force_login(customer)
+    page = client.get(MY_AGREEMENTS).content.decode()
+    assert "Show All" in page and not numbers_in(page, rows)
+    assert "Customer Last Name" not in page  # always the customer's own
+    page = client.get(
+        MY_AGREEMENTS,
+        {"search": "1", "search_by": "agreement_number", "values": rows[3].agreement_number},
+    ).content.decode()
+    assert numbers_in(page, rows) == [rows[3].agreement_number]
+
+
+@pytest.mark.parametrize(
+    "sort, expected",
+    [
+        ("start", lambda rows: rows),
+        ("-start", lambda rows: rows[::-1]),
+        ("status", lambda rows: rows[1::2] + rows[0::2]),  # complete before pending
+        ("-status", lambda rows: rows[0::2] + rows[1::2]),
+    ],
+)
+def test_my_agreements_sort_by_start_date_and_status(client, sort, expected):  # AGR-16
+    customer, _meter = registered_customer()
+    rows = many_agreements(customer, 4)
+    client.force_login(customer)
+    page = client.get(MY_AGREEMENTS, {"sort": sort}).content.decode()
+    # Within a status the rows keep their pk order (the tie-breaker).
+    assert numbers_in(page, rows) == [a.agreement_number for a in expected(rows)]
+    key = sort.lstrip("-")
+    arrow = "▼" if sort.startswith("-") else "▲"
+    assert re.search(rf'href="\?sort=-?{key}"[^>]*>[^<]*<span aria-hidden="true">{arrow}', page)

@@ -25,8 +25,9 @@ from agreements.tasks import (
     agreement_expire_pending_task,
     agreement_reports_notify_ready_task,
 )
+from notifications.services import email_render
 
-from .helpers import active_ongoing, emails, one_time, ongoing, token_of
+from .helpers import active_ongoing, emails, one_time, ongoing, third_party_admin, token_of
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +116,31 @@ def test_expiry_task_calls_the_service():  # OPS-2
     with time_machine.travel(DAY_31, tick=False):
         assert "Expired 1" in agreement_expire_pending_task()
     assert status(agreement) == S.NOT_ACCEPTED
+
+
+def test_the_third_party_is_told_once_when_the_invitation_expires():  # AGR-9, NTF-3
+    spanish = third_party_admin(language="es")
+    with time_machine.travel(INVITED, tick=False):
+        agreement, answered = one_time(), one_time()
+        in_spanish = ongoing(user=spanish)
+    with time_machine.travel(DAY_30, tick=False):
+        agreement_accept(token=token_of(answered))
+        agreement_expire_pending_task()
+    assert emails("not_accepted") == []  # not before day 31
+    with time_machine.travel(DAY_31, tick=False):
+        agreement_expire_pending_task()
+        agreement_expire_pending_task()  # a second run sends nothing more
+    sent = {email.related_id: email for email in emails("not_accepted")}
+    assert sent.keys() == {str(agreement.pk), str(in_spanish.pk)}
+    notice, spanish_notice = sent[str(agreement.pk)], sent[str(in_spanish.pk)]
+    assert notice.recipient == "james@green.example"
+    assert notice.language == "en"
+    message = email_render(notice)
+    assert agreement.agreement_number in message.subject
+    assert "Not Accepted" in message.body and "Chika Akin" in message.body
+    assert "*" * 10 + agreement.premise.esiid[-7:] in message.body  # NTF-4
+    assert spanish_notice.language == "es"
+    assert "No aceptado" in email_render(spanish_notice).body
 
 
 # --- AGR-14 extension requests -------------------------------------------------------------------

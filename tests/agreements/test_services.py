@@ -23,6 +23,7 @@ from agreements.services import (
     MeterPair,
     agreement_accept,
     agreement_create_one_time,
+    agreement_expire_pending,
     agreement_number_next,
     agreement_reject,
     agreement_reports_notify_ready,
@@ -602,6 +603,27 @@ def test_third_party_is_told_once_when_the_one_time_report_is_ready(
     assert agreement.report_notified_at is not None
 
 
+def test_the_agreement_report_is_announced_by_em204_only(
+    django_capture_on_commit_callbacks,
+):  # AGR-10, NTF-3: one email per event
+    from notifications.models import OutboundEmail
+
+    agreement = one_time()
+    with django_capture_on_commit_callbacks(execute=True):
+        agreement_accept(token=token_of(agreement))
+    agreement.refresh_from_db()
+    request = agreement.report_request
+    assert request.party == ReportRequest.Party.THIRD_PARTY
+    assert request.status != ReportRequest.Status.PROCESSING
+    agreement_reports_notify_ready()
+    recipients = ["james@green.example", agreement.initiated_by.email]
+    to_third_party = OutboundEmail.objects.filter(recipient__in=recipients).exclude(
+        template__in=["agreements/invitation_sent", "agreements/accepted_notice"]
+    )
+    assert list(to_third_party.values_list("template", flat=True)) == ["agreements/report_ready"]
+    assert not OutboundEmail.objects.filter(template="usage/report_ready").exists()
+
+
 def test_report_is_not_announced_while_processing():  # AGR-10
     agreement = one_time()
     agreement_accept(token=token_of(agreement))  # on-commit build never ran here
@@ -632,6 +654,8 @@ def test_every_agreement_email_renders_in_english_and_spanish():  # NTF-1
 
     one.refresh_from_db()
     agreement_emails.report_ready(agreement=one)
+    one_time()
+    agreement_expire_pending(now=timezone.now() + timedelta(days=31))  # AGR-9 Not Accepted
     templates = set(OutboundEmail.objects.values_list("template", flat=True))
     assert {
         f"agreements/{name}"
@@ -644,6 +668,7 @@ def test_every_agreement_email_renders_in_english_and_spanish():  # NTF-1
             "report_ready",
             "extension_answered",
             "terminated",
+            "not_accepted",
         )
     } <= templates
     for record in OutboundEmail.objects.filter(template__startswith="agreements/"):

@@ -10,10 +10,13 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from notifications.models import OutboundEmail
 from tests.factories import (
+    AgreementFactory,
     CustomerPremiseFactory,
     MeterFactory,
     PremiseFactory,
@@ -264,3 +267,110 @@ def test_staff_can_retry_a_stuck_request_from_admin(client, rep_with_meters):  #
     assert b"1 request(s) queued again." in response.content
     report.refresh_from_db()
     assert report.status == ReportRequest.Status.COMPLETE
+
+
+# --- USG-9: ROR and 3rd-party requests told apart; one email per finished report ---------------
+
+REPORTS = reverse("usage:report_requests")
+
+
+def request_row(user, party, **fields) -> ReportRequest:
+    """A finished request as the worker leaves it (no build is queued)."""
+    return ReportRequest.objects.create(
+        requested_by=user,
+        company=user.company,
+        party=party,
+        report_type=ReportRequest.ReportType.INTERVAL,
+        status=ReportRequest.Status.UNSUCCESSFUL,
+        detail="No data found for the options chosen.",
+        requested_at=timezone.now(),
+        **fields,
+    )
+
+
+def test_a_rep_sees_one_table_and_no_third_party_columns(client, rep_with_meters):  # USG-9
+    rep, _premises = rep_with_meters
+    report = request_row(rep, ReportRequest.Party.ROR)
+    client.force_login(rep)
+    html = client.get(REPORTS).content.decode()
+    assert report.order_number in html and "<h2>REP of Record</h2>" in html
+    assert "?party=" not in html  # no tabs for a single party
+    assert "Customer Name" not in html and "Agreement #" not in html
+
+
+def test_third_party_requests_name_the_customer_and_the_agreement(
+    client, django_assert_max_num_queries
+):  # USG-9
+    third_party = UserFactory(third_party_admin=True)
+    from_agreement = request_row(third_party, ReportRequest.Party.THIRD_PARTY)
+    agreement = AgreementFactory(
+        initiated_by=third_party,
+        status="complete",
+        report_request=from_agreement,
+        customer_first_name="Maria",
+        customer_last_name="Garza",
+    )
+    own_export = request_row(third_party, ReportRequest.Party.THIRD_PARTY)
+    client.force_login(third_party)
+    with django_assert_max_num_queries(12):
+        html = client.get(REPORTS).content.decode()
+    assert "<h2>3rd Party</h2>" in html and "<h2>REP of Record</h2>" not in html
+    assert "Customer Name" in html and "Agreement #" in html
+    rows = {row.split("</td>", 1)[0]: row for row in html.split("<tr>\n        <td>")[1:]}
+    assert "Maria Garza" in rows[from_agreement.order_number]
+    assert agreement.agreement_number in rows[from_agreement.order_number]
+    assert "Maria Garza" not in rows[own_export.order_number]
+    assert "—" in rows[own_export.order_number]
+
+
+def test_ror_and_third_party_requests_are_separate_paginated_tabs(
+    client, django_assert_max_num_queries
+):  # USG-9
+    user = UserFactory(third_party_admin=True)
+    ror = [request_row(user, ReportRequest.Party.ROR) for _n in range(2)]
+    third = [request_row(user, ReportRequest.Party.THIRD_PARTY) for _n in range(26)]
+    for report in third:
+        AgreementFactory(initiated_by=user, status="complete", report_request=report)
+    client.force_login(user)
+    html = client.get(REPORTS).content.decode()  # the first party's tab by default
+    assert '<a class="button primary" href="?party=ror" aria-current="page">' in html
+    assert 'href="?party=third_party"' in html
+    assert all(r.order_number in html for r in ror)
+    assert not any(r.order_number in html for r in third)
+    with django_assert_max_num_queries(12):
+        html = client.get(REPORTS, {"party": "third_party"}).content.decode()
+    shown = [r for r in third if f"<td>{r.order_number}</td>" in html]
+    assert len(shown) == 25 and "Page 1 of 2" in html
+    assert "party=third_party&amp;page=2" in html
+    assert not any(r.order_number in html for r in ror)
+    with django_assert_max_num_queries(12):
+        html = client.get(REPORTS, {"party": "third_party", "page": 2}).content.decode()
+    assert [r for r in third if f"<td>{r.order_number}</td>" in html] == [third[0]]
+    # A party the user has no requests of falls back to the first table.
+    assert "<h2>REP of Record</h2>" in client.get(REPORTS, {"party": "customer"}).content.decode()
+
+
+def test_a_third_partys_own_export_gets_the_generic_ready_email(client):  # USG-7, NTF-3
+    third_party = UserFactory(third_party_admin=True)
+    premise = MeterFactory().premise
+    report = report_requests.report_request_create(
+        user=third_party, premises=[premise], report_type="interval", start=LATEST, end=LATEST
+    )
+    report.refresh_from_db()
+    assert report.party == ReportRequest.Party.THIRD_PARTY
+    assert report.status == ReportRequest.Status.UNSUCCESSFUL  # built at once, no data
+    (email,) = OutboundEmail.objects.filter(template="usage/report_ready")
+    assert email.recipient == third_party.email
+
+
+def test_an_agreements_report_skips_the_generic_ready_email():  # AGR-10, NTF-3
+    third_party = UserFactory(third_party_admin=True)
+    premise = MeterFactory().premise
+    with transaction.atomic():  # as agreements' accept does: the link is written first
+        report = report_requests.report_request_create(
+            user=third_party, premises=[premise], report_type="interval", start=LATEST, end=LATEST
+        )
+        AgreementFactory(initiated_by=third_party, status="complete", report_request=report)
+    report.refresh_from_db()
+    assert report.status == ReportRequest.Status.UNSUCCESSFUL
+    assert not OutboundEmail.objects.filter(template="usage/report_ready").exists()

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from functools import wraps
 
+from django.db.models import Q
 from django.http import JsonResponse
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
@@ -188,6 +189,41 @@ def _premises(request, body: dict):
     return [found[str(e)] for e in esiids]
 
 
+def _visible_days(request, premises, start: date, end: date) -> Q:
+    """USG-12, AGR-14: each ESIID's days of start..end inside the user's data window (a 3rd
+    party's agreement period). Days outside are left out, not refused: one call may name
+    ESIIDs of different agreements, and SMT clients sync fixed ranges (docs/decisions.md)."""
+    windows = selectors.premise_data_windows(user=request.user, premises=premises)
+    if not any(window.is_limited for window in windows.values()):
+        return Q(premise__in=premises, day__range=(start, end))
+    days = Q(pk__in=[])  # matches nothing: no ESIID has a day in its window
+    for premise in premises:
+        span = windows[premise.pk].clamp(start, end)
+        if span:
+            days |= Q(premise=premise, day__range=span)
+    return days
+
+
+def _visible_months(request, premises, start: date, end: date) -> Q:
+    """The billing periods overlapping start..end; under a limited data window only those
+    wholly inside it (USG-12: a period begun before the agreement holds earlier usage)."""
+    windows = selectors.premise_data_windows(user=request.user, premises=premises)
+    if not any(window.is_limited for window in windows.values()):
+        return Q(premise__in=premises, start_date__lte=end, end_date__gte=start)
+    months = Q(pk__in=[])
+    for premise in premises:
+        window = windows[premise.pk]
+        if window.is_limited and window.clamp(start, end) is None:
+            continue
+        period = Q(premise=premise, start_date__lte=end, end_date__gte=start)
+        if window.start:
+            period &= Q(start_date__gte=window.start)
+        if window.end:
+            period &= Q(end_date__lte=window.end)
+        months |= period
+    return months
+
+
 def smt_slots(day: date, readings: str, quality: str) -> str:
     """API-1 "RD": the day as SMT's 100 slots, "kWh-Q" each, in local time: slots 8-11
     hold the repeated 1 AM hour (fall-back day only) and slots 12-15 the 2 AM hour that the
@@ -213,7 +249,7 @@ def interval_synch(request, body):
     start, end = _range(body)
     premises = _premises(request, body)
     rows = (
-        IntervalDay.objects.filter(premise__in=premises, day__range=(start, end), is_current=True)
+        IntervalDay.objects.filter(_visible_days(request, premises, start, end), is_current=True)
         .select_related("premise")
         .order_by("premise__esiid", "day", "channel")
     )
@@ -238,10 +274,9 @@ def _number(value) -> str:
 def daily_synch(request, body):
     """POST /api/adhoc/dailysynch → {"data": {"dailyData": [...]}} (register reads)."""
     start, end = _range(body)
+    premises = _premises(request, body)
     reads = (
-        DailyRead.objects.filter(
-            premise__in=_premises(request, body), day__range=(start, end), is_current=True
-        )
+        DailyRead.objects.filter(_visible_days(request, premises, start, end), is_current=True)
         .select_related("premise")
         .order_by("premise__esiid", "day")
     )
@@ -266,13 +301,9 @@ def monthly_synch(request, body):
     start, end = _date(body, "startDate"), _date(body, "endDate")
     if start > end or end - start > timedelta(days=731):
         raise ApiError(400, "INVALID_RANGE", "Choose at most 24 months.", "endDate")
+    premises = _premises(request, body)
     months = (
-        MonthlyUsage.objects.filter(
-            premise__in=_premises(request, body),
-            start_date__lte=end,
-            end_date__gte=start,
-            is_current=True,
-        )
+        MonthlyUsage.objects.filter(_visible_months(request, premises, start, end), is_current=True)
         .select_related("premise")
         .order_by("premise__esiid", "start_date")
     )
@@ -360,7 +391,8 @@ def latest_odr_read(request, body):
     {"odrstatus", "odrread", "odrusage", "odrdate", "responseMessage"}} (USG-11). A failed
     read is "FAILED" with the portal's error text; a meter never read is a 404."""
     premise = _odr_premise(request, body)
-    read = odr.on_demand_read_latest(premise=premise)
+    window = selectors.premise_data_window(user=request.user, premise=premise)  # USG-12
+    read = odr.on_demand_read_latest(premise=premise, window=window)
     if read is None:
         raise ApiError(
             404, "ODR_NOT_FOUND", "No On Demand Read has been requested for this ESIID.", "ESIID"

@@ -9,6 +9,7 @@ from datetime import date
 from . import information
 from .models import Premise
 from .reports import DAILY, INTERVAL, daily_reads, interval_days, interval_labels, monthly_usage
+from .selectors import DataWindow
 
 HEADERS = {
     INTERVAL: [
@@ -59,10 +60,18 @@ def information_rows(kind: str, premise: Premise) -> Iterator[list[str]]:
 
 
 def report_rows(
-    report_type: str, premise: Premise, start: date, end: date, *, versions: bool = False
+    report_type: str,
+    premise: Premise,
+    start: date,
+    end: date,
+    *,
+    versions: bool = False,
+    window: DataWindow | None = None,
 ) -> Iterator[list[str]]:
     """The CSV rows (header first) of one meter's daily, monthly or information report.
-    Daily Usage goes through `report_csv`'s faster text path instead."""
+    Daily Usage goes through `report_csv`'s faster text path instead. The caller keeps
+    start..end inside the user's data `window`; Monthly Usage also needs the window itself
+    (USG-12: only billing periods wholly inside it)."""
     if report_type in information.KINDS:
         yield from information_rows(report_type, premise)
         return
@@ -79,7 +88,8 @@ def report_rows(
                 _text(read.consumption_kwh),
             ]
     else:
-        for month in monthly_usage(premise, start, end, versions=versions).iterator(2000):
+        months = monthly_usage(premise, start, end, versions=versions, window=window)
+        for month in months.iterator(2000):
             yield [
                 esiid,
                 month.start_date.isoformat(),
@@ -117,6 +127,7 @@ def report_csv(
     *,
     versions: bool = False,
     header: bool = True,
+    window: DataWindow | None = None,
 ) -> Iterator[str]:
     """USG-10: the CSV text of one meter's report, in chunks, header first when asked."""
     if report_type == INTERVAL:
@@ -124,7 +135,7 @@ def report_csv(
             yield _line(HEADERS[INTERVAL])
         yield from _interval_chunks(premise, start, end, versions)
         return
-    rows = report_rows(report_type, premise, start, end, versions=versions)
+    rows = report_rows(report_type, premise, start, end, versions=versions, window=window)
     first = next(rows)
     if header:
         yield _line(first)

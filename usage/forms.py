@@ -211,11 +211,12 @@ class ReportOptionsForm(forms.Form):
     )
     end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, installed_on, today, online: bool = True, **kwargs):
+    def __init__(self, *args, installed_on, today, online: bool = True, window=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.installed_on = installed_on
         self.today = today
         self.online = online  # False for offline exports: no 40-day limit (USG-7)
+        self.window = window  # USG-12: a 3rd party's agreement period (selectors.DataWindow)
 
     def clean(self):
         data = super().clean()
@@ -232,6 +233,7 @@ class ReportOptionsForm(forms.Form):
             end=end,
             installed_on=self.installed_on,
             today=self.today,
+            window=self.window,
         )
         too_large = not reports.is_online(report_type=report_type, start=start, end=end)
         if not errors and self.online and too_large:
@@ -281,10 +283,11 @@ class DownloadMyDataForm(forms.Form):
     )
     end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
 
-    def __init__(self, *args, installed_on, today, **kwargs):
+    def __init__(self, *args, installed_on, today, window=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.installed_on = installed_on
         self.today = today
+        self.window = window  # USG-12 (selectors.DataWindow)
 
     def clean(self):
         data = super().clean()
@@ -296,6 +299,7 @@ class DownloadMyDataForm(forms.Form):
                 end=end,
                 installed_on=self.installed_on,
                 today=self.today,
+                window=self.window,
             ):
                 self.add_error(field, message)
         return data

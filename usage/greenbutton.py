@@ -25,7 +25,7 @@ goes: a meter-year or a 1,000-meter offline request never sits in memory as a wh
 """
 
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
@@ -35,6 +35,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from .models import IntervalDay, Premise, ReportRequest
+from .selectors import DataWindow
 from .services import INTERVAL_MINUTES, MARKET_TZ
 
 CONTENT_TYPE = "application/atom+xml"  # USG-10
@@ -212,9 +213,11 @@ def green_button_feed(
     *,
     now: datetime | None = None,
     title: str = "Smart Meter Texas Green Button usage",
+    windows: Mapping[int, DataWindow] | None = None,
 ) -> Iterator[str]:
     """USG-10: the Atom feed of the premises' 15-minute usage from `start` to `end`, in
-    chunks (one per stored day). One query per premise."""
+    chunks (one per stored day). One query per premise. `windows` (by premise pk) keeps each
+    premise to the days its reader may see (USG-12); a premise with none is left out."""
     stamp = _timestamp(now or timezone.now())
     # Escaped once here, so every link below can be formatted as it is.
     root = escape(settings.SITE_URL + ESPI_PATH, {'"': "&quot;"})
@@ -236,6 +239,9 @@ def green_button_feed(
     )
     reading_types_sent: set[str] = set()
     for premise in premises:
+        span = windows[premise.pk].clamp(start, end) if windows is not None else (start, end)
+        if span is None:
+            continue
         usage_point = f"{root}/UsagePoint/{premise.esiid}"
         yield _entry(
             self_href=usage_point,
@@ -250,9 +256,7 @@ def green_button_feed(
                 f"{SERVICE_KIND_ELECTRICITY}</kind></ServiceCategory></UsagePoint>"
             ),
         )
-        yield from _meter_readings(
-            premise, start, end, usage_point, root, stamp, reading_types_sent
-        )
+        yield from _meter_readings(premise, *span, usage_point, root, stamp, reading_types_sent)
     yield "</feed>\n"
 
 

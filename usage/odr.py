@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy
 from . import tdsp_adapter
 from .models import Meter, OnDemandRead, Premise
 from .ror import TransactionRefused
+from .selectors import DataWindow
 from .services import MARKET_TZ
 
 PER_HOUR = 1  # USG-11: requests per meter per hour
@@ -238,9 +239,23 @@ def on_demand_read_for_tdsp(*, tdsp, request_id: str) -> OnDemandRead | None:
     return OnDemandRead.objects.filter(tdsp_request_id=request_id, premise__tdsp=tdsp).first()
 
 
-def on_demand_read_latest(*, premise: Premise) -> OnDemandRead | None:
-    """USG-11: the premise's latest read, whatever its status."""
-    return OnDemandRead.objects.filter(premise=premise).first()  # Meta.ordering: newest first
+def _shown_from(window: DataWindow | None) -> datetime | None:
+    """USG-12: a 3rd party sees the reads requested from its agreement's first day."""
+    if window is None or not window.start:
+        return None
+    return datetime.combine(window.start, datetime.min.time(), tzinfo=MARKET_TZ)
+
+
+def on_demand_read_latest(
+    *, premise: Premise, window: DataWindow | None = None
+) -> OnDemandRead | None:
+    """USG-11: the premise's latest read, whatever its status, within the reader's data
+    window (USG-12)."""
+    reads = OnDemandRead.objects.filter(premise=premise)
+    shown_from = _shown_from(window)
+    if shown_from:
+        reads = reads.filter(requested_at__gte=shown_from)
+    return reads.first()  # Meta.ordering: newest first
 
 
 @dataclass(frozen=True)
@@ -252,9 +267,12 @@ class OdrPanel:
     error_message = ERROR_MESSAGE  # shown for a Failed read
 
 
-def on_demand_read_panel(*, premise: Premise) -> OdrPanel:
-    """The latest read of a premise the user may see, and whether the button is enabled."""
+def on_demand_read_panel(*, premise: Premise, window: DataWindow | None = None) -> OdrPanel:
+    """The latest read of a premise the user may see (within their data window, USG-12), and
+    whether the button is enabled (the limit counts every read of the meter)."""
     now = timezone.now()
     recent = sorted(_recent_reads(premise.pk, now), key=lambda r: (r.requested_at, r.pk))
-    latest = recent[-1] if recent else on_demand_read_latest(premise=premise)
+    shown_from = _shown_from(window)
+    shown = [read for read in recent if not shown_from or read.requested_at >= shown_from]
+    latest = shown[-1] if shown else on_demand_read_latest(premise=premise, window=window)
     return OdrPanel(latest=latest, availability=availability_from(recent, now))

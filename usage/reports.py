@@ -16,6 +16,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
 from .models import DailyRead, IntervalDay, Meter, MonthlyUsage, Premise
+from .selectors import DataWindow
 from .services import INTERVAL_MINUTES, MARKET_TZ
 
 INTERVAL, DAILY, MONTHLY = "interval", "daily", "monthly"
@@ -44,10 +45,17 @@ def earliest_start_day(*, report_type: str, installed_on: date | None, today: da
 
 
 def date_range_errors(
-    *, report_type: str, start: date, end: date, installed_on: date | None, today: date
+    *,
+    report_type: str,
+    start: date,
+    end: date,
+    installed_on: date | None,
+    today: date,
+    window: DataWindow | None = None,
 ) -> list[tuple[str, str]]:
-    """USG-6: every rule the chosen dates break, as (field, message naming the rule)."""
-    errors = []
+    """USG-6: every rule the chosen dates break, as (field, message naming the rule).
+    USG-12, AGR-14: a 3rd party's dates stay within its agreement's period (`window`)."""
+    errors = window_errors(start=start, end=end, window=window)
     if start > end:
         errors.append(("end_date", _("The end date must be on or after the start date.")))
     latest = latest_available_day(today)
@@ -86,6 +94,23 @@ def date_range_errors(
                 % {"day": _show(installed_on)},
             )
         )
+    return errors
+
+
+def window_errors(*, start: date, end: date, window: DataWindow | None) -> list[tuple[str, str]]:
+    """USG-12, AGR-14: dates outside the user's data window (a 3rd party's agreement with the
+    customer), one message naming the rule on each field that leaves it."""
+    if window is None or not window.is_limited:
+        return []
+    message = _("Dates must be within your agreement with the customer (%(start)s – %(end)s).") % {
+        "start": _show(window.start) if window.start else "",
+        "end": _show(window.end) if window.end else "",
+    }
+    errors = []
+    if window.start and start < window.start:
+        errors.append(("start_date", message))
+    if window.end and end > window.end:
+        errors.append(("end_date", message))
     return errors
 
 
@@ -192,8 +217,22 @@ def daily_reads(premise: Premise, start: date, end: date, *, versions: bool = Fa
     return reads.order_by("day", "-version")
 
 
-def monthly_usage(premise: Premise, start: date, end: date, *, versions: bool = False):
+def monthly_usage(
+    premise: Premise,
+    start: date,
+    end: date,
+    *,
+    versions: bool = False,
+    window: DataWindow | None = None,
+):
+    """The billing periods overlapping start..end; with a limited data window (USG-12) only
+    those wholly inside it, since a period begun before an agreement holds usage from before
+    the customer's consent (docs/decisions.md)."""
     months = MonthlyUsage.objects.filter(premise=premise, start_date__lte=end, end_date__gte=start)
+    if window is not None and window.start:
+        months = months.filter(start_date__gte=window.start)
+    if window is not None and window.end:
+        months = months.filter(end_date__lte=window.end)
     if not versions:
         months = months.filter(is_current=True)
     return months.order_by("-start_date", "-version")

@@ -1,6 +1,10 @@
 """Scoped reads of meters and usage (USG-12: anything else is a 404)."""
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -138,20 +142,119 @@ def _premises_for_party(user) -> QuerySet[Premise]:
     return Premise.objects.none()
 
 
-def _agreement_premise_ids(user) -> QuerySet:
-    """USG-12, AGR-14: the premises of the company's ongoing energy-data agreements in force
-    today, through the reverse relation by name, so usage never imports agreements.
-    Extension Pending is still in force with the current end date."""
+# agreements.Agreement.premise's related name and the values that open a meter (AGR-14); usage
+# reads them by name and never imports agreements (CONVENTIONS).
+AGREEMENTS = "agreements"
+ENERGY_DATA_KIND = "ongoing"
+IN_FORCE_STATUSES = ("active", "extension_pending")  # Extension Pending keeps the end date
+
+
+def _agreements_in_force(user) -> Q:
+    """USG-12, AGR-14: the company's ongoing energy-data agreements in force today, as a
+    condition on premises. Extension Pending is still in force with the current end date."""
     today = timezone.localdate()
-    return Premise.objects.filter(
-        agreements__company=user.company_id,
-        agreements__kind="ongoing",
-        agreements__status__in=["active", "extension_pending"],
-        agreements__start_date__lte=today,
-        agreements__end_date__gte=today,
-    ).values("pk")
+    return Q(
+        **{
+            f"{AGREEMENTS}__company": user.company_id,
+            f"{AGREEMENTS}__kind": ENERGY_DATA_KIND,
+            f"{AGREEMENTS}__status__in": IN_FORCE_STATUSES,
+            f"{AGREEMENTS}__start_date__lte": today,
+            f"{AGREEMENTS}__end_date__gte": today,
+        }
+    )
+
+
+def _agreement_premise_ids(user) -> QuerySet:
+    """The premises of the company's agreements in force today (USG-12, AGR-14)."""
+    return Premise.objects.filter(_agreements_in_force(user)).values("pk")
 
 
 def premise_get_for_user(*, user, esiid: str) -> Premise:
     """One premise the user may see, or 404 (SEC-1: another party's ESIID is unknown)."""
     return get_object_or_404(premises_visible_to(user=user).select_related("tdsp"), esiid=esiid)
+
+
+# --- USG-12, AGR-14: which days of a visible meter a user may see ------------------------------
+
+
+@dataclass(frozen=True)
+class DataWindow:
+    """The days of a meter's data a user may see; None on a side is no limit on that side."""
+
+    start: date | None = None
+    end: date | None = None
+
+    @property
+    def is_limited(self) -> bool:
+        return self.start is not None or self.end is not None
+
+    def clamp(self, start: date, end: date) -> tuple[date, date] | None:
+        """The part of start..end inside the window, or None when no day of it is."""
+        start = max(start, self.start) if self.start else start
+        end = min(end, self.end) if self.end else end
+        return (start, end) if start <= end else None
+
+
+UNLIMITED = DataWindow()
+CLOSED = DataWindow(start=date.max, end=date.min)  # no day at all: fail closed
+
+
+def data_window_spanning(windows: Iterable[DataWindow]) -> DataWindow:
+    """The smallest window holding all of them (an export of many meters, each clamped to its
+    own window when built): unlimited on a side when any of them is."""
+    windows = list(windows)
+    if not windows:
+        return CLOSED
+    starts = [w.start for w in windows]
+    ends = [w.end for w in windows]
+    return DataWindow(
+        start=None if None in starts else min(starts),
+        end=None if None in ends else max(ends),
+    )
+
+
+def premise_data_windows(*, user, premises: Iterable[Premise] | QuerySet) -> dict[int, DataWindow]:
+    """USG-12, AGR-14 in one place: for each premise (pk), the days of its data the user may
+    see. Customers, TDSP staff, SMT staff and a REP serving the meter as REP of Record: no
+    limit. A 3rd party, and a REP that sees the meter only through an agreement: from the
+    earliest start to the latest end date of the company's ongoing energy-data agreements in
+    force for it (AGR-14: "for the agreement's period only"). Anyone else: no day (CLOSED).
+    At most one query, none for the unlimited parties."""
+    if isinstance(premises, QuerySet):
+        ids = list(premises.values_list("pk", flat=True))
+    else:
+        ids = [premise.pk for premise in premises]
+    if _sees_whole_history(user):
+        return dict.fromkeys(ids, UNLIMITED)
+    if not user_has_capability(user, Capability.THIRD_PARTY_ENERGY_DATA) or not ids:
+        return dict.fromkeys(ids, CLOSED)
+    in_force = _agreements_in_force(user)
+    columns = {
+        "first_day": Min(f"{AGREEMENTS}__start_date", filter=in_force),
+        "last_day": Max(f"{AGREEMENTS}__end_date", filter=in_force),
+    }
+    if user.kind == User.Kind.REP:  # its REP of Record meters are its own customers' (MTR-4)
+        columns["served"] = Count("pk", filter=Q(pk__in=_ror_premises(user).values("pk")))
+    rows = Premise.objects.filter(pk__in=ids).values("pk").annotate(**columns)
+    windows = dict.fromkeys(ids, CLOSED)
+    for row in rows:
+        if row.get("served"):
+            windows[row["pk"]] = UNLIMITED
+        elif row["first_day"] and row["last_day"]:
+            windows[row["pk"]] = DataWindow(start=row["first_day"], end=row["last_day"])
+    return windows
+
+
+def premise_data_window(*, user, premise: Premise) -> DataWindow:
+    """The days of one premise's data the user may see (see premise_data_windows)."""
+    return premise_data_windows(user=user, premises=[premise])[premise.pk]
+
+
+def _sees_whole_history(user) -> bool:
+    """Parties whose visible meters are theirs whole: customers, TDSP and SMT staff, and a
+    REP without the Energy Data permission (it sees only the meters it serves)."""
+    if user.is_staff or user.is_customer or user.kind == User.Kind.TDSP:
+        return True
+    return user.kind == User.Kind.REP and not user_has_capability(
+        user, Capability.THIRD_PARTY_ENERGY_DATA
+    )

@@ -272,14 +272,20 @@ def report_request_fail(*, request_id: int, reason: str) -> None:
     _email_finished(locked)
 
 
-def report_requests_requeue_stale(*, now=None) -> int:
-    """SEC-6: requests whose worker vanished are queued again, or given up after
-    MAX_ATTEMPTS. Returns how many were re-queued."""
-    now = now or timezone.now()
-    stale = ReportRequest.objects.filter(status=ReportRequest.Status.PROCESSING).filter(
+def _stale_requests(now) -> QuerySet[ReportRequest]:
+    return ReportRequest.objects.filter(status=ReportRequest.Status.PROCESSING).filter(
         Q(started_at__lte=now - timedelta(minutes=STALE_MINUTES))
         | Q(started_at=None, requested_at__lte=now - timedelta(minutes=STALE_MINUTES))
     )
+
+
+def report_requests_requeue_stale(*, now=None, dry_run: bool = False) -> int:
+    """SEC-6: requests whose worker vanished are queued again, or given up after
+    MAX_ATTEMPTS. Returns how many were re-queued (or, dry, how many are stale)."""
+    now = now or timezone.now()
+    stale = _stale_requests(now)
+    if dry_run:
+        return stale.count()
     requeued = 0
     for request in stale:
         if request.attempts >= MAX_ATTEMPTS:
@@ -358,13 +364,15 @@ def report_request_get_for_user(*, user, pk: int) -> ReportRequest:
     return get_object_or_404(report_requests_for_user(user=user), pk=pk)
 
 
-def report_files_purge_expired(*, now=None) -> int:
+def report_files_purge_expired(*, now=None, dry_run: bool = False) -> int:
     """USG-9 decision: result files are kept REPORT_RETENTION_DAYS days, then removed with
     their request (OPS-2 report file retention)."""
     now = now or timezone.now()
     expired = ReportRequest.objects.filter(
         requested_at__lt=now - timedelta(days=settings.REPORT_RETENTION_DAYS)
     ).exclude(status=ReportRequest.Status.PROCESSING)
+    if dry_run:
+        return expired.count()
     count = 0
     for request in expired:
         if request.file:

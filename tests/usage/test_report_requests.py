@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.core.management import call_command
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -210,6 +211,47 @@ def test_files_past_retention_are_removed(client, rep_with_meters, settings):  #
     with time_machine.travel(later, tick=False):
         assert report_requests.report_files_purge_expired() == 1
     assert not ReportRequest.objects.exists()
+    assert not Path(path).exists()
+
+
+def run(command: str, *args) -> str:
+    out = io.StringIO()
+    call_command(command, *args, stdout=out)
+    return out.getvalue()
+
+
+def test_the_requeue_command_counts_when_dry_and_builds_when_run(rep_with_meters):  # OPS-2
+    rep, premises = rep_with_meters
+    store_days(premises[0], LATEST, 1)
+    report = stuck_request(rep, premises[:1], attempts=1)
+
+    assert run("requeue_stale_report_requests", "--dry-run") == (
+        "Would look at 1 stale report request(s).\n"
+    )
+    report.refresh_from_db()
+    assert report.status == ReportRequest.Status.PROCESSING
+    assert run("requeue_stale_report_requests") == "Queued 1 stale report request(s) again.\n"
+    report.refresh_from_db()
+    assert report.status == ReportRequest.Status.COMPLETE
+    assert run("requeue_stale_report_requests") == "Queued 0 stale report request(s) again.\n"
+
+
+def test_the_purge_command_keeps_files_until_their_retention_ends(
+    client, rep_with_meters, settings
+):  # OPS-2, USG-9
+    rep, premises = rep_with_meters
+    store_days(premises[0], LATEST, 1)
+    client.force_login(rep)
+    export(client, premises[:1], start_date=LATEST.isoformat())
+    path = ReportRequest.objects.get().file.path
+    retention = timedelta(days=settings.REPORT_RETENTION_DAYS)
+
+    with time_machine.travel(NOW + retention - timedelta(minutes=1), tick=False):
+        assert run("purge_report_files") == "Removed 0 report request(s) past retention.\n"
+    with time_machine.travel(NOW + retention + timedelta(minutes=1), tick=False):
+        assert run("purge_report_files", "--dry-run").startswith("Would remove 1 ")
+        assert Path(path).exists()
+        assert run("purge_report_files") == "Removed 1 report request(s) past retention.\n"
     assert not Path(path).exists()
 
 

@@ -699,33 +699,24 @@ def _accept(
     locked: Agreement, *, actor: User | None, now: datetime, actor_label: str = CUSTOMER_LINK
 ) -> None:
     today = chicago_date(now)
-    if locked.kind == Agreement.Kind.ONE_TIME:
-        _transition(
-            locked,
-            to_status=Agreement.Status.COMPLETE,
-            role=Role.CUSTOMER,
-            actor=actor,
-            actor_label=actor_label,
-            reason=_("Accepted by the customer."),
-            responded_at=now,
-            start_date=today,
-        )
+    one_time = locked.kind == Agreement.Kind.ONE_TIME
+    _transition(
+        locked,
+        to_status=Agreement.Status.COMPLETE if one_time else Agreement.Status.ACTIVE,
+        role=Role.CUSTOMER,
+        actor=actor,
+        actor_label=actor_label,
+        reason=_("Accepted by the customer."),
+        responded_at=now,
+        start_date=today,
+        # AGR-14: an ongoing agreement runs its months from the day it is accepted.
+        **({} if one_time else {"end_date": today + relativedelta(months=locked.duration_months)}),
+    )
+    if one_time:
         # AGR-10: the report request is written in this transaction; usage queues its build
         # on commit, and the 3rd party finds it in Report Request Status (USG-9).
         locked.report_request = _report_request_create(locked, today=today)
         locked.save(update_fields=["report_request"])
-    else:
-        _transition(
-            locked,
-            to_status=Agreement.Status.ACTIVE,
-            role=Role.CUSTOMER,
-            actor=actor,
-            actor_label=actor_label,
-            reason=_("Accepted by the customer."),
-            responded_at=now,
-            start_date=today,
-            end_date=today + relativedelta(months=locked.duration_months),
-        )
     emails.accepted(agreement=locked)  # EM203
     emails.accepted_notice(agreement=locked)  # AGR-10 notice to the 3rd party
 

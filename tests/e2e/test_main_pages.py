@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from tests.factories import (
     DEFAULT_PASSWORD,
+    AgreementFactory,
     CustomerPremiseFactory,
     MeterFactory,
     PremiseFactory,
@@ -53,7 +54,9 @@ def people():
     values = tuple(Decimal("0.100") + Decimal(n % 12) / 40 for n in range(count))
     interval_days_store([IntervalDayInput(premise.pk, day, "C", values, "A" * count)])
     UserFactory(username="oncor.admin", tdsp_admin=True)
-    return {"rep": admin, "customer": customer, "premise": premise}
+    # A REP acts as a 3rd party too (seed 002): its agreement with the customer.
+    agreement = AgreementFactory(initiated_by=admin, premise=premise, customer=customer)
+    return {"rep": admin, "customer": customer, "premise": premise, "agreement": agreement}
 
 
 @pytest.mark.parametrize("viewport, label", [(DESKTOP, "desktop"), (PHONE, "phone")])
@@ -66,6 +69,7 @@ def test_main_pages_fit_the_screen(browser, live_server, screenshot, people, vie
 
     log_in(page, base, "rep.admin")
     esiid = people["premise"].esiid
+    agreement = people["agreement"]
     for path, name in [
         ("/my-account/users/", "manage-users"),
         ("/my-account/pending-approval/", "pending-approval"),
@@ -73,6 +77,10 @@ def test_main_pages_fit_the_screen(browser, live_server, screenshot, people, vie
         ("/my-account/customer-meters/", "customer-meters-ror"),
         (f"/usage/meters/{esiid}/meter/", "meter-information"),
         (f"/usage/meters/{esiid}/usage/", "usage-report"),
+        ("/usage/report-requests/", "report-requests"),
+        ("/my-account/customer-agreements/", "customer-agreements"),
+        ("/my-account/customer-agreements/new/one-time/", "agreement-request"),
+        (f"/my-account/customer-agreements/{agreement.agreement_number}/", "agreement-detail"),
     ]:
         visit(page, base, path, screenshot, f"{name}-{label}")
     page.context.clear_cookies()
@@ -83,4 +91,5 @@ def test_main_pages_fit_the_screen(browser, live_server, screenshot, people, vie
 
     log_in(page, base, "cust.omer")
     visit(page, base, f"/usage/meters/{esiid}/usage/", screenshot, f"customer-usage-{label}")
+    visit(page, base, "/my-account/3rd-party-agreements/", screenshot, f"my-agreements-{label}")
     page.close()

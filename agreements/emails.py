@@ -74,6 +74,7 @@ def _context(agreement: Agreement, *, language: str) -> dict:
         "comments": agreement.comments,
         # NTF-1: the 3rd party's logo, privacy seal and privacy-policy link.
         "logo_url": f"{settings.SITE_URL}{company.logo.url}" if company.logo else "",
+        "logo_path": company.logo.url if company.logo else "",  # the PDF reads it from disk
         "has_privacy_seal": company.has_privacy_seal,
         "privacy_policy_url": company.privacy_policy_url,
         "customer_first_name": agreement.customer_first_name,

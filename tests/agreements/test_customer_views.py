@@ -2,6 +2,7 @@
 registration hand-off (AGR-12), My Account / 3rd Party Agreements (AGR-14..AGR-16, AGR-18)
 and EM203's PDF copy (AGR-10)."""
 
+import io
 import re
 import zlib
 from datetime import date, timedelta
@@ -10,8 +11,10 @@ import pytest
 import time_machine
 from dateutil.relativedelta import relativedelta
 from django.core import mail
+from django.core.files.base import ContentFile
 from django.urls import reverse
 from django.utils import timezone
+from PIL import Image
 
 from agreements.emails import answer_url
 from agreements.models import Agreement, AgreementHistory, AgreementInvitation
@@ -39,6 +42,7 @@ from .helpers import (
     emails,
     one_time,
     ongoing,
+    third_party_admin,
     token_of,
 )
 
@@ -328,6 +332,22 @@ def test_acceptance_email_carries_the_agreement_as_pdf(
     # The number is in the document's title (metadata), inside WeasyPrint's compressed
     # object stream; the page text itself is glyph ids, not readable bytes.
     assert agreement.agreement_number.encode() in pdf_streams(content)
+
+
+def test_the_pdf_copy_shows_the_third_partys_logo(
+    client, django_capture_on_commit_callbacks
+):  # AGR-10, NTF-1
+    user = third_party_admin()
+    picture = io.BytesIO()
+    Image.new("RGB", (40, 20), "green").save(picture, format="PNG")
+    user.company.logo.save("logo.png", ContentFile(picture.getvalue()))
+    agreement = one_time(user=user)
+    with django_capture_on_commit_callbacks(execute=True):
+        post_answer(client, agreement, "accept")
+    [message] = [m for m in mail.outbox if m.to == [CUSTOMER_EMAIL] and m.attachments]
+    content = message.attachments[0][1]
+
+    assert b"/Subtype /Image" in content or b"/Subtype/Image" in content
 
 
 # --- AGR-15, AGR-16, AGR-18: My Account / 3rd Party Agreements ----------------------------------

@@ -259,6 +259,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "usage.tasks.report_files_purge_task",
         "schedule": crontab(hour=4, minute=13),
     },
+    # OPS-2: uploaded TDSP files past their retention.
+    "usage-tdsp-files-purge": {
+        "task": "usage.tasks.tdsp_files_purge_task",
+        "schedule": crontab(hour=4, minute=29),
+    },
     # USG-11, SEC-6: an On Demand Read with no answer becomes Failed.
     "usage-on-demand-reads-timeout": {
         "task": "usage.tasks.on_demand_reads_fail_stale_task",
@@ -289,6 +294,8 @@ CELERY_BEAT_SCHEDULE = {
 # MTR-2: what else a Move-Out ends, called in the TDSP's transaction (usage imports no app).
 ROR_MOVE_OUT_HOOKS = ["agreements.services.agreements_end_for_move_out"]
 
+# OPS-2: days a usage file uploaded by a TDSP is kept (the loaded rows are the record after).
+TDSP_FILE_RETENTION_DAYS = env.int("TDSP_FILE_RETENTION_DAYS", default=90)
 # USG-9: days a finished report file stays downloadable.
 REPORT_RETENTION_DAYS = env.int("REPORT_RETENTION_DAYS", default=30)
 # USG-9 decision: a Green Button result up to this size is also emailed as an attachment;

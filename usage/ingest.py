@@ -16,9 +16,10 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.files.storage import default_storage
 from django.db import connection, models, transaction
 from django.utils import timezone
@@ -606,3 +607,23 @@ def _finish_upload(message_pk: int, outcome: dict) -> dict:
         message.outcome = outcome
         message.save(update_fields=["outcome"])
     return message.outcome
+
+
+def tdsp_files_purge_expired(*, now=None, dry_run: bool = False) -> int:
+    """OPS-2: uploaded files are kept TDSP_FILE_RETENTION_DAYS days (their rows are the
+    record after that); the message and its outcome stay. Returns how many were removed."""
+    now = now or timezone.now()
+    expired = TdspMessage.objects.filter(
+        kind=UPLOAD_KIND,
+        received_at__lt=now - timedelta(days=settings.TDSP_FILE_RETENTION_DAYS),
+    ).exclude(payload__stored_as="")
+    expired = expired.exclude(outcome__result=PROCESSING)  # a worker may still read it
+    if dry_run:
+        return expired.count()
+    removed = 0
+    for message in expired:
+        default_storage.delete(message.payload["stored_as"])
+        message.payload = {**message.payload, "stored_as": "", "removed_at": now.isoformat()}
+        message.save(update_fields=["payload"])
+        removed += 1
+    return removed

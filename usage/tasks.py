@@ -63,3 +63,9 @@ def simulated_tdsp_odr_answer_task(read_id: int) -> dict | None:
 def on_demand_reads_fail_stale_task() -> int:
     """SEC-6 beat sweep: no On Demand Read stays Pending for ever."""
     return odr.on_demand_reads_fail_stale()
+
+
+@shared_task(acks_late=True)
+def tdsp_files_purge_task() -> int:
+    """OPS-2: remove uploaded TDSP files past their retention."""
+    return ingest.tdsp_files_purge_expired()

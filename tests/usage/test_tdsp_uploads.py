@@ -1,11 +1,16 @@
 """TDSP API: usage file upload and premise/meter updates (API-3, API-4, USG-2, MTR-1)."""
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
+from io import StringIO
 
 import pytest
+import time_machine
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 
 from tests.factories import CompanyFactory, MeterFactory, PremiseFactory, TdspFactory
 from tests.support.tdsp import send_tdsp_message as send
@@ -244,3 +249,30 @@ def test_a_meter_not_in_service_is_refused(client, key, premise):  # MTR-1
 
     assert response.json()["result"] == "refused"
     assert "999 is not in service" in response.json()["reason"]
+
+
+# --- OPS-2: retention of uploaded files ---------------------------------------------------------
+
+
+def test_uploaded_files_are_removed_after_their_retention_and_the_record_stays(
+    client, key, premise, settings, django_capture_on_commit_callbacks
+):  # OPS-2
+    start = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, key, file=day_file(premise.esiid))
+    stored = TdspMessage.objects.get().payload["stored_as"]
+    retention = timedelta(days=settings.TDSP_FILE_RETENTION_DAYS)
+
+    with time_machine.travel(start + retention - timedelta(minutes=1)):
+        assert ingest.tdsp_files_purge_expired() == 0
+    with time_machine.travel(start + retention + timedelta(minutes=1)):
+        out = StringIO()
+        call_command("purge_tdsp_files", "--dry-run", stdout=out)
+        assert out.getvalue() == "Would remove 1 uploaded TDSP file(s) past retention.\n"
+        assert default_storage.exists(stored)
+        call_command("purge_tdsp_files", stdout=StringIO())
+        assert ingest.tdsp_files_purge_expired() == 0  # safe twice
+
+    assert not default_storage.exists(stored)
+    message = TdspMessage.objects.get()
+    assert message.outcome["result"] == "loaded" and message.payload["stored_as"] == ""

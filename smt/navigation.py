@@ -305,29 +305,49 @@ def get_started_tasks(user) -> list[dict]:
 
 
 def navigation_context(request) -> dict:
-    """Template context: tabs with their links, this tab's menu, the active item."""
+    """Template context: tabs with their links, this tab's menu, the active item. Every
+    page pays for it, so each capability is checked and each link reversed once; the result
+    is what menu_for, tab_url and active_item give."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
     match = getattr(request, "resolver_match", None)
     view_name = match.view_name if match else ""
-    current_tab = active_tab_key(view_name, user)
+    visible = [item for item in MENU if item.is_visible_to(user)]
+    urls: dict[str, str] = {}
+
+    def url(url_name: str) -> str:
+        if url_name not in urls:
+            urls[url_name] = reverse(url_name)
+        return urls[url_name]
+
+    current_item = next((item for item in visible if item.is_active_for(view_name)), None)
+    current_tab = (
+        current_item.tab
+        if current_item
+        else next((tab.key for tab in TABS if tab.url_name == view_name), None)
+    )
     tabs = []
     for tab in TABS:
-        url = tab_url(tab, user)
-        if url:
+        first = tab.url_name or next((i.url_name for i in visible if i.tab == tab.key), None)
+        if first:
             tabs.append(
-                {"key": tab.key, "label": tab.label, "url": url, "active": tab.key == current_tab}
+                {
+                    "key": tab.key,
+                    "label": tab.label,
+                    "url": url(first),
+                    "active": tab.key == current_tab,
+                }
             )
-    current_item = active_item(view_name, user)
     menu = [
-        {"label": item.label, "url": reverse(item.url_name), "active": item == current_item}
-        for item in menu_for(user, current_tab or "")
+        {"label": item.label, "url": url(item.url_name), "active": item == current_item}
+        for item in visible
+        if item.tab == current_tab
     ]
     crumbs = []
     if current_tab:
         tab_entry = next(t for t in tabs if t["key"] == current_tab)
         crumbs.append({"label": tab_entry["label"], "url": tab_entry["url"]})
     if current_item:
-        crumbs.append({"label": current_item.label, "url": reverse(current_item.url_name)})
+        crumbs.append({"label": current_item.label, "url": url(current_item.url_name)})
     return {"nav_tabs": tabs, "nav_menu": menu, "nav_crumbs": crumbs}

@@ -128,8 +128,13 @@ def earliest_installed_on(premises) -> date | None:
 
 def installed_on(premise: Premise) -> date | None:
     """The installation date of the first smart meter still counted at the premise."""
-    meter = premise.meters.filter(is_smart=True).order_by("installed_on").first()
-    return meter.installed_on if meter else None
+    # Only the date: every page of a meter asks, and a whole Meter row costs ~2× as much.
+    return (
+        Meter.objects.filter(premise=premise.pk, is_smart=True)
+        .order_by("installed_on")
+        .values_list("installed_on", flat=True)
+        .first()
+    )
 
 
 # --- USG-3: Daily Usage (15 minutes) -----------------------------------------------------------

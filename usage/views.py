@@ -264,7 +264,7 @@ def _found_meter(value: str, found: dict) -> str:
 def _information(request, esiid: str, kind: str):
     if kind not in information.KINDS:
         raise Http404
-    premise = selectors.premise_get_for_user(user=request.user, esiid=esiid)
+    premise = selectors.premise_get_for_user(user=request.user, esiid=esiid, with_tdsp=True)
     return premise, information.information_rows(kind, premise)
 
 

@@ -372,6 +372,31 @@ def test_the_button_is_disabled_with_the_reason_while_the_limit_holds(
     assert "disabled" not in report_page(client, customer, premise).content.decode()
 
 
+def test_the_page_counts_every_read_of_the_day_not_only_the_newest(
+    client, clock, customer, premise
+):  # USG-11: more reads than the panel's first query fetches
+    for n in range(odr.PER_DAY):
+        clock.move_to(datetime(2026, 5, 1, 0, 30 + n, tzinfo=CHICAGO))
+        read = odr.on_demand_read_request(user=customer, premise=premise)
+        odr.on_demand_read_fail(read_id=read.pk, reason="meter did not answer")
+    clock.move_to(datetime(2026, 5, 1, 23, 0, tzinfo=CHICAGO))
+    html = report_page(client, customer, premise).content.decode()
+    assert ERROR_TEXT in html  # the latest read failed
+    assert "limited to 24 requests per meter per day" in html
+    assert "disabled" in html
+
+
+def test_the_page_shows_a_read_older_than_the_limits_window(
+    client, clock, customer, premise
+):  # USG-11: the latest read, whenever it was
+    read = odr.on_demand_read_request(user=customer, premise=premise)
+    odr.on_demand_read_complete(read_id=read.pk, register_read=Decimal("12345.678"), read_at=START)
+    clock.move_to(START + timedelta(days=3))
+    html = report_page(client, customer, premise).content.decode()
+    assert "12345.678" in html
+    assert "disabled" not in html
+
+
 def test_the_button_posts_and_returns_to_the_report(client, clock, customer, premise):  # USG-11
     client.force_login(customer)
     url = reverse("usage:on_demand_read", args=[premise.esiid])

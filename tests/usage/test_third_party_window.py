@@ -139,6 +139,15 @@ def test_default_dates_open_inside_the_agreement(client):  # USG-12, USG-6
         assert form.cleaned_data["end_date"] == LATEST
 
 
+def test_the_page_help_tells_a_third_party_about_the_window(client, agreement):  # USG-12
+    note = "shows only the days of that agreement"
+    client.force_login(agreement.initiated_by)
+    assert note in page(client, agreement.premise).content.decode()
+    customer = CustomerPremiseFactory(premise=agreement.premise).customer
+    client.force_login(customer)
+    assert note not in page(client, agreement.premise).content.decode()
+
+
 def test_the_window_ends_with_the_agreement(client):  # USG-12, AGR-14: the last day
     agreement = agreement_for(start=date(2026, 10, 1), end=date(2026, 11, 30))
     store_days(agreement.premise, date(2026, 11, 26), 3)

@@ -368,7 +368,7 @@ class _BatchLoader:
             return list(
                 Premise.objects.filter(esiid__in=esiids).values_list("esiid", "pk", "tdsp_id")
             )
-        # One array parameter, not thousands of placeholders: a batch asks for 10,000.
+        # PostgreSQL: the ESIIDs go as one array, not as 10,000 separate query parameters.
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT esiid, id, tdsp_id FROM {Premise._meta.db_table} WHERE esiid = ANY(%s)",
@@ -379,7 +379,7 @@ class _BatchLoader:
     def _of_premises(self, queryset: models.QuerySet, ids: set[int]) -> models.QuerySet:
         if not self.copy:
             return queryset.filter(premise_id__in=ids)
-        # As above: Django prepares each of 10,000 ids of an `__in` one by one.
+        # Django would prepare each of the 10,000 ids of an `__in` one by one; one array instead.
         return queryset.extra(where=["premise_id = ANY(%s)"], params=[list(ids)])
 
     def _store(self, rows: list[Row]) -> None:

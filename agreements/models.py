@@ -140,7 +140,10 @@ class Agreement(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(kind="one_time")
-                | Q(duration_months__gte=MIN_DURATION_MONTHS, duration_months__lte=12),
+                | Q(
+                    duration_months__gte=MIN_DURATION_MONTHS,
+                    duration_months__lte=MAX_DURATION_MONTHS,
+                ),
                 name="agreement_ongoing_duration_1_12",
             ),
             # One open ongoing agreement of a kind per company and ESIID.
@@ -159,6 +162,14 @@ class Agreement(models.Model):
 
     def __str__(self) -> str:
         return self.agreement_number
+
+    @property
+    def opens_usage(self) -> bool:
+        """AGR-14, USG-12: an ongoing energy-data agreement in force shows the meter's usage."""
+        return self.kind == self.Kind.ONGOING and self.status in (
+            self.Status.ACTIVE,
+            self.Status.EXTENSION_PENDING,
+        )
 
     @property
     def esiid(self) -> str:

@@ -8,15 +8,13 @@ ignores row locks), a history row is written, and the emails are recorded in the
 transaction and sent by the worker after commit (NTF-3).
 """
 
-import hashlib
 import secrets
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Min, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +23,7 @@ from accounts.permissions import Capability, user_has_capability
 from usage import reports
 from usage.models import CustomerPremise, Premise, ReportRequest
 from usage.report_requests import report_request_create
-from usage.services import premise_for_meter
+from usage.services import MARKET_TZ, premise_for_meter, share_token_hash
 
 from . import emails
 from .models import (
@@ -39,7 +37,6 @@ from .models import (
 from .selectors import customer_sees_agreement
 from .workflow import Role, check_transition
 
-CHICAGO = ZoneInfo("America/Chicago")  # AGR-1: the agreement number's day is Central time
 SEQUENCE_MAX = 999_999  # AGR-1: six digits of sequence per day
 INVITATION_DAYS = 30  # AGR-9: an unanswered invitation becomes Not Accepted
 EXTENSION_DAYS = 30  # AGR-14: an unanswered extension request leaves the old end date
@@ -184,7 +181,6 @@ class AnswerResult:
 class ExpirySummary:
     not_accepted: int = 0
     extensions_lapsed: int = 0
-    ids: list[int] = field(default_factory=list)
 
     def __str__(self) -> str:
         return (
@@ -197,7 +193,8 @@ class ExpirySummary:
 
 
 def chicago_date(moment: datetime | None = None) -> date:
-    return timezone.localtime(moment or timezone.now(), CHICAGO).date()
+    """AGR-1, AGR-14: the agreement number's day and end dates are Central time."""
+    return timezone.localtime(moment or timezone.now(), MARKET_TZ).date()
 
 
 def agreement_number_next(*, on: date) -> str:
@@ -213,10 +210,6 @@ def agreement_number_next(*, on: date) -> str:
     return f"{on:%m%d%y}{counter.last:06d}"
 
 
-def token_hash(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _invitation_issue(
     agreement: Agreement, *, purpose: str, expires_at: datetime
 ) -> tuple[AgreementInvitation, str]:
@@ -225,7 +218,7 @@ def _invitation_issue(
     token = secrets.token_urlsafe(TOKEN_BYTES)
     invitation = AgreementInvitation.objects.create(
         agreement=agreement,
-        token_hash=token_hash(token),
+        token_hash=share_token_hash(token),
         purpose=purpose,
         issued_for_status=agreement.status,
         created_at=timezone.now(),
@@ -256,7 +249,12 @@ def _history(
 
 
 def _lock(pk: int) -> Agreement:
-    return Agreement.objects.select_for_update().select_related("premise", "company").get(pk=pk)
+    # Only the agreement's row: the premise and company are read, never changed, here.
+    return (
+        Agreement.objects.select_for_update(of=("self",))
+        .select_related("premise", "company")
+        .get(pk=pk)
+    )
 
 
 def _transition(
@@ -441,6 +439,14 @@ def _check_no_open_ongoing(*, company: Company, premise: Premise, kind: str) -> 
         )
 
 
+def _check_limit(*, company: Company, premise: Premise, kind: str, now: datetime) -> None:
+    """AGR-5 for One-Time agreements, one open agreement of a kind for ongoing ones."""
+    if kind == Agreement.Kind.ONE_TIME:
+        _check_one_time_limit(company=company, premise=premise, now=now)
+    else:
+        _check_no_open_ongoing(company=company, premise=premise, kind=kind)
+
+
 @transaction.atomic
 def _agreements_create(
     *,
@@ -462,10 +468,7 @@ def _agreements_create(
     )
     now = timezone.now()
     for _pair, premise, _owner in found:
-        if kind == Agreement.Kind.ONE_TIME:
-            _check_one_time_limit(company=company, premise=premise, now=now)
-        else:
-            _check_no_open_ongoing(company=company, premise=premise, kind=kind)
+        _check_limit(company=company, premise=premise, kind=kind, now=now)
     created = []
     for pair, premise, owner in found:
         customer_fields = (
@@ -604,10 +607,7 @@ def agreement_request_check(
     errors: dict[str, list[str]] = {}
     for index, (_pair, premise, _owner) in enumerate(found, start=1):
         try:
-            if kind == Agreement.Kind.ONE_TIME:
-                _check_one_time_limit(company=company, premise=premise, now=now)
-            else:
-                _check_no_open_ongoing(company=company, premise=premise, kind=kind)
+            _check_limit(company=company, premise=premise, kind=kind, now=now)
         except AgreementRefused as refused:
             errors[f"meter_{index}"] = [m for ms in refused.errors.values() for m in ms]
     if errors:
@@ -621,7 +621,7 @@ def invitation_for_token(token: str) -> AgreementInvitation | None:
     """For the confirmation page (a GET changes nothing): the invitation, or None."""
     return (
         AgreementInvitation.objects.select_related("agreement__premise", "agreement__company")
-        .filter(token_hash=token_hash(token))
+        .filter(token_hash=share_token_hash(token))
         .first()
     )
 
@@ -644,7 +644,7 @@ def agreement_answer(*, token: str, accept: bool, user: User | None = None) -> A
     second click on the same answer returns the agreement unchanged (one status change, one
     email), any other use gets the AGR-9 message.
     """
-    found = AgreementInvitation.objects.filter(token_hash=token_hash(token)).first()
+    found = AgreementInvitation.objects.filter(token_hash=share_token_hash(token)).first()
     if found is None:
         raise LinkRefused(LINK_NOT_VALID)
     locked = _lock(found.agreement_id)
@@ -960,59 +960,53 @@ def _extensions_expired(now: datetime):
     )
 
 
+def _expire_each(candidates: QuerySet[Agreement], *, notify=None, **transition) -> int:
+    """Move each of `candidates` as the system (AGR-9, AGR-14), each agreement in its own
+    short transaction and re-checked under its lock (skipped when another run holds it), so
+    running twice, or at once, is harmless. `notify(locked)` sends the event's emails.
+    Returns how many moved."""
+    moved = 0
+    for pk in list(candidates.values_list("pk", flat=True)):
+        with transaction.atomic():
+            locked = candidates.select_for_update(skip_locked=True).filter(pk=pk).first()
+            if locked is None:  # answered meanwhile, or another run holds it
+                continue
+            _transition(locked, role=Role.SYSTEM, **transition)
+            if notify:
+                notify(locked)
+            moved += 1
+    return moved
+
+
 def agreement_expire_pending(*, now: datetime | None = None, dry_run: bool = False):
     """AGR-9: invitations unanswered for 30 days → Not Accepted; AGR-14: extension requests
-    unanswered for 30 days → Active with the old end date. Each agreement in its own short
-    transaction, re-checked under its lock, so running twice (or at once) is harmless."""
+    unanswered for 30 days → Active with the old end date."""
     now = now or timezone.now()
-    summary = ExpirySummary()
     if dry_run:
-        summary.not_accepted = _pending_expired(now).count()
-        summary.extensions_lapsed = _extensions_expired(now).count()
-        return summary
-    for pk in list(_pending_expired(now).values_list("pk", flat=True)):
-        if _expire_pending_one(pk=pk, now=now):
-            summary.not_accepted += 1
-            summary.ids.append(pk)
-    for pk in list(_extensions_expired(now).values_list("pk", flat=True)):
-        if _lapse_extension_one(pk=pk, now=now):
-            summary.extensions_lapsed += 1
-            summary.ids.append(pk)
-    return summary
-
-
-@transaction.atomic
-def _expire_pending_one(*, pk: int, now: datetime) -> bool:
-    locked = _pending_expired(now).select_for_update(skip_locked=True).filter(pk=pk).first()
-    if locked is None:  # answered meanwhile, or another run holds it
-        return False
-    _transition(
-        locked,
-        to_status=Agreement.Status.NOT_ACCEPTED,
-        role=Role.SYSTEM,
-        actor_label=SYSTEM_30_DAYS,
-        reason=_("No answer within 30 days."),
+        return ExpirySummary(
+            not_accepted=_pending_expired(now).count(),
+            extensions_lapsed=_extensions_expired(now).count(),
+        )
+    return ExpirySummary(
+        not_accepted=_expire_each(
+            _pending_expired(now),
+            to_status=Agreement.Status.NOT_ACCEPTED,
+            actor_label=SYSTEM_30_DAYS,
+            reason=_("No answer within 30 days."),
+            notify=lambda locked: emails.not_accepted(agreement=locked),  # AGR-9
+        ),
+        extensions_lapsed=_expire_each(
+            _extensions_expired(now),
+            to_status=Agreement.Status.ACTIVE,
+            actor_label=SYSTEM_30_DAYS,
+            reason=_(
+                "No answer to the extension request within 30 days; the end date is unchanged."
+            ),
+            requested_end_date=None,
+            extension_expires_at=None,
+            notify=lambda locked: emails.extension_answered(agreement=locked, accepted=False),
+        ),
     )
-    emails.not_accepted(agreement=locked)  # AGR-9
-    return True
-
-
-@transaction.atomic
-def _lapse_extension_one(*, pk: int, now: datetime) -> bool:
-    locked = _extensions_expired(now).select_for_update(skip_locked=True).filter(pk=pk).first()
-    if locked is None:
-        return False
-    _transition(
-        locked,
-        to_status=Agreement.Status.ACTIVE,
-        role=Role.SYSTEM,
-        actor_label=SYSTEM_30_DAYS,
-        reason=_("No answer to the extension request within 30 days; the end date is unchanged."),
-        requested_end_date=None,
-        extension_expires_at=None,
-    )
-    emails.extension_answered(agreement=locked, accepted=False)
-    return True
 
 
 def _ended(today: date):
@@ -1025,24 +1019,11 @@ def agreement_expire_ended(*, now: datetime | None = None, dry_run: bool = False
     today = chicago_date(now)
     if dry_run:
         return _ended(today).count()
-    return sum(
-        _expire_ended_one(pk=pk, today=today)
-        for pk in list(_ended(today).values_list("pk", flat=True))
-    )
-
-
-@transaction.atomic
-def _expire_ended_one(*, pk: int, today: date) -> int:
-    locked = _ended(today).select_for_update(skip_locked=True).filter(pk=pk).first()
-    if locked is None:
-        return 0
-    _transition(
-        locked,
+    return _expire_each(
+        _ended(today),
         to_status=Agreement.Status.EXPIRED,
-        role=Role.SYSTEM,
         actor_label=SYSTEM_END_DATE,
         reason=_("The end date passed."),
         requested_end_date=None,
         extension_expires_at=None,
     )
-    return 1

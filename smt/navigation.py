@@ -257,33 +257,6 @@ COMMON_TASKS = (
 )
 
 
-def menu_for(user, tab_key: str) -> list[MenuItem]:
-    return [item for item in MENU if item.tab == tab_key and item.is_visible_to(user)]
-
-
-def tab_url(tab: Tab, user) -> str | None:
-    if tab.url_name:
-        return reverse(tab.url_name)
-    items = menu_for(user, tab.key)
-    return reverse(items[0].url_name) if items else None
-
-
-def active_item(view_name: str, user) -> MenuItem | None:
-    """The menu item a page belongs to; a page shared by roles (Premise Information) is
-    placed under the first item this user can see."""
-    return next(
-        (item for item in MENU if item.is_active_for(view_name) and item.is_visible_to(user)),
-        None,
-    )
-
-
-def active_tab_key(view_name: str, user) -> str | None:
-    item = active_item(view_name, user)
-    if item:
-        return item.tab
-    return next((tab.key for tab in TABS if tab.url_name == view_name), None)
-
-
 def _task_url(user, key: str) -> str | None:
     """A task leads to a menu item the user may open, or to a tab with its own page."""
     item = next((i for i in MENU if i.key == key), None)
@@ -306,8 +279,9 @@ def get_started_tasks(user) -> list[dict]:
 
 def navigation_context(request) -> dict:
     """Template context: tabs with their links, this tab's menu, the active item. Every
-    page pays for it, so each capability is checked and each link reversed once; the result
-    is what menu_for, tab_url and active_item give."""
+    page pays for it, so each capability is checked and each link reversed once. A page
+    shared by roles (Premise Information) is placed under the first item this user can see;
+    a tab without its own page links to its first visible item."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}

@@ -21,7 +21,7 @@ from accounts import ratelimit
 from accounts.models import User
 from accounts.services import api_token_issue, api_token_user, user_sign_in
 
-from . import odr, selectors
+from . import odr, reports, selectors
 from .models import DailyRead, IntervalDay, MonthlyUsage, OnDemandRead
 from .services import MARKET_TZ, intervals_in_day, normalize_meter_number
 
@@ -215,12 +215,9 @@ def _visible_months(request, premises, start: date, end: date) -> Q:
         window = windows[premise.pk]
         if window.is_limited and window.clamp(start, end) is None:
             continue
-        period = Q(premise=premise, start_date__lte=end, end_date__gte=start)
-        if window.start:
-            period &= Q(start_date__gte=window.start)
-        if window.end:
-            period &= Q(end_date__lte=window.end)
-        months |= period
+        months |= Q(premise=premise, start_date__lte=end, end_date__gte=start) & (
+            reports.billing_periods_inside(window)
+        )
     return months
 
 
@@ -343,7 +340,7 @@ def on_demand_read(request, body):
     meter_number = body.get("MeterNumber")
     if not isinstance(meter_number, str) or not meter_number.strip():
         raise ApiError(400, "INVALID_METER", "MeterNumber is required.", "MeterNumber")
-    current = premise.meters.filter(removed_on__isnull=True).first()
+    current = reports.meter_in_service(premise)
     if current is None or normalize_meter_number(meter_number) != normalize_meter_number(
         current.meter_number
     ):

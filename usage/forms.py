@@ -12,7 +12,7 @@ from accounts.forms import RegistrantForm
 from accounts.models import Language
 from smt.listing import ListSearchForm, SearchField, SearchTerms
 
-from . import reports
+from . import greenbutton, reports
 from .models import ReportRequest, validate_esiid
 from .services import normalize_meter_number
 
@@ -265,7 +265,7 @@ class ExportOptionsForm(ReportOptionsForm):
         data = super().clean()
         if data.get("file_format") != ReportRequest.FileFormat.GREEN_BUTTON:
             return data
-        if data.get("report_type") and data["report_type"] != reports.INTERVAL:
+        if data.get("report_type") and data["report_type"] not in greenbutton.REPORT_TYPES:
             self.add_error(
                 "file_format",
                 gettext("Green Button XML is available for Daily Usage (15 minutes) only."),

@@ -34,13 +34,15 @@ from xml.sax.saxutils import escape
 from django.conf import settings
 from django.utils import timezone
 
-from .models import IntervalDay, Premise, ReportRequest
+from .models import IntervalDay, Premise
+from .reports import INTERVAL
 from .selectors import DataWindow
 from .services import INTERVAL_MINUTES, MARKET_TZ
 
 CONTENT_TYPE = "application/atom+xml"  # USG-10
 EXTENSION = "xml"
-FILE_FORMAT = ReportRequest.FileFormat.GREEN_BUTTON
+# USG-10: Green Button XML is built for Daily Usage (15 minutes); the other reports are CSV.
+REPORT_TYPES = (INTERVAL,)
 ATOM_NS = "http://www.w3.org/2005/Atom"
 ESPI_NS = "http://naesb.org/espi"
 ESPI_PATH = "/espi/1_1/resource"  # the ESPI REST resource root of the links

@@ -16,7 +16,7 @@ import io
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -531,9 +531,7 @@ def _copy_text(value) -> str:
 
 
 def _describe(key: tuple) -> str:
-    return " ".join(
-        value.isoformat() if isinstance(value, date | datetime) else str(value) for value in key
-    )
+    return " ".join(value.isoformat() if isinstance(value, date) else str(value) for value in key)
 
 
 # --- files uploaded through the TDSP API (API-3) --------------------------------------------
@@ -587,9 +585,10 @@ def tdsp_file_process(*, message_pk: int) -> dict:
         with default_storage.open(message.payload["stored_as"], "rb") as raw:
             lines = io.TextIOWrapper(raw, encoding="utf-8", newline="")
             report = tdsp_file_load(lines=lines, name=message.payload["file"], tdsp=message.tdsp)
-    except (TdspFileRefused, UnicodeDecodeError) as error:
-        reason = str(error) if isinstance(error, TdspFileRefused) else "the file is not UTF-8 text"
-        outcome = {"result": "refused", "reason": reason}
+    except TdspFileRefused as error:
+        outcome = {"result": "refused", "reason": str(error)}
+    except UnicodeDecodeError:
+        outcome = {"result": "refused", "reason": "the file is not UTF-8 text"}
     else:
         outcome = {"result": "loaded", **report.summary(limit=ERRORS_IN_OUTCOME)}
     return _finish_upload(message_pk, outcome)

@@ -71,14 +71,14 @@ def local_time(value: datetime) -> str:
     return formats.date_format(value.astimezone(MARKET_TZ), "m/d/Y g:i A")
 
 
-def _next_local_midnight(now: datetime) -> datetime:
-    today = now.astimezone(MARKET_TZ).date()
-    return datetime.combine(today + timedelta(days=1), datetime.min.time(), tzinfo=MARKET_TZ)
-
-
 def _local_midnight(now: datetime) -> datetime:
     today = now.astimezone(MARKET_TZ).date()
     return datetime.combine(today, datetime.min.time(), tzinfo=MARKET_TZ)
+
+
+def _next_local_midnight(now: datetime) -> datetime:
+    # Aware arithmetic in one zone is wall-clock arithmetic: midnight stays midnight over DST.
+    return _local_midnight(now) + timedelta(days=1)
 
 
 def _window_start(now: datetime) -> datetime:

@@ -28,8 +28,6 @@ MAX_METERS = 5000  # USG-8: meters one export request may hold (decision)
 MAX_ATTEMPTS = 3  # SEC-6: then the request is Unsuccessful, with the reason
 STALE_MINUTES = 15  # a request started this long ago without finishing is re-queued
 NO_DATA = "No data found for the options chosen."  # USG-9
-# USG-10: Green Button XML is built for Daily Usage (15 minutes); the other reports are CSV.
-GREEN_BUTTON_REPORT_TYPES = (reports.INTERVAL,)
 # agreements.Agreement.report_request points at a request with this related name (AGR-10).
 # usage reads the link by name only and never imports agreements (CONVENTIONS).
 AGREEMENTS_RELATION = "agreements"
@@ -66,7 +64,7 @@ def report_request_create(
 ) -> ReportRequest:
     """USG-7, USG-8, MTR-7: one order number for the meters; the worker builds it.
     USG-10: Green Button XML only for the report types that have it, current version only."""
-    if report_type not in GREEN_BUTTON_REPORT_TYPES:
+    if report_type not in greenbutton.REPORT_TYPES:
         file_format = ReportRequest.FileFormat.CSV
     if file_format == ReportRequest.FileFormat.GREEN_BUTTON:
         versions = False
@@ -146,10 +144,14 @@ def _data_windows(request: ReportRequest) -> dict[int, selectors.DataWindow]:
     )
     if not any(window.is_limited for window in windows.values()):
         return {}
-    delivers_agreement = ReportRequest.objects.filter(
+    return {} if _delivers_agreement(request) else windows
+
+
+def _delivers_agreement(request: ReportRequest) -> bool:
+    """Whether an agreement points at this request (AGR-10: a One-Time agreement's report)."""
+    return ReportRequest.objects.filter(
         pk=request.pk, **{f"{AGREEMENTS_RELATION}__isnull": False}
     ).exists()
-    return {} if delivers_agreement else windows
 
 
 def _build_green_button(
@@ -213,12 +215,7 @@ def _announced_by_agreement(request: ReportRequest) -> bool:
     """AGR-10, NTF-3: a One-Time agreement's report is announced by EM204 (agreements), so the
     generic email would be a second email for the same event. A 3rd party's own Export
     Report(s) request has no agreement and keeps the generic email."""
-    return (
-        request.party == ReportRequest.Party.THIRD_PARTY
-        and ReportRequest.objects.filter(
-            pk=request.pk, **{f"{AGREEMENTS_RELATION}__isnull": False}
-        ).exists()
-    )
+    return request.party == ReportRequest.Party.THIRD_PARTY and _delivers_agreement(request)
 
 
 def _email_finished(request: ReportRequest) -> None:

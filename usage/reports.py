@@ -11,7 +11,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -222,6 +222,16 @@ def daily_reads(premise: Premise, start: date, end: date, *, versions: bool = Fa
     return reads.order_by("day", "-version")
 
 
+def billing_periods_inside(window: DataWindow) -> Q:
+    """USG-12: the billing periods wholly inside a data window (everything when unlimited)."""
+    inside = Q()
+    if window.start:
+        inside &= Q(start_date__gte=window.start)
+    if window.end:
+        inside &= Q(end_date__lte=window.end)
+    return inside
+
+
 def monthly_usage(
     premise: Premise,
     start: date,
@@ -234,10 +244,8 @@ def monthly_usage(
     those wholly inside it, since a period begun before an agreement holds usage from before
     the customer's consent (docs/decisions.md)."""
     months = MonthlyUsage.objects.filter(premise=premise, start_date__lte=end, end_date__gte=start)
-    if window is not None and window.start:
-        months = months.filter(start_date__gte=window.start)
-    if window is not None and window.end:
-        months = months.filter(end_date__lte=window.end)
+    if window is not None:
+        months = months.filter(billing_periods_inside(window))
     if not versions:
         months = months.filter(is_current=True)
     return months.order_by("-start_date", "-version")

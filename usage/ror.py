@@ -201,16 +201,10 @@ def premise_update(*, esiid: str, changes: dict) -> list[str]:
 def meter_update(*, esiid: str, meter_number: str, changes: dict) -> list[str]:
     """MTR-1: a TDSP corrects fields of the meter in service (matched as MTR-8 says)."""
     premise = _locked_premise(esiid)
-    wanted = normalize_meter_number(meter_number)
-    meter = next(
-        (
-            meter
-            for meter in premise.meters.filter(removed_on__isnull=True)
-            if normalize_meter_number(meter.meter_number) == wanted
-        ),
-        None,
-    )
-    if meter is None:
+    meter = premise.meters.filter(removed_on__isnull=True).first()  # at most one in service
+    if meter is None or normalize_meter_number(meter.meter_number) != normalize_meter_number(
+        meter_number
+    ):
         raise TransactionRefused(f"Meter {meter_number} is not in service at ESIID {esiid}.")
     changed = _apply_changes(meter, changes, METER_UPDATABLE)
     if changed:

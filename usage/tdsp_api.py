@@ -33,7 +33,7 @@ class MessageError(Exception):
         self.status = status
 
 
-MESSAGE_ID_LENGTH = 64  # TdspMessage.message_id
+MESSAGE_ID_LENGTH = TdspMessage._meta.get_field("message_id").max_length
 
 
 def credential_hash(key: str) -> str:
@@ -56,6 +56,10 @@ def _tdsp_for(request) -> Tdsp | None:
         TdspCredential.objects.select_related("tdsp").filter(key_hash=credential_hash(key)).first()
     )
     return credential.tdsp if credential else None
+
+
+def _unauthorized() -> JsonResponse:
+    return JsonResponse({"code": "UNAUTHORIZED", "message": "Unknown credential."}, status=401)
 
 
 def _text(body: dict, field: str) -> str:
@@ -221,7 +225,7 @@ HANDLERS = {
 def messages(request):
     tdsp = _tdsp_for(request)
     if tdsp is None:
-        return JsonResponse({"code": "UNAUTHORIZED", "message": "Unknown credential."}, status=401)
+        return _unauthorized()
     try:
         body = json.loads(request.body or b"{}")
         if not isinstance(body, dict):
@@ -266,10 +270,6 @@ def _handle(tdsp, message_id: str, kind: str, body: dict) -> dict:
 
 
 # --- usage file upload (USG-2) ----------------------------------------------------------
-
-
-def _unauthorized() -> JsonResponse:
-    return JsonResponse({"code": "UNAUTHORIZED", "message": "Unknown credential."}, status=401)
 
 
 def _upload_answer(message: TdspMessage, status: str, http_status: int = 200) -> JsonResponse:

@@ -45,6 +45,7 @@ from .forms import (
     MeterShareForm,
     ReportOptionsForm,
 )
+from .models import ReportRequest
 
 CUSTOMER_KINDS = ("residential", "business")
 # AGR-12, seed 000 functional rule 15: another page (the answered agreement invitation) may
@@ -348,6 +349,7 @@ def usage_report(request, esiid):
     )
     context = {"premise": premise, "form": form, "report": None}
     context["odr"] = odr.on_demand_read_panel(premise=premise, window=window)  # USG-11
+    context["data_window_limited"] = window.is_limited  # USG-12: the page help says so
     # USG-7: too large to show, but it can be built offline.
     context["offline_suggested"] = form.has_error("end_date", "too_large")
     if form.is_valid():
@@ -394,25 +396,31 @@ def _day_param(request, start, end):
     return min(max(day, start), end)
 
 
-def _valid_report_options(request, premise, window):
+def _query_report_options(request, esiid):
+    """Print and Export: the meter, the user's data window on it (USG-12) and the report
+    options of the query, or None for options that do not validate."""
+    premise = selectors.premise_get_for_user(user=request.user, esiid=esiid)
+    window = selectors.premise_data_window(user=request.user, premise=premise)
     form = ReportOptionsForm(
         request.GET,
         installed_on=reports.installed_on(premise),
         today=timezone.localdate(),
         window=window,
     )
-    return form.cleaned_data if form.is_valid() else None
+    return premise, window, form.cleaned_data if form.is_valid() else None
+
+
+def _back_to_report(request, esiid):
+    return redirect(f"{reverse('usage:usage_report', args=[esiid])}?{request.GET.urlencode()}")
 
 
 @login_required
 def usage_report_csv(request, esiid):
     """USG-10 Export: the chosen report over the whole range as CSV, streamed at once."""
-    premise = selectors.premise_get_for_user(user=request.user, esiid=esiid)
-    window = selectors.premise_data_window(user=request.user, premise=premise)  # USG-12
-    options = _valid_report_options(request, premise, window)
+    premise, window, options = _query_report_options(request, esiid)
     if options is None:
         messages.error(request, _("Correct the report options before exporting."))
-        return redirect(f"{reverse('usage:usage_report', args=[esiid])}?{request.GET.urlencode()}")
+        return _back_to_report(request, esiid)
     chunks = exports.report_csv(
         options["report_type"],
         premise,
@@ -430,12 +438,10 @@ def usage_report_csv(request, esiid):
 @login_required
 def usage_report_pdf(request, esiid):
     """USG-10 Print: a PDF of the whole chosen range, every day or page of it."""
-    premise = selectors.premise_get_for_user(user=request.user, esiid=esiid)
-    window = selectors.premise_data_window(user=request.user, premise=premise)  # USG-12
-    options = _valid_report_options(request, premise, window)
+    premise, window, options = _query_report_options(request, esiid)
     if options is None:
         messages.error(request, _("Correct the report options before printing."))
-        return redirect(f"{reverse('usage:usage_report', args=[esiid])}?{request.GET.urlencode()}")
+        return _back_to_report(request, esiid)
     start, end = options["start_date"], options["end_date"]
     versions = options["view"] == reports.VERSIONS
     context = {"premise": premise, "options": options}
@@ -607,14 +613,12 @@ def _green_button_response(premise, start, end) -> StreamingHttpResponse:
 def usage_report_xml(request, esiid):
     """USG-10 Export as Green Button XML: Daily Usage of the chosen range (current version,
     docs/decisions.md), streamed at once like the CSV."""
-    premise = selectors.premise_get_for_user(user=request.user, esiid=esiid)
-    window = selectors.premise_data_window(user=request.user, premise=premise)  # USG-12
-    options = _valid_report_options(request, premise, window)
-    if options is None or options["report_type"] != reports.INTERVAL:
+    premise, _window, options = _query_report_options(request, esiid)
+    if options is None or options["report_type"] not in greenbutton.REPORT_TYPES:
         messages.error(
             request, _("Green Button XML is available for Daily Usage (15 minutes) only.")
         )
-        return redirect(f"{reverse('usage:usage_report', args=[esiid])}?{request.GET.urlencode()}")
+        return _back_to_report(request, esiid)
     return _green_button_response(premise, options["start_date"], options["end_date"])
 
 
@@ -645,7 +649,7 @@ def download_my_data(request, esiid):
             report_type=reports.INTERVAL,
             start=start,
             end=end,
-            file_format=greenbutton.FILE_FORMAT,
+            file_format=ReportRequest.FileFormat.GREEN_BUTTON,
         )
         return render(request, "usage/export_requested.html", {"reports": [report]})
     return render(request, "usage/download_my_data.html", {"form": form, "premise": premise})

@@ -178,16 +178,23 @@ def _saved_request(request, slug: str) -> dict:
     return saved if saved.get("kind") == slug else {"kind": slug}
 
 
-def _add_refusal(form, errors: dict[str, list[str]], rows: dict[int, int] | None = None):
-    """Each service message next to its field, or at the top (`__all__` or no such field).
-    A service's `meter_N` is the N-th filled-in pair; `rows` maps it to its row on the form."""
+def _refusal_fields(errors: dict[str, list[str]], pairs=()) -> dict[str, list[str]]:
+    """The service's error keys as form field names. A service's `meter_N` is the N-th
+    filled-in pair; `pairs` (row, pair) puts it on the ESIID field of its row on the form."""
+    rows = {place: row for place, (row, _pair) in enumerate(pairs, 1)}
+    named: dict[str, list[str]] = {}
     for key, texts in errors.items():
-        name = None if key == "__all__" else key
         if re.fullmatch(r"meter_\d+", key):
             place = int(key.removeprefix("meter_"))
-            name = meter_field_names((rows or {}).get(place, place))[0]
-        if name not in form.fields:
-            name = None
+            key = meter_field_names(rows.get(place, place))[0]
+        named.setdefault(key, []).extend(texts)
+    return named
+
+
+def _add_refusal(form, errors: dict[str, list[str]], pairs=()):
+    """Each service message next to its field, or at the top (`__all__` or no such field)."""
+    for key, texts in _refusal_fields(errors, pairs).items():
+        name = key if key in form.fields else None
         for text in texts:
             form.add_error(name, text)
 
@@ -204,7 +211,7 @@ def _check_request(request, form: AgreementRequestForm, kind: str) -> bool:
             **form.terms(),
         )
     except services.AgreementRefused as refused:
-        _add_refusal(form, refused.errors, {place: row for place, (row, _p) in enumerate(pairs, 1)})
+        _add_refusal(form, refused.errors, pairs)
         return False
     return True
 
@@ -310,15 +317,9 @@ def _send_invitation(request, kind: str, saved: dict, form: AgreementContactForm
         )
     except services.AgreementRefused as refused:
         # Refusals of page 1's fields go back to page 1; the rest stay on page 2.
-        rows = {place: row for place, (row, _pair) in enumerate(pairs, 1)}
         page1, page2 = {}, {}
-        for key, texts in refused.errors.items():
-            if re.fullmatch(r"meter_\d+", key):
-                page1[meter_field_names(rows.get(int(key.removeprefix("meter_")), 1))[0]] = texts
-            elif key in customer_form.fields:
-                page1[key] = texts
-            else:
-                page2[key] = texts
+        for key, texts in _refusal_fields(refused.errors, pairs).items():
+            (page1 if key in customer_form.fields else page2)[key] = texts
         _add_refusal(form, page2)
         _save_page2(request, saved, errors=page1)
         return None
@@ -365,8 +366,8 @@ def _actions(agreement: Agreement) -> dict:
     }
 
 
-def _history_rows(agreement: Agreement) -> list:
-    """AGR-18, with the statuses' labels."""
+def history_rows(agreement: Agreement) -> list:
+    """AGR-18, with the statuses' labels; the customer's page shows the same rows."""
     rows = list(selectors.agreement_history(agreement=agreement))
     for entry in rows:
         entry.from_label = Agreement.Status(entry.from_status).label if entry.from_status else ""
@@ -377,9 +378,8 @@ def _history_rows(agreement: Agreement) -> list:
 def _detail_context(request, agreement: Agreement) -> dict:
     return {
         "agreement": agreement,
-        "history": _history_rows(agreement),
-        "can_view_usage": agreement.kind == Agreement.Kind.ONGOING
-        and agreement.status in services.IN_FORCE_STATUSES,
+        "history": history_rows(agreement),
+        "can_view_usage": agreement.opens_usage,
         **_actions(agreement),
     }
 

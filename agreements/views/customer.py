@@ -26,7 +26,7 @@ from ..emails import customer_language, masked_esiid
 from ..forms.customer import ACCEPT, REJECT, AnswerForm, MyAgreementSearchForm, TerminateForm
 from ..models import Agreement, AgreementInvitation
 from ..workflow import TransitionNotAllowed
-from .company import SORT_COLUMNS
+from .company import SORT_COLUMNS, history_rows
 
 ANSWERED_SESSION_KEY = "agreement_answered"  # AGR-10, AGR-11: what the outcome page says
 LINK_NOT_VALID, LINK_EXPIRED, LINK_CHANGED = "not_valid", "expired", "changed"
@@ -200,26 +200,10 @@ def my_agreement_detail(request, agreement_number):
     context = {
         "agreement": agreement,
         "company": agreement.company,
-        "history": _history_rows(selectors.agreement_history(agreement=agreement)),
+        "history": history_rows(agreement),
         "actions": selectors.agreement_customer_actions(agreement=agreement),
     }
     return render(request, "agreements/customer/detail.html", context)
-
-
-def _status_label(status: str) -> str:
-    return str(Agreement.Status(status).label) if status else ""
-
-
-def _history_rows(history) -> list[dict]:
-    """AGR-18: the history with its statuses in words."""
-    return [
-        {
-            "entry": entry,
-            "from_label": _status_label(entry.from_status),
-            "to_label": _status_label(entry.to_status),
-        }
-        for entry in history
-    ]
 
 
 @capability_required(Capability.CUSTOMER_METERS)

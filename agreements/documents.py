@@ -1,6 +1,6 @@
 """The customer's copy of an agreement as a PDF (AGR-10: attached to EM203).
 
-Rendered with WeasyPrint (`smt.pdf`) from the same context as the emails, so the copy says
+Rendered with WeasyPrint (`smt.lib.pdf`) from the same context as the emails, so the copy says
 exactly what the customer was asked to accept, with the ESIID masked (NTF-4).
 """
 
@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 from notifications.services import Attachment
-from smt.pdf import pdf_from_html
+from smt.lib.pdf import pdf_from_html
 
 from .models import Agreement
 

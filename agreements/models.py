@@ -99,7 +99,7 @@ class Agreement(models.Model):
         null=True,
         blank=True,
         # usage reads this link by its name (USG-9 customer name, one email per report)
-        # without importing agreements: usage.report_requests.AGREEMENTS_RELATION.
+        # without importing agreements: usage.services.report_requests.AGREEMENTS_RELATION.
         related_name="agreements",
     )
     report_notified_at = models.DateTimeField(null=True, blank=True)  # EM204 sent

@@ -20,10 +20,12 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Company, User
 from accounts.permissions import Capability, user_has_capability
-from usage import reports
 from usage.models import CustomerPremise, Premise, ReportRequest
-from usage.report_requests import report_request_create
-from usage.services import MARKET_TZ, premise_for_meter, share_token_hash
+from usage.services import reports
+from usage.services.intervals import MARKET_TZ
+from usage.services.meters import premise_for_meter
+from usage.services.report_requests import report_request_create
+from usage.services.sharing import share_token_hash
 
 from . import emails
 from .models import (

@@ -81,7 +81,7 @@ def synthetic_meters(
 
     from accounts.models import Tdsp
     from usage.models import IntervalDay, Meter, Premise
-    from usage.services import intervals_in_day
+    from usage.services.intervals import intervals_in_day
 
     tdsp, _ = Tdsp.objects.get_or_create(
         code=tdsp_code, defaults={"name": f"Bench TDSP {tdsp_code}"}
@@ -157,7 +157,7 @@ def bench_export_one_meter_year() -> Result:
     SQL fetch of the same rows. Target ≤ 3×."""
     from django.db import connection
 
-    from usage import exports
+    from usage.formats import csv_export
     from usage.models import Premise
 
     end = date(2026, 10, 31)
@@ -166,7 +166,7 @@ def bench_export_one_meter_year() -> Result:
     start = end - timedelta(days=364)
 
     def ours():
-        for _chunk in exports.report_csv("interval", premise, start, end):
+        for _chunk in csv_export.report_csv("interval", premise, start, end):
             pass
 
     def reference():
@@ -182,8 +182,9 @@ def bench_export_one_meter_year() -> Result:
 
 def bench_green_button_one_meter_year() -> Result:
     """4. One meter, one year of 15-minute data as Green Button XML through
-    `usage.greenbutton.green_button_feed`, vs the CSV export of the same data. Target ≤ 5×."""
-    from usage import exports, greenbutton
+    `usage.formats.greenbutton.green_button_feed`, vs the CSV export of the same data.
+    Target ≤ 5×."""
+    from usage.formats import csv_export, greenbutton
     from usage.models import Premise
 
     end = date(2026, 10, 31)
@@ -196,7 +197,7 @@ def bench_green_button_one_meter_year() -> Result:
             pass
 
     def reference():
-        for _chunk in exports.report_csv("interval", premise, start, end):
+        for _chunk in csv_export.report_csv("interval", premise, start, end):
             pass
 
     ours_s, ref_s = best_of(5, ours), best_of(5, reference)
@@ -210,8 +211,8 @@ def bench_offline_export(meters: int, days: int) -> Result:
     from django.db import connection
 
     from accounts.models import User
-    from usage import report_requests
     from usage.models import Premise, ReportRequest
+    from usage.services import report_requests
 
     end = date(2026, 10, 31)
     start = end - timedelta(days=days - 1)

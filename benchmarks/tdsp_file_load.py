@@ -37,7 +37,7 @@ def ingest_premises(count: int) -> list[str]:
 
 def write_day_files(esiids: list[str], day: date, folder: Path) -> tuple[Path, Path]:
     """The TDSP file, and the same rows tab-separated for the reference COPY."""
-    from usage.services import intervals_in_day
+    from usage.services.intervals import intervals_in_day
 
     slots = intervals_in_day(day)
     quality = "A" * slots

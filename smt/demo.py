@@ -27,7 +27,7 @@ from usage.models import (
     Premise,
     RorPeriod,
 )
-from usage.services import (
+from usage.services.intervals import (
     INTERVAL_MINUTES,
     MARKET_TZ,
     IntervalDayInput,

@@ -304,9 +304,9 @@ REPORT_EMAIL_ATTACHMENT_MAX_BYTES = env.int(
     "REPORT_EMAIL_ATTACHMENT_MAX_BYTES", default=5 * 1024 * 1024
 )
 
-# USG-11: how the portal talks to each TDSP (usage.tdsp_adapter). TDSP_ADAPTERS maps a TDSP
+# USG-11: how the portal talks to each TDSP (usage.tdsp.adapter). TDSP_ADAPTERS maps a TDSP
 # code to an adapter class; every other TDSP uses TDSP_ADAPTER (the simulated TDSP).
-TDSP_ADAPTER = env.str("TDSP_ADAPTER", default="usage.tdsp_adapter.SimulatedTdsp")
+TDSP_ADAPTER = env.str("TDSP_ADAPTER", default="usage.tdsp.simulated.SimulatedTdsp")
 TDSP_ADAPTERS: dict[str, str] = {}
 # The simulated TDSP answers On Demand Reads this many seconds later, failing this share.
 SIMULATED_TDSP_ODR_DELAY_SECONDS = env.float("SIMULATED_TDSP_ODR_DELAY_SECONDS", default=5.0)

@@ -1,7 +1,7 @@
 from celery import shared_task
 from celery.signals import worker_ready
 
-from .health import worker_heartbeat_record
+from smt.health import worker_heartbeat_record
 
 
 @shared_task

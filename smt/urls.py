@@ -4,10 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from notifications import views as notification_views
-from usage import api as smt_api
-from usage import tdsp_api
-
-from . import views
+from smt import views
 
 admin.site.site_header = "Smart Meter Texas — staff"
 admin.site.site_title = "SMT staff"
@@ -21,9 +18,9 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("usage.urls")),
     path("", include("agreements.urls")),
-    # API-1: SMT's own paths, without an app namespace, as SMT client programs call them.
-    path("", include((smt_api.urlpatterns, "api"))),
-    path("", include((tdsp_api.urlpatterns, "tdsp_api"))),
+    # The machine interfaces (smt/api/): API-1 on SMT's own paths, API-3 under /tdsp-api/v1/.
+    path("", include("smt.api.compat.urls")),
+    path("", include("smt.api.tdsp.urls")),
     path("admin/", admin.site.urls),
 ]
 

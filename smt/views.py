@@ -4,8 +4,8 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from .health import health_report
-from .navigation import get_started_tasks
+from smt.health import health_report
+from smt.navigation import get_started_tasks
 
 
 @login_required

@@ -4,6 +4,9 @@ from django.utils import translation
 
 from smt.celery import app as celery_app
 
+# The TDSP and its API key, for the usage and TDSP API tests.
+pytest_plugins = ["tests.support.tdsp_fixtures"]
+
 
 @pytest.fixture(autouse=True)
 def _test_defaults(settings, tmp_path, request):

@@ -1,7 +1,6 @@
 from django.contrib import admin
 
-from . import report_requests
-from .models import (
+from usage.models import (
     CustomerPremise,
     Meter,
     OnDemandRead,
@@ -11,6 +10,7 @@ from .models import (
     TdspCredential,
     TdspMessage,
 )
+from usage.services import report_requests
 
 
 class MeterInline(admin.TabularInline):

@@ -10,11 +10,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import RegistrantForm
 from accounts.models import Language
-from smt.listing import ListSearchForm, SearchField, SearchTerms
-
-from . import greenbutton, reports
-from .models import ReportRequest, validate_esiid
-from .services import normalize_meter_number
+from smt.lib.listing import ListSearchForm, SearchField, SearchTerms
+from usage.formats import greenbutton
+from usage.models import ReportRequest, validate_esiid
+from usage.services import reports
+from usage.services.meters import normalize_meter_number
 
 
 class MeterPairForm(forms.Form):
@@ -191,7 +191,7 @@ def _row_error(value: str, id_type: str) -> str:
 
 class ReportOptionsForm(forms.Form):
     """USG-6: report type, Current Version or Version Updates, start and end dates; every
-    date rule is checked by usage.reports and named in the message."""
+    date rule is checked by usage.services.reports and named in the message."""
 
     report_type = forms.ChoiceField(
         label=_("Report type"),

@@ -10,8 +10,7 @@ from django.utils import timezone
 
 from accounts.models import Duns, User
 from accounts.permissions import Capability, user_has_capability
-
-from .models import CustomerPremise, Meter, MeterShare, Premise
+from usage.models import CustomerPremise, Meter, MeterShare, Premise
 
 
 def customer_premise_links(*, customer) -> QuerySet[CustomerPremise]:

@@ -2,7 +2,8 @@
 
 from celery import shared_task
 
-from . import ingest, odr, report_requests, tdsp_adapter
+from usage.services import odr, report_requests
+from usage.tdsp import files, simulated
 
 
 @shared_task(bind=True, acks_late=True, max_retries=2, default_retry_delay=30)
@@ -33,10 +34,10 @@ def report_files_purge_task() -> int:
 def tdsp_file_load_task(self, message_pk: int) -> str:
     """USG-2: load a file a TDSP uploaded; a crash retries, the last one records the failure."""
     try:
-        return ingest.tdsp_file_process(message_pk=message_pk)["result"]
+        return files.tdsp_file_process(message_pk=message_pk)["result"]
     except Exception as error:
         if self.request.retries >= self.max_retries:
-            ingest.tdsp_file_fail(message_pk=message_pk, reason=str(error))
+            files.tdsp_file_fail(message_pk=message_pk, reason=str(error))
             raise
         raise self.retry(exc=error) from error
 
@@ -56,7 +57,7 @@ def on_demand_read_send_task(read_id: int) -> str:
 @shared_task(acks_late=True, autoretry_for=(Exception,), max_retries=3, retry_backoff=True)
 def simulated_tdsp_odr_answer_task(read_id: int) -> dict | None:
     """The simulated TDSP's answer (USG-11), through the TDSP API; a rerun is a replay."""
-    return tdsp_adapter.simulated_odr_answer(read_id=read_id)
+    return simulated.simulated_odr_answer(read_id=read_id)
 
 
 @shared_task(acks_late=True)
@@ -68,4 +69,4 @@ def on_demand_reads_fail_stale_task() -> int:
 @shared_task(acks_late=True)
 def tdsp_files_purge_task() -> int:
     """OPS-2: remove uploaded TDSP files past their retention."""
-    return ingest.tdsp_files_purge_expired()
+    return files.tdsp_files_purge_expired()

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from smt.listing import ListSearchForm, SearchField
+from smt.lib.listing import ListSearchForm, SearchField
 
 from ..models import Duns, User
 from ..services.members import (

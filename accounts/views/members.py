@@ -9,7 +9,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from smt.listing import listing_build
+from smt.lib.listing import listing_build
 
 from .. import selectors
 from ..forms.members import (

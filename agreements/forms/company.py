@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from accounts.models import Language
-from smt.listing import ListSearchForm, SearchField
+from smt.lib.listing import ListSearchForm, SearchField
 
 from ..models import MAX_DURATION_MONTHS, MIN_DURATION_MONTHS, Agreement
 from ..services import MAX_METERS, Contact, CustomerDetails, MeterPair

@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import Capability, capability_required, user_has_capability
-from smt.listing import listing_build
+from smt.lib.listing import listing_build
 
 from .. import selectors, services, workflow
 from ..forms.company import (

@@ -18,8 +18,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import Capability, capability_required
-from smt.listing import listing_build
-from usage.views import REGISTRATION_INITIAL_SESSION_KEY
+from smt.lib.listing import listing_build
+from usage.views.meters import REGISTRATION_INITIAL_SESSION_KEY
 
 from .. import selectors, services
 from ..emails import customer_language, masked_esiid

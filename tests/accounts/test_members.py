@@ -7,7 +7,7 @@ from django.urls import reverse
 from accounts.models import Company, DunsGrant, StatusChange, User
 from accounts.services.members import MAX_ADMINS
 from notifications.models import OutboundEmail
-from smt.listing import LIST_DIRECTLY_MAX, SHOW_ALL_MAX
+from smt.lib.listing import LIST_DIRECTLY_MAX, SHOW_ALL_MAX
 from tests.factories import CompanyFactory, DunsFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

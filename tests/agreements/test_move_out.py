@@ -9,7 +9,7 @@ from agreements.models import Agreement
 from tests.agreements.helpers import active_ongoing
 from tests.factories import MeterFactory, RorPeriodFactory
 from tests.support.tdsp import send_tdsp_message
-from usage.tdsp_api import tdsp_credential_issue
+from usage.tdsp.credentials import tdsp_credential_issue
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ import pytest
 from django.utils import timezone
 
 from tests.factories import DEFAULT_PASSWORD, CustomerPremiseFactory, MeterFactory
-from usage.reports import latest_available_day
-from usage.services import IntervalDayInput, interval_days_store, intervals_in_day
+from usage.services.intervals import IntervalDayInput, interval_days_store, intervals_in_day
+from usage.services.reports import latest_available_day
 
 from .conftest import PHONE
 

@@ -17,8 +17,8 @@ from tests.factories import (
     RorPeriodFactory,
     UserFactory,
 )
-from usage.reports import latest_available_day
-from usage.services import IntervalDayInput, interval_days_store, intervals_in_day
+from usage.services.intervals import IntervalDayInput, interval_days_store, intervals_in_day
+from usage.services.reports import latest_available_day
 
 from .conftest import DESKTOP, PHONE
 

@@ -7,7 +7,7 @@ import pytest
 
 from tests.factories import PremiseFactory
 from usage.models import IntervalDay
-from usage.services import IntervalDayInput, interval_days_store, intervals_in_day
+from usage.services.intervals import IntervalDayInput, interval_days_store, intervals_in_day
 
 pytestmark = pytest.mark.django_db
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from notifications.models import OutboundEmail
 from tests.factories import CustomerPremiseFactory, MeterFactory, UserFactory
 from usage.models import MeterShare
-from usage.services import SHARE_INVITATION_DAYS
+from usage.services.sharing import SHARE_INVITATION_DAYS
 
 pytestmark = pytest.mark.django_db(transaction=True)  # the invitation goes out on commit
 

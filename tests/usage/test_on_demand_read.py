@@ -23,9 +23,10 @@ from tests.factories import (
     UserFactory,
 )
 from tests.support.tdsp import send_tdsp_message as send
-from usage import odr, tdsp_adapter
 from usage.models import OnDemandRead, TdspMessage
+from usage.services import odr
 from usage.tasks import on_demand_read_send_task, simulated_tdsp_odr_answer_task
+from usage.tdsp import simulated as tdsp_adapter
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +57,7 @@ def clock():
 @pytest.fixture
 def simulated(settings):
     """The simulated TDSP, answering at once; tests choose whether it fails."""
-    settings.TDSP_ADAPTER = "usage.tdsp_adapter.SimulatedTdsp"
+    settings.TDSP_ADAPTER = "usage.tdsp.simulated.SimulatedTdsp"
     settings.TDSP_ADAPTERS = {}
     settings.SIMULATED_TDSP_ODR_FAILURE_RATE = 0.0
     return settings

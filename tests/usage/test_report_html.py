@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from tests.factories import MeterFactory, PremiseFactory, RorPeriodFactory, UserFactory
-from usage.reports import IntervalRow, bar_chart, interval_labels
-from usage.services import IntervalDayInput, interval_days_store, intervals_in_day
+from usage.services.intervals import IntervalDayInput, interval_days_store, intervals_in_day
+from usage.services.reports import IntervalRow, bar_chart, interval_labels
 
 # The loops as the templates had them before the tags (report.html, _bar_chart.html).
 TEMPLATE_ROWS = (

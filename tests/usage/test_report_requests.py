@@ -24,9 +24,9 @@ from tests.factories import (
     RorPeriodFactory,
     UserFactory,
 )
-from usage import report_requests
 from usage.models import ReportRequest
-from usage.services import IntervalDayInput, interval_days_store, intervals_in_day
+from usage.services import report_requests
+from usage.services.intervals import IntervalDayInput, interval_days_store, intervals_in_day
 
 pytestmark = pytest.mark.django_db(transaction=True)  # tasks and emails run on commit
 

@@ -20,9 +20,9 @@ from tests.notifications.test_worker import (  # noqa: F401 - fixtures
     worker_database_url,
 )
 from tests.support.worker import CeleryWorker, wait_until
-from usage import report_requests
 from usage.models import IntervalDay, ReportRequest
-from usage.services import intervals_in_day
+from usage.services import report_requests
+from usage.services.intervals import intervals_in_day
 
 pytestmark = [pytest.mark.worker, pytest.mark.django_db(transaction=True)]
 

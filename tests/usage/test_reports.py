@@ -16,7 +16,7 @@ from tests.factories import (
     UserFactory,
 )
 from usage.models import DailyRead, MonthlyUsage
-from usage.services import IntervalDayInput, interval_days_store, intervals_in_day
+from usage.services.intervals import IntervalDayInput, interval_days_store, intervals_in_day
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from tests.factories import CompanyFactory, PremiseFactory, TdspFactory
-from usage.ingest import TdspFileRefused, tdsp_file_load
 from usage.models import DailyRead, IntervalDay, MonthlyUsage
+from usage.services.ingest import TdspFileRefused, tdsp_file_load
 
 pytestmark = pytest.mark.django_db
 

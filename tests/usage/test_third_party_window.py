@@ -21,10 +21,10 @@ from tests.factories import (
     RorPeriodFactory,
     UserFactory,
 )
-from usage import report_requests
 from usage.models import DailyRead, MonthlyUsage, OnDemandRead, ReportRequest
 from usage.selectors import CLOSED, UNLIMITED, DataWindow, premise_data_window
-from usage.services import IntervalDayInput, interval_days_store, intervals_in_day
+from usage.services import report_requests
+from usage.services.intervals import IntervalDayInput, interval_days_store, intervals_in_day
 
 pytestmark = pytest.mark.django_db
 
@@ -240,7 +240,9 @@ def test_exports_inside_the_agreement_hold_only_its_days(client, agreement, monk
     ).decode()
     assert "<title>2026-11-01</title>" in xml and "<title>2026-10-31</title>" not in xml
     printed = []
-    monkeypatch.setattr("usage.views.pdf_from_html", lambda html: printed.append(html) or b"%PDF")
+    monkeypatch.setattr(
+        "usage.views.reports.pdf_from_html", lambda html: printed.append(html) or b"%PDF"
+    )
     assert client.get(reverse("usage:usage_report_pdf", args=[esiid]), query).status_code == 200
     assert "11/01/2026" in printed[0] and "10/31/2026" not in printed[0]
 

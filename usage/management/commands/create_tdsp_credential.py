@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Tdsp
-from usage.tdsp_api import tdsp_credential_issue
+from usage.tdsp.credentials import tdsp_credential_issue
 
 
 class Command(BaseCommand):

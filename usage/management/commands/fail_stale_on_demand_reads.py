@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from usage.odr import TIMEOUT_MINUTES, on_demand_reads_fail_stale
+from usage.services.odr import TIMEOUT_MINUTES, on_demand_reads_fail_stale
 
 
 class Command(BaseCommand):

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Tdsp
-from usage.ingest import TdspFileRefused, TdspFileReport, tdsp_file_load
+from usage.services.ingest import TdspFileRefused, TdspFileReport, tdsp_file_load
 
 PROGRESS_SECONDS = 0.5  # how often the progress line is redrawn
 

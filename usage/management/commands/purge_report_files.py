@@ -4,7 +4,7 @@ nightly by beat)."""
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from usage.report_requests import report_files_purge_expired
+from usage.services.report_requests import report_files_purge_expired
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ run nightly by beat); the message and its outcome stay."""
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from usage.ingest import tdsp_files_purge_expired
+from usage.tdsp.files import tdsp_files_purge_expired
 
 
 class Command(BaseCommand):

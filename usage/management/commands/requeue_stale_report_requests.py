@@ -3,7 +3,11 @@ run every few minutes by beat)."""
 
 from django.core.management.base import BaseCommand
 
-from usage.report_requests import MAX_ATTEMPTS, STALE_MINUTES, report_requests_requeue_stale
+from usage.services.report_requests import (
+    MAX_ATTEMPTS,
+    STALE_MINUTES,
+    report_requests_requeue_stale,
+)
 
 
 class Command(BaseCommand):

@@ -1,0 +1,42 @@
+"""API-4: an error is JSON with a code, a message and, when it is about one input, the field."""
+
+from typing import Any
+
+from django.http import JsonResponse
+
+from smt.lib.errors import Refused
+
+
+class ApiError(Exception):
+    """Raised inside an API view; `json_endpoint` turns it into its JSON answer."""
+
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        field: str | None = "",
+        extra: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.status, self.code, self.message = status, code, message
+        self.field = field or ""
+        self.extra = extra or {}
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        return body
+
+    def response(self) -> JsonResponse:
+        return JsonResponse({**self.body(), **self.extra}, status=self.status)
+
+
+def refused_error(refusal: Refused, *, status: int = 400, code: str = "REFUSED") -> ApiError:
+    """A service's refusal as an API error: its message and field, under `code`."""
+    return ApiError(status, getattr(refusal, "code", code), str(refusal), refusal.field)
+
+
+def error_response(status: int, code: str, message: str, field: str = "") -> JsonResponse:
+    return ApiError(status, code, message, field).response()

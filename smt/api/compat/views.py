@@ -1,0 +1,397 @@
+"""The SMT-compatible API (API-1): the JSON endpoints existing Smart Meter Texas client
+programs call, with SMT's paths and shapes, so they work unchanged against the portal.
+
+Plain Django views: the request and response shapes are fixed by SMT, not ours to design,
+and there are few. Errors are JSON with a code and a message (API-4); a meter the user may
+not see is a 404 (USG-12).
+"""
+
+from collections.abc import Callable
+from datetime import date, timedelta
+from functools import wraps
+from typing import Any
+
+from django.db.models import Q
+from django.http import JsonResponse
+
+from accounts import ratelimit
+from accounts.models import User
+from accounts.services import api_token_issue, api_token_user, user_sign_in
+from smt.api.common.errors import ApiError
+from smt.api.common.requests import authorization_credential, json_endpoint, json_object
+from usage import selectors
+from usage.models import DailyRead, IntervalDay, MonthlyUsage, OnDemandRead
+from usage.services import odr, reports
+from usage.services.intervals import MARKET_TZ, intervals_in_day
+from usage.services.meters import normalize_meter_number
+
+API_DATE_FORMAT = "%m/%d/%Y"
+MAX_RANGE_DAYS = 31  # one request covers at most a month of days (decision)
+SLOTS_PER_DAY = 100  # API-1: SMT's day always has 100 slots
+REPEATED_HOUR_SLOTS = range(8, 12)  # the second 1 AM hour, filled only on the fall-back day
+SKIPPED_HOUR_SLOTS = range(12, 16)  # 2 AM, absent on the spring-forward day
+ODR_DATE_FORMAT = "%m/%d/%Y %H:%M:%S"  # API-1 "odrdate": America/Chicago, no zone written
+ODR_STATUSES = {  # API-1 "odrstatus" of each On Demand Read status
+    OnDemandRead.Status.PENDING: "PENDING",
+    OnDemandRead.Status.COMPLETED: "COMPLETED",
+    OnDemandRead.Status.FAILED: "FAILED",
+}
+ODR_LIMIT_CODE = "5031"  # SMT's status code for too many On Demand Read requests
+
+
+class SmtApiError(ApiError):
+    """An error in SMT's own shape: `errorCode` and `errormessage` (API-1), the field when
+    there is one (API-4)."""
+
+    def body(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"errorCode": self.code, "errormessage": self.message}
+        if self.field:
+            body["field"] = self.field
+        return body
+
+
+def api_view(view: Callable) -> Callable:
+    """POST-only JSON endpoint called with the parsed body; errors answer in SMT's shape."""
+
+    @json_endpoint(["POST"])
+    @wraps(view)
+    def wrapped(request, *args, **kwargs):
+        return view(request, json_object(request, error=SmtApiError), *args, **kwargs)
+
+    return wrapped
+
+
+def bearer_required(view: Callable) -> Callable:
+    """The `Authorization: Bearer` token of authenticate; expired or unknown → 401."""
+
+    @wraps(view)
+    def wrapped(request, body, *args, **kwargs):
+        token = authorization_credential(request, "Bearer")
+        user = api_token_user(token) if token else None
+        if user is None:
+            return JsonResponse({"message": "Invalid Token"}, status=401)
+        request.user = user
+        return view(request, body, *args, **kwargs)
+
+    return wrapped
+
+
+# --- authenticate ------------------------------------------------------------------------------
+
+
+@api_view
+def authenticate(request, body):
+    """POST /commonapi/user/authenticate → {"token"}; 400 wrong credentials, 403 locked or
+    rate limited (ACC-11, SEC-5). Failures count like the login page's."""
+    if ratelimit.SIGN_IN_PER_ADDRESS.hit(ratelimit.client_address(request)):
+        raise SmtApiError(403, "RATE_LIMITED", "Too many attempts. Please try again later.")
+    username, password = body.get("username"), body.get("password")
+    if not isinstance(username, str) or not isinstance(password, str) or not username:
+        raise SmtApiError(400, "ERR-USR-USERNOTFOUND", "username and password are required.")
+    result = user_sign_in(user_id=username, password=password)
+    if result.user is None:
+        locked = User.objects.filter(username__iexact=username, status=User.Status.LOCKED)
+        if locked.exists():
+            raise SmtApiError(403, "ERR-USR-LOCKED", result.error)
+        raise SmtApiError(400, "ERR-USR-INVALIDPASSWORDERROR", result.error)
+    if result.user.must_change_password:
+        raise SmtApiError(
+            400, "ERR-USR-SETUP", "Log in to the portal once to finish setting up the account."
+        )
+    return JsonResponse({"token": api_token_issue(user=result.user)})
+
+
+# --- meters ------------------------------------------------------------------------------------
+
+
+@api_view
+@bearer_required
+def meters(request, body):
+    """POST /api/meter {"esiid": "*" | ESIID} → the meters the user may see (USG-12)."""
+    wanted = str(body.get("esiid", "*")).strip() or "*"
+    premises = selectors.premises_visible_to(user=request.user).select_related("tdsp")
+    if wanted != "*":
+        premises = premises.filter(esiid=wanted)
+    data = []
+    for premise in premises.prefetch_related("meters").order_by("esiid"):
+        meter = next((m for m in premise.meters.all() if m.removed_on is None), None)
+        data.append(
+            {
+                "esiid": premise.esiid,
+                "meterNumber": meter.meter_number if meter else "",
+                "address": premise.street_address,
+                "city": premise.city,
+                "state": premise.state,
+                "zip": premise.zip_code,
+                "tdsp": premise.tdsp.name,
+                "status": premise.premise_status,
+            }
+        )
+    return JsonResponse({"data": data})
+
+
+# --- usage -------------------------------------------------------------------------------------
+
+
+def _date(body: dict, field: str) -> date:
+    text = str(body.get(field, ""))
+    try:
+        month, day, year = (int(part) for part in text.split("/"))
+        return date(year, month, day)
+    except ValueError as error:
+        raise SmtApiError(
+            400, "INVALID_DATE", f"{field} must be a date MM/DD/YYYY.", field
+        ) from error
+
+
+def _range(body: dict) -> tuple[date, date]:
+    start, end = _date(body, "startDate"), _date(body, "endDate")
+    if start > end:
+        raise SmtApiError(400, "INVALID_RANGE", "endDate is before startDate.", "endDate")
+    if (end - start).days + 1 > MAX_RANGE_DAYS:
+        raise SmtApiError(
+            400,
+            "RANGE_TOO_LONG",
+            f"A request covers at most {MAX_RANGE_DAYS} days.",
+            "endDate",
+        )
+    return start, end
+
+
+def _premises(request, body: dict):
+    esiids = body.get("ESIID")
+    if isinstance(esiids, str):
+        esiids = [esiids]
+    if not isinstance(esiids, list) or not esiids or len(esiids) > 100:
+        raise SmtApiError(400, "INVALID_ESIID", "ESIID must list 1 to 100 ESIIDs.", "ESIID")
+    visible = selectors.premises_visible_to(user=request.user)
+    found = {p.esiid: p for p in visible.filter(esiid__in=[str(e) for e in esiids])}
+    missing = [str(e) for e in esiids if str(e) not in found]
+    if missing:
+        raise SmtApiError(
+            404, "ESIID_NOT_FOUND", f"ESIID not found: {', '.join(missing)}.", "ESIID"
+        )
+    return [found[str(e)] for e in esiids]
+
+
+def _visible_days(request, premises, start: date, end: date) -> Q:
+    """USG-12, AGR-14: each ESIID's days of start..end inside the user's data window (a 3rd
+    party's agreement period). Days outside are left out, not refused: one call may name
+    ESIIDs of different agreements, and SMT clients sync fixed ranges (docs/decisions.md)."""
+    windows = selectors.premise_data_windows(user=request.user, premises=premises)
+    if not any(window.is_limited for window in windows.values()):
+        return Q(premise__in=premises, day__range=(start, end))
+    days = Q(pk__in=[])  # matches nothing: no ESIID has a day in its window
+    for premise in premises:
+        span = windows[premise.pk].clamp(start, end)
+        if span:
+            days |= Q(premise=premise, day__range=span)
+    return days
+
+
+def _visible_months(request, premises, start: date, end: date) -> Q:
+    """The billing periods overlapping start..end; under a limited data window only those
+    wholly inside it (USG-12: a period begun before the agreement holds earlier usage)."""
+    windows = selectors.premise_data_windows(user=request.user, premises=premises)
+    if not any(window.is_limited for window in windows.values()):
+        return Q(premise__in=premises, start_date__lte=end, end_date__gte=start)
+    months = Q(pk__in=[])
+    for premise in premises:
+        window = windows[premise.pk]
+        if window.is_limited and window.clamp(start, end) is None:
+            continue
+        months |= Q(premise=premise, start_date__lte=end, end_date__gte=start) & (
+            reports.billing_periods_inside(window)
+        )
+    return months
+
+
+def smt_slots(day: date, readings: str, quality: str) -> str:
+    """API-1 "RD": the day as SMT's 100 slots, "kWh-Q" each, in local time: slots 8-11
+    hold the repeated 1 AM hour (fall-back day only) and slots 12-15 the 2 AM hour that the
+    spring-forward day skips; unused slots are blank."""
+    values = [
+        f"{value}-{flag}" if value and flag != "-" else ""
+        for value, flag in zip(readings.split(","), quality, strict=False)
+    ]
+    count = intervals_in_day(day)
+    if count == SLOTS_PER_DAY:
+        slots = values
+    elif count < 96:  # spring forward: no 2 AM hour
+        slots = values[:8] + [""] * 8 + values[8:]
+    else:
+        slots = values[:8] + [""] * 4 + values[8:]
+    return ",".join(slots + [""] * (SLOTS_PER_DAY - len(slots)))
+
+
+@api_view
+@bearer_required
+def interval_synch(request, body):
+    """POST /api/adhoc/intervalsynch → {"data": {"energyData": [{"DT","RT","RD"}]}}."""
+    start, end = _range(body)
+    premises = _premises(request, body)
+    rows = (
+        IntervalDay.objects.filter(_visible_days(request, premises, start, end), is_current=True)
+        .select_related("premise")
+        .order_by("premise__esiid", "day", "channel")
+    )
+    energy = [
+        {
+            "ESIID": row.premise.esiid,
+            "DT": row.day.strftime(API_DATE_FORMAT),
+            "RT": row.channel,
+            "RD": smt_slots(row.day, row.readings, row.quality),
+        }
+        for row in rows
+    ]
+    return JsonResponse({"data": {"energyData": energy, "errorMessage": ""}})
+
+
+def _number(value) -> str:
+    return "" if value is None else str(value)
+
+
+@api_view
+@bearer_required
+def daily_synch(request, body):
+    """POST /api/adhoc/dailysynch → {"data": {"dailyData": [...]}} (register reads)."""
+    start, end = _range(body)
+    premises = _premises(request, body)
+    reads = (
+        DailyRead.objects.filter(_visible_days(request, premises, start, end), is_current=True)
+        .select_related("premise")
+        .order_by("premise__esiid", "day")
+    )
+    data = [
+        {
+            "ESIID": read.premise.esiid,
+            "DT": read.day.strftime(API_DATE_FORMAT),
+            "startReading": _number(read.start_read),
+            "endReading": _number(read.end_read),
+            "reading": _number(read.consumption_kwh),
+        }
+        for read in reads
+    ]
+    return JsonResponse({"data": {"dailyData": data, "errorMessage": ""}})
+
+
+@api_view
+@bearer_required
+def monthly_synch(request, body):
+    """POST /api/adhoc/monthlysynch → {"data": {"monthlyData": [...]}} (billing periods).
+    Dates select the billing periods that overlap them, up to 24 months."""
+    start, end = _date(body, "startDate"), _date(body, "endDate")
+    if start > end or end - start > timedelta(days=731):
+        raise SmtApiError(400, "INVALID_RANGE", "Choose at most 24 months.", "endDate")
+    premises = _premises(request, body)
+    months = (
+        MonthlyUsage.objects.filter(_visible_months(request, premises, start, end), is_current=True)
+        .select_related("premise")
+        .order_by("premise__esiid", "start_date")
+    )
+    data = [
+        {
+            "ESIID": month.premise.esiid,
+            "startDate": month.start_date.strftime(API_DATE_FORMAT),
+            "endDate": month.end_date.strftime(API_DATE_FORMAT),
+            "actualkWh": _number(month.actual_kwh),
+            "meteredKW": _number(month.metered_kw),
+        }
+        for month in months
+    ]
+    return JsonResponse({"data": {"monthlyData": data, "errorMessage": ""}})
+
+
+# --- On Demand Read (USG-11) -------------------------------------------------------------------
+
+
+def _odr_premise(request, body: dict):
+    esiid = body.get("ESIID")
+    if not isinstance(esiid, str) or not esiid.strip():
+        raise SmtApiError(400, "INVALID_ESIID", "ESIID is required.", "ESIID")
+    premise = selectors.premises_visible_to(user=request.user).filter(esiid=esiid.strip()).first()
+    if premise is None:
+        raise SmtApiError(404, "ESIID_NOT_FOUND", f"ESIID not found: {esiid.strip()}.", "ESIID")
+    return premise
+
+
+@api_view
+@bearer_required
+def on_demand_read(request, body):
+    """POST /api/ondemandread {"ESIID", "MeterNumber"}: request a read of the meter (USG-11).
+    The limit's refusal is a 429 with SMT's "FLR" answer and when the next one is possible;
+    the `smart-meter-texas` package ignores this answer and polls latestodrread."""
+    premise = _odr_premise(request, body)
+    meter_number = body.get("MeterNumber")
+    if not isinstance(meter_number, str) or not meter_number.strip():
+        raise SmtApiError(400, "INVALID_METER", "MeterNumber is required.", "MeterNumber")
+    current = reports.meter_in_service(premise)
+    if current is None or normalize_meter_number(meter_number) != normalize_meter_number(
+        current.meter_number
+    ):
+        raise SmtApiError(
+            400, "INVALID_METER", "MeterNumber is not the meter of this ESIID.", "MeterNumber"
+        )
+    try:
+        read = odr.on_demand_read_request(user=request.user, premise=premise)
+    except odr.OnDemandReadRefused as refusal:
+        next_at = refusal.next_at.isoformat() if refusal.next_at else ""
+        reason = str(refusal)
+        raise SmtApiError(
+            429,
+            ODR_LIMIT_CODE,
+            reason,
+            extra={
+                "data": {
+                    "RequestStatus": "FLR",
+                    "statusCode": ODR_LIMIT_CODE,
+                    "statusReason": reason,
+                    "nextRequestAt": next_at,
+                }
+            },
+        ) from refusal
+    return JsonResponse(
+        {
+            "data": {
+                "RequestStatus": "SUCCESS",
+                "statusCode": "0",
+                "statusReason": "On Demand Read requested.",
+                "odrstatus": ODR_STATUSES[read.status],
+            }
+        }
+    )
+
+
+def _odr_date(value) -> str:
+    return value.astimezone(MARKET_TZ).strftime(ODR_DATE_FORMAT) if value else ""
+
+
+@api_view
+@bearer_required
+def latest_odr_read(request, body):
+    """POST /api/usage/latestodrread {"ESIID"} → the latest On Demand Read: {"data":
+    {"odrstatus", "odrread", "odrusage", "odrdate", "responseMessage"}} (USG-11). A failed
+    read is "FAILED" with the portal's error text; a meter never read is a 404."""
+    premise = _odr_premise(request, body)
+    window = selectors.premise_data_window(user=request.user, premise=premise)  # USG-12
+    read = odr.on_demand_read_latest(premise=premise, window=window)
+    if read is None:
+        raise SmtApiError(
+            404, "ODR_NOT_FOUND", "No On Demand Read has been requested for this ESIID.", "ESIID"
+        )
+    messages = {
+        OnDemandRead.Status.PENDING: "PENDING",
+        OnDemandRead.Status.COMPLETED: "SUCCESS",
+        OnDemandRead.Status.FAILED: str(odr.ERROR_MESSAGE),
+    }
+    return JsonResponse(
+        {
+            "data": {
+                "odrstatus": ODR_STATUSES[read.status],
+                "odrread": _number(read.register_read),
+                "odrusage": _number(read.usage_kwh),
+                "odrdate": _odr_date(read.read_at),
+                "responseMessage": messages[read.status],
+            }
+        }
+    )

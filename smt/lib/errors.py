@@ -1,0 +1,25 @@
+"""The one "the service said no" error every app's refusals derive from.
+
+A service raises a subclass of `Refused` with a message for the person (or the API caller)
+and, when the refusal is about one input, the name of that field. Views, admin actions and
+APIs catch `Refused` alone and show the message on its field (a form error, a page message,
+the API-4 JSON body), so no caller keeps a list of exception classes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Refused(Exception):
+    """A rule refused the request: `message` says why, `field` names the input it is about."""
+
+    default_message: Any = ""
+
+    def __init__(self, message: Any = None, field: str | None = None) -> None:
+        self.message = self.default_message if message is None else message
+        self.field = field
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return str(self.message)

@@ -1,0 +1,79 @@
+"""Customers and their meters: attach, detach, register (ACC-3, ACC-23, MTR-8)."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from usage.models import CustomerPremise, Meter, MeterShare, Premise
+
+
+class MeterNotValid(Exception):
+    """The ESIID / meter number pair names no smart meter in service (seed 000, UI 1.3)."""
+
+
+class MeterTaken(Exception):
+    """The meter is attached to another customer account (ACC-3, ACC-23)."""
+
+
+def normalize_meter_number(meter_number: str) -> str:
+    """MTR-8: a leading letter on a meter number is ignored when matching."""
+    compact = "".join(meter_number.split()).upper()
+    return compact[1:] if compact[:1].isalpha() else compact
+
+
+def premise_for_meter(*, esiid: str, meter_number: str) -> Premise | None:
+    """The premise whose smart meter in service has this number (MTR-3, MTR-8)."""
+    wanted = normalize_meter_number(meter_number)
+    meters = Meter.objects.select_related("premise").filter(
+        premise__esiid=esiid.strip(), removed_on__isnull=True, is_smart=True
+    )
+    return next(
+        (meter.premise for meter in meters if normalize_meter_number(meter.meter_number) == wanted),
+        None,
+    )
+
+
+@transaction.atomic
+def customer_premise_attach(*, customer, esiid: str, meter_number: str) -> CustomerPremise:
+    """Attach a smart meter to a customer account: one account per meter at a time."""
+    premise = premise_for_meter(esiid=esiid, meter_number=meter_number)
+    if premise is None:
+        raise MeterNotValid
+    # Lock the premise so two registrations of the same meter cannot both attach it.
+    Premise.objects.select_for_update().get(pk=premise.pk)
+    current = CustomerPremise.objects.filter(premise=premise, detached_at__isnull=True).first()
+    if current is not None:
+        if current.customer_id == customer.pk:
+            return current
+        raise MeterTaken
+    return CustomerPremise.objects.create(
+        customer=customer, premise=premise, attached_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def customer_premise_detach(*, link: CustomerPremise) -> None:
+    """ACC-23: the customer removes a meter from their account (history is kept)."""
+    CustomerPremise.objects.filter(pk=link.pk, detached_at__isnull=True).update(
+        detached_at=timezone.now()
+    )
+    # What is no longer mine I can no longer share (ACC-22).
+    MeterShare.objects.filter(
+        owner=link.customer,
+        premise=link.premise,
+        status__in=[MeterShare.Status.INVITED, MeterShare.Status.ACTIVE],
+    ).update(status=MeterShare.Status.REVOKED, ended_at=timezone.now())
+
+
+@transaction.atomic
+def customer_register(*, account: dict, esiid: str, meter_number: str):
+    """ACC-3: a customer account and its first meter, together or not at all.
+
+    Raises MeterNotValid or MeterTaken (nothing is created then).
+    """
+    from accounts.services import customer_account_create
+
+    if premise_for_meter(esiid=esiid, meter_number=meter_number) is None:
+        raise MeterNotValid
+    customer = customer_account_create(**account)
+    customer_premise_attach(customer=customer, esiid=esiid, meter_number=meter_number)
+    return customer

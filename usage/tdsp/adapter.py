@@ -1,0 +1,27 @@
+"""How the portal talks to a TDSP (USG-11, API-3): one adapter per TDSP, chosen by settings.
+
+`TDSP_ADAPTERS` maps a TDSP code to an adapter class (dotted path); every other TDSP uses
+`TDSP_ADAPTER`, the simulated TDSP (`usage.tdsp.simulated`) by default. An adapter only
+*sends*: every TDSP, real or simulated, answers through the TDSP API
+(`usage.tdsp.messages`), so everything after the adapter is the same code.
+"""
+
+from typing import Protocol
+
+from django.conf import settings
+from django.utils.module_loading import import_string
+
+from accounts.models import Tdsp
+from usage.models import OnDemandRead
+
+
+class TdspAdapter(Protocol):
+    def request_on_demand_read(self, read: OnDemandRead) -> None:
+        """Ask the TDSP to read the meter (USG-11). Called from a worker, once per attempt;
+        `read.tdsp_request_id` is what the TDSP's answer names. Raise to have it retried."""
+
+
+def adapter_for(tdsp: Tdsp) -> TdspAdapter:
+    """The adapter of this TDSP: `TDSP_ADAPTERS[tdsp.code]`, else `TDSP_ADAPTER`."""
+    path = settings.TDSP_ADAPTERS.get(tdsp.code, settings.TDSP_ADAPTER)
+    return import_string(path)()

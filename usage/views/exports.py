@@ -1,0 +1,139 @@
+"""Offline exports of many meters and Report Request Status (USG-8, USG-9, MTR-7)."""
+
+from datetime import date
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import (
+    FileResponse,
+    Http404,
+)
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from accounts.permissions import Capability, user_has_capability
+from usage import selectors
+from usage.forms import (
+    ExportOptionsForm,
+    InformationExportForm,
+)
+from usage.services import report_requests, reports
+from usage.views.meters import IMPORT_SESSION_KEY
+
+
+def _export_premises(request):
+    """The meters an export is for: ticked ESIIDs, or the last imported file's results."""
+    visible = selectors.premises_visible_to(user=request.user)
+    if request.GET.get("imported") or request.POST.get("imported"):
+        imported = request.session.get(IMPORT_SESSION_KEY) or {}
+        return list(visible.filter(pk__in=imported.get("premise_ids", [])))
+    esiids = request.POST.getlist("esiid") or request.GET.getlist("esiid")
+    return list(visible.filter(esiid__in=esiids[: report_requests.MAX_METERS]))
+
+
+def _back_to_meter_list(request):
+    """Where an export with no meter chosen goes back to: the list the exports start from
+    (a fixed page, never the Referer header, which a link elsewhere could set)."""
+    if user_has_capability(request.user, Capability.ROR_METERS):
+        return redirect("usage:ror_meters_usage")
+    return redirect("home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def export_reports(request):
+    """USG-8 Export Report(s): a report type, View and dates for the chosen meters; the
+    worker builds it under one order number (USG-7)."""
+    premises = _export_premises(request)
+    if not premises:
+        messages.error(request, _("Select at least one meter to export."))
+        return _back_to_meter_list(request)
+    earliest_install = min(
+        (reports.installed_on(p) for p in premises), default=None, key=lambda d: d or date.max
+    )
+    data = (
+        request.POST
+        if request.method == "POST"
+        else (request.GET if "start_date" in request.GET else None)
+    )
+    # USG-12: dates outside every chosen meter's window are refused; the worker then keeps
+    # each meter to its own window (report_requests._data_windows).
+    windows = selectors.premise_data_windows(user=request.user, premises=premises)
+    window = selectors.data_window_spanning(windows.values())
+    form = ExportOptionsForm(
+        data,
+        installed_on=earliest_install,
+        today=timezone.localdate(),
+        online=False,
+        window=window,
+        initial=reports.report_default_options(reports.INTERVAL, timezone.localdate(), window),
+    )
+    if request.method == "POST" and form.is_valid():
+        options = form.cleaned_data
+        report = report_requests.report_request_create(
+            user=request.user,
+            premises=premises,
+            report_type=options["report_type"],
+            start=options["start_date"],
+            end=options["end_date"],
+            versions=options["view"] == reports.VERSIONS,
+            file_format=options["file_format"],
+        )
+        return render(request, "usage/export_requested.html", {"reports": [report]})
+    return render(request, "usage/export_reports.html", {"form": form, "premises": premises})
+
+
+@login_required
+def report_request_status(request):
+    """USG-9 Report Request Status: order number, type, meters, status, detail, download; one
+    tab per party the user has requests of (REP of Record, Customer, 3rd Party)."""
+    tabs = report_requests.report_request_status_tables(user=request.user)
+    parties = [tab["party"] for tab in tabs]
+    party = request.GET.get("party")
+    party = party if party in parties else (parties[0] if parties else None)
+    page = None
+    if party:
+        requests = report_requests.report_requests_of_party(user=request.user, party=party)
+        page = Paginator(requests, 25).get_page(request.GET.get("page"))
+    context = {"page": page, "party": party, "tabs": tabs}
+    return render(request, "usage/report_requests.html", context)
+
+
+@login_required
+def report_request_download(request, pk):
+    report = report_requests.report_request_get_for_user(user=request.user, pk=pk)
+    if report.status != report.Status.COMPLETE or not report.file:
+        raise Http404
+    return FileResponse(
+        report.file.open("rb"),
+        as_attachment=True,
+        filename=report_requests.report_file_name(report),
+        content_type=report_requests.report_content_type(report),
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def export_information(request):
+    """MTR-7: Premise and/or Meter Information of many meters, built offline (USG-9)."""
+    premises = _export_premises(request)
+    if not premises:
+        messages.error(request, _("Select at least one meter to export."))
+        return _back_to_meter_list(request)
+    form = InformationExportForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        created = [
+            report_requests.report_request_create(
+                user=request.user, premises=premises, report_type=kind
+            )
+            for kind in form.kinds()
+        ]
+        return render(request, "usage/export_requested.html", {"reports": created})
+    return render(
+        request,
+        "usage/export_reports.html",
+        {"form": form, "premises": premises, "information": True},
+    )

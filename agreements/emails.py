@@ -96,7 +96,7 @@ def _context(agreement: Agreement, *, language: str) -> dict:
 def customer_language(agreement: Agreement) -> str:
     """NTF-1: the customer's language preference: their account's once registered, else the
     one the 3rd party gave on the request (AGR-3)."""
-    if agreement.customer_id:
+    if agreement.customer is not None:
         return agreement.customer.language
     return agreement.customer_language or CUSTOMER_LANGUAGE_FALLBACK
 

@@ -5,10 +5,13 @@ One-Time Energy Data, Ongoing Energy Data and Ongoing HAN Services agreements sh
 (provision) agreements live in the `han` app.
 """
 
+from datetime import date, datetime
+
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language
@@ -163,12 +166,36 @@ class Agreement(models.Model):
     def __str__(self) -> str:
         return self.agreement_number
 
+    def opens_usage_on(self, day: date) -> bool:
+        """AGR-14, USG-12: whether this agreement shows its meter's usage to the 3rd party on
+        `day`. The rule, with `selectors.agreement_opens_usage_q` its form for queries."""
+        return (
+            self.kind == USAGE_KIND
+            and self.status in IN_FORCE_STATUSES
+            and self.start_date is not None
+            and self.end_date is not None
+            and self.start_date <= day <= self.end_date
+        )
+
     @property
     def opens_usage(self) -> bool:
-        """AGR-14, USG-12: an ongoing energy-data agreement in force shows the meter's usage."""
-        return self.kind == self.Kind.ONGOING and self.status in (
-            self.Status.ACTIVE,
-            self.Status.EXTENSION_PENDING,
+        """AGR-14, USG-12: the meter's usage is open to the 3rd party today (Central time)."""
+        return self.opens_usage_on(timezone.localdate())
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    def invitation_is_open(self, now: datetime | None = None) -> bool:
+        """AGR-9, AGR-13: Pending and its 30 days not over: the customer may still answer and
+        the 3rd party resend the invitation. (The AGR-9 job sweeps the others.)"""
+        return self.is_pending and self.expires_at > (now or timezone.now())
+
+    def extension_request_is_open(self, now: datetime | None = None) -> bool:
+        """AGR-14: Extension Pending and the request's 30 days not over: the customer may
+        still answer it."""
+        return self.status == self.Status.EXTENSION_PENDING and (
+            self.extension_expires_at is None or self.extension_expires_at > (now or timezone.now())
         )
 
     @property
@@ -185,6 +212,10 @@ class Agreement(models.Model):
         return self.kind != self.Kind.ONE_TIME
 
     @property
+    def is_residential(self) -> bool:
+        return self.customer_kind == self.CustomerKind.RESIDENTIAL
+
+    @property
     def customer_name(self) -> str:
         return " ".join(
             p
@@ -195,6 +226,13 @@ class Agreement(models.Model):
             )
             if p
         )
+
+
+# AGR-14: the statuses of an ongoing agreement in force (Extension Pending keeps the current
+# end date until the customer answers).
+IN_FORCE_STATUSES = (Agreement.Status.ACTIVE, Agreement.Status.EXTENSION_PENDING)
+# USG-12, AGR-14: the one kind whose agreements open a meter's usage (not One-Time, not HAN).
+USAGE_KIND = Agreement.Kind.ONGOING
 
 
 class AgreementDaySequence(models.Model):

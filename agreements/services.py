@@ -9,8 +9,10 @@ transaction and sent by the worker after commit (NTF-3).
 """
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
@@ -20,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Company, User
 from accounts.permissions import Capability, user_has_capability
+from smt.lib.errors import Refused
 from usage.models import CustomerPremise, Premise, ReportRequest
 from usage.services import reports
 from usage.services.intervals import MARKET_TZ
@@ -29,6 +32,7 @@ from usage.services.sharing import share_token_hash
 
 from . import emails
 from .models import (
+    IN_FORCE_STATUSES,
     MAX_DURATION_MONTHS,
     MIN_DURATION_MONTHS,
     Agreement,
@@ -55,7 +59,6 @@ OPEN_STATUSES = (
     Agreement.Status.ACTIVE,
     Agreement.Status.EXTENSION_PENDING,
 )
-IN_FORCE_STATUSES = (Agreement.Status.ACTIVE, Agreement.Status.EXTENSION_PENDING)
 
 # AGR-18: who caused a change when it was no signed-in person.
 CUSTOMER_LINK = "customer link"
@@ -64,14 +67,14 @@ SYSTEM_END_DATE = "system: end date"
 TDSP_MOVE_OUT = "TDSP: Move-Out"
 MOVE_OUT_REASON = "Move-Out"  # MTR-2 Decision
 
-REPORT_DURATIONS = {  # AGR-3 → how far back the one-time report reaches
+REPORT_DURATIONS: dict[str, relativedelta] = {  # AGR-3 → how far back the report reaches
     Agreement.ReportDuration.ONE_DAY: relativedelta(days=1),
     Agreement.ReportDuration.ONE_MONTH: relativedelta(months=1),
     Agreement.ReportDuration.THREE_MONTHS: relativedelta(months=3),
     Agreement.ReportDuration.SIX_MONTHS: relativedelta(months=6),
     Agreement.ReportDuration.ONE_YEAR: relativedelta(years=1),
 }
-REPORT_TYPES = {  # AGR-3 report type → (USG report type, file format)
+REPORT_TYPES: dict[str, tuple[str, str]] = {  # AGR-3 report type → (USG type, file format)
     Agreement.ReportType.INTERVAL_CSV: (
         ReportRequest.ReportType.INTERVAL,
         ReportRequest.FileFormat.CSV,
@@ -120,21 +123,27 @@ STATUS_CHANGED = (
 )
 
 
-class AgreementRefused(Exception):
-    """A request the rules refuse; `errors` maps a field ("meter_1", "__all__") to messages."""
+class AgreementRefused(Refused):
+    """A request the rules refuse; `errors` maps a field ("meter_1", "__all__") to messages,
+    for the forms that show each next to its input. As a `Refused`, the message is all of
+    them joined, and the field is the one field they are about (None for several, or none)."""
 
     def __init__(self, errors: dict[str, list[str]] | str):
         if isinstance(errors, str):
             errors = {"__all__": [errors]}
         self.errors = errors
-        super().__init__(" ".join(m for messages in errors.values() for m in messages))
+        fields = [key for key in errors if key != "__all__"]
+        super().__init__(
+            " ".join(m for messages in errors.values() for m in messages),
+            field=fields[0] if len(errors) == 1 and fields else None,
+        )
 
 
-class LinkRefused(Exception):
+class LinkRefused(Refused):
     """An emailed Accept/Reject link that cannot be used; the message is for the customer."""
 
 
-class AgreementChanged(Exception):
+class AgreementChanged(Refused):
     """The agreement's status changed under the caller (lost a race)."""
 
 
@@ -267,7 +276,7 @@ def _transition(
     actor: User | None = None,
     actor_label: str = "",
     reason: str = "",
-    **changes,
+    **changes: Any,
 ) -> Agreement:
     """The one place an agreement's status changes (CONVENTIONS). `locked` was read with
     select_for_update in the caller's transaction."""
@@ -311,7 +320,7 @@ def _require_initiator(user: User, kind: str) -> Company:
     return company
 
 
-def _customer_fields(details: CustomerDetails) -> dict:
+def _customer_fields(details: CustomerDetails) -> dict[str, str]:
     language = "en"
     if details.kind == Agreement.CustomerKind.RESIDENTIAL:
         language = details.language or "en"  # seed 000 functional rule 1
@@ -332,7 +341,7 @@ def _customer_fields(details: CustomerDetails) -> dict:
     }
 
 
-def _registered_fields(customer: User, premise: Premise) -> dict:
+def _registered_fields(customer: User, premise: Premise) -> dict[str, Any]:
     """Seed 000 functional rule 2: a registered customer's details come from the account;
     the address is the meter's service address."""
     return {
@@ -473,10 +482,9 @@ def _agreements_create(
         _check_limit(company=company, premise=premise, kind=kind, now=now)
     created = []
     for pair, premise, owner in found:
+        # A registered customer's meter has its account as owner; any other has none.
         customer_fields = (
-            _registered_fields(owner, premise)
-            if customer.registered
-            else _customer_fields(customer)
+            _registered_fields(owner, premise) if owner is not None else _customer_fields(customer)
         )
         agreement = Agreement.objects.create(
             agreement_number=agreement_number_next(on=chicago_date(now)),
@@ -578,7 +586,7 @@ def _check_one_time_terms(*, report_type: str, report_duration: str) -> None:
         )
 
 
-def _check_ongoing_terms(*, kind: str, duration_months) -> None:
+def _check_ongoing_terms(*, kind: str, duration_months: int) -> None:
     """AGR-14, AGR-17: 1 to 12 months."""
     if kind not in ONGOING_KINDS:
         raise AgreementRefused(_("Unknown agreement type."))
@@ -711,8 +719,7 @@ def _accept(
         reason=_("Accepted by the customer."),
         responded_at=now,
         start_date=today,
-        # AGR-14: an ongoing agreement runs its months from the day it is accepted.
-        **({} if one_time else {"end_date": today + relativedelta(months=locked.duration_months)}),
+        **({} if one_time else {"end_date": _ongoing_end_date(locked, start=today)}),
     )
     if one_time:
         # AGR-10: the report request is written in this transaction; usage queues its build
@@ -721,6 +728,13 @@ def _accept(
         locked.save(update_fields=["report_request"])
     emails.accepted(agreement=locked)  # EM203
     emails.accepted_notice(agreement=locked)  # AGR-10 notice to the 3rd party
+
+
+def _ongoing_end_date(agreement: Agreement, *, start: date) -> date:
+    """AGR-14: an ongoing agreement runs its months from the day it is accepted."""
+    if agreement.duration_months is None:  # the agreement_ongoing_duration_1_12 constraint
+        raise ValueError(f"Ongoing agreement {agreement} has no duration.")
+    return start + relativedelta(months=agreement.duration_months)
 
 
 def report_period(agreement: Agreement, *, today: date) -> tuple[date, date]:
@@ -794,9 +808,9 @@ def agreement_resend(*, agreement: Agreement, user: User) -> AgreementInvitation
     locked = _lock(agreement.pk)
     if _role_of(locked, user) != Role.THIRD_PARTY:
         raise AgreementRefused(_("You cannot change this agreement."))
-    if locked.status != Agreement.Status.PENDING:
+    if not locked.is_pending:
         raise AgreementRefused(_("Only a Pending agreement's invitation can be sent again."))
-    if locked.expires_at <= timezone.now():
+    if not locked.invitation_is_open():
         raise AgreementRefused(_("The invitation has expired."))
     invitation, token = _invitation_issue(
         locked, purpose=AgreementInvitation.Purpose.INVITATION, expires_at=locked.expires_at
@@ -824,7 +838,7 @@ def agreement_request_extension(
         raise AgreementRefused(
             {"new_end_date": [_("The new end date can be at most 12 months from today.")]}
         )
-    now = timezone.now()
+    expires_at = timezone.now() + timedelta(days=EXTENSION_DAYS)
     _transition(
         locked,
         to_status=Agreement.Status.EXTENSION_PENDING,
@@ -833,12 +847,10 @@ def agreement_request_extension(
         reason=_("Extension to %(day)s requested.")
         % {"day": formats.date_format(new_end_date, "m/d/Y")},
         requested_end_date=new_end_date,
-        extension_expires_at=now + timedelta(days=EXTENSION_DAYS),
+        extension_expires_at=expires_at,
     )
     _invitation, token = _invitation_issue(
-        locked,
-        purpose=AgreementInvitation.Purpose.EXTENSION,
-        expires_at=locked.extension_expires_at,
+        locked, purpose=AgreementInvitation.Purpose.EXTENSION, expires_at=expires_at
     )
     emails.invitation(agreement=locked, token=token, extension=True)
     return locked
@@ -847,7 +859,7 @@ def agreement_request_extension(
 def _extension_answer(
     locked: Agreement, *, accept: bool, actor: User | None, actor_label: str = CUSTOMER_LINK
 ) -> None:
-    changes = {"requested_end_date": None, "extension_expires_at": None}
+    changes: dict[str, date | None] = {"requested_end_date": None, "extension_expires_at": None}
     if accept:
         changes["end_date"] = locked.requested_end_date
     _transition(
@@ -876,15 +888,15 @@ def agreement_answer_by_customer(*, agreement: Agreement, user: User, accept: bo
         raise AgreementRefused(_("You cannot change this agreement."))
     now = timezone.now()
     label = user.username
-    if locked.status == Agreement.Status.PENDING:
-        if locked.expires_at <= now:
+    if locked.is_pending:
+        if not locked.invitation_is_open(now):
             raise AgreementRefused(INVITATION_EXPIRED)
         if accept:
             _accept(locked, actor=user, now=now, actor_label=label)
         else:
             _reject(locked, actor=user, now=now, actor_label=label)
     elif locked.status == Agreement.Status.EXTENSION_PENDING:
-        if locked.extension_expires_at and locked.extension_expires_at <= now:
+        if not locked.extension_request_is_open(now):
             raise AgreementRefused(INVITATION_EXPIRED)
         _extension_answer(locked, accept=accept, actor=user, actor_label=label)
     else:
@@ -952,17 +964,23 @@ def agreements_end_for_move_out(*, premise: Premise, effective: date | None = No
 # --- AGR-9, AGR-14: scheduled expiries (OPS-2) -------------------------------------------------
 
 
-def _pending_expired(now: datetime):
+def _pending_expired(now: datetime) -> QuerySet[Agreement]:
+    """AGR-9: the invitations no longer open (`Agreement.invitation_is_open`), for the sweep."""
     return Agreement.objects.filter(status=Agreement.Status.PENDING, expires_at__lte=now)
 
 
-def _extensions_expired(now: datetime):
+def _extensions_expired(now: datetime) -> QuerySet[Agreement]:
     return Agreement.objects.filter(
         status=Agreement.Status.EXTENSION_PENDING, extension_expires_at__lte=now
     )
 
 
-def _expire_each(candidates: QuerySet[Agreement], *, notify=None, **transition) -> int:
+def _expire_each(
+    candidates: QuerySet[Agreement],
+    *,
+    notify: Callable[[Agreement], None] | None = None,
+    **transition: Any,
+) -> int:
     """Move each of `candidates` as the system (AGR-9, AGR-14), each agreement in its own
     short transaction and re-checked under its lock (skipped when another run holds it), so
     running twice, or at once, is harmless. `notify(locked)` sends the event's emails.
@@ -980,7 +998,9 @@ def _expire_each(candidates: QuerySet[Agreement], *, notify=None, **transition) 
     return moved
 
 
-def agreement_expire_pending(*, now: datetime | None = None, dry_run: bool = False):
+def agreement_expire_pending(
+    *, now: datetime | None = None, dry_run: bool = False
+) -> ExpirySummary:
     """AGR-9: invitations unanswered for 30 days → Not Accepted; AGR-14: extension requests
     unanswered for 30 days → Active with the old end date."""
     now = now or timezone.now()
@@ -1011,7 +1031,7 @@ def agreement_expire_pending(*, now: datetime | None = None, dry_run: bool = Fal
     )
 
 
-def _ended(today: date):
+def _ended(today: date) -> QuerySet[Agreement]:
     return Agreement.objects.filter(status__in=IN_FORCE_STATUSES, end_date__lt=today)
 
 

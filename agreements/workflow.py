@@ -6,6 +6,8 @@ Python: the services lock the row and ask `check_transition` before they change 
 
 from enum import StrEnum
 
+from smt.lib.errors import Refused
+
 from .models import Agreement
 
 
@@ -16,7 +18,10 @@ class Role(StrEnum):
     TDSP = "tdsp"  # a TDSP transaction: Move-Out (MTR-2)
 
 
-class TransitionNotAllowed(Exception):
+class TransitionNotAllowed(Refused):
+    """The table has no such move for this role (a refusal about the agreement's status, so
+    about no input field)."""
+
     def __init__(self, kind: str, current: str, target: str, role: str):
         super().__init__(
             f"A {Agreement.Kind(kind).label} agreement cannot go from "

@@ -1,12 +1,14 @@
 """Scoped reads of meters and usage (USG-12: anything else is a 404)."""
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from django.db.models import Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.conf import settings
+from django.db.models import Aggregate, Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accounts.models import Duns, User
 from accounts.permissions import Capability, user_has_capability
@@ -141,31 +143,40 @@ def _premises_for_party(user) -> QuerySet[Premise]:
     return Premise.objects.none()
 
 
-# agreements.Agreement.premise's related name and the values that open a meter (AGR-14); usage
-# reads them by name and never imports agreements (CONVENTIONS).
-AGREEMENTS = "agreements"
-ENERGY_DATA_KIND = "ongoing"
-IN_FORCE_STATUSES = ("active", "extension_pending")  # Extension Pending keeps the end date
+# --- USG-12, AGR-14: the meters a 3rd party's agreements open ----------------------------------
 
 
-def _agreements_in_force(user) -> Q:
-    """USG-12, AGR-14: the company's ongoing energy-data agreements in force today, as a
-    condition on premises. Extension Pending is still in force with the current end date."""
-    today = timezone.localdate()
-    return Q(
-        **{
-            f"{AGREEMENTS}__company": user.company_id,
-            f"{AGREEMENTS}__kind": ENERGY_DATA_KIND,
-            f"{AGREEMENTS}__status__in": IN_FORCE_STATUSES,
-            f"{AGREEMENTS}__start_date__lte": today,
-            f"{AGREEMENTS}__end_date__gte": today,
-        }
-    )
+@dataclass(frozen=True)
+class AgreementAccess:
+    """What the agreements app answers for one user (USG-12, AGR-14), on premises: `premises`
+    keeps those with an agreement of the user's company open today; `first_day` and
+    `last_day` aggregate the first and last day of those agreements. Usage knows no agreement
+    field, kind or status: the rule is the agreements app's, reached through the hook below."""
+
+    premises: Q
+    first_day: Aggregate
+    last_day: Aggregate
 
 
-def _agreement_premise_ids(user) -> QuerySet:
-    """The premises of the company's agreements in force today (USG-12, AGR-14)."""
-    return Premise.objects.filter(_agreements_in_force(user)).values("pk")
+def agreement_access_hook() -> Callable[..., AgreementAccess] | None:
+    """The function named by `settings.USAGE_AGREEMENT_ACCESS` (agreements registers
+    `agreements.selectors.agreement_usage_access`; usage never imports agreements), called
+    with `user=`. None when the setting is empty: no agreement opens any meter."""
+    path = getattr(settings, "USAGE_AGREEMENT_ACCESS", "")
+    return import_string(path) if path else None
+
+
+def _agreement_access(user: User) -> AgreementAccess | None:
+    hook = agreement_access_hook()
+    return hook(user=user) if hook else None
+
+
+def _agreement_premise_ids(user: User) -> QuerySet[Premise, Any]:
+    """The premises of the company's agreements open today (USG-12, AGR-14), as a subquery."""
+    access = _agreement_access(user)
+    if access is None:
+        return Premise.objects.none().values("pk")
+    return Premise.objects.filter(access.premises).values("pk")
 
 
 def premise_get_for_user(*, user, esiid: str, with_tdsp: bool = False) -> Premise:
@@ -209,11 +220,11 @@ def data_window_spanning(windows: Iterable[DataWindow]) -> DataWindow:
     windows = list(windows)
     if not windows:
         return CLOSED
-    starts = [w.start for w in windows]
-    ends = [w.end for w in windows]
+    starts = [w.start for w in windows if w.start is not None]
+    ends = [w.end for w in windows if w.end is not None]
     return DataWindow(
-        start=None if None in starts else min(starts),
-        end=None if None in ends else max(ends),
+        start=min(starts) if len(starts) == len(windows) else None,
+        end=max(ends) if len(ends) == len(windows) else None,
     )
 
 
@@ -232,19 +243,20 @@ def premise_data_windows(*, user, premises: Iterable[Premise] | QuerySet) -> dic
         return dict.fromkeys(ids, UNLIMITED)
     if not user_has_capability(user, Capability.THIRD_PARTY_ENERGY_DATA) or not ids:
         return dict.fromkeys(ids, CLOSED)
-    in_force = _agreements_in_force(user)
-    columns = {
-        "first_day": Min(f"{AGREEMENTS}__start_date", filter=in_force),
-        "last_day": Max(f"{AGREEMENTS}__end_date", filter=in_force),
-    }
+    columns: dict[str, Aggregate] = {}
+    access = _agreement_access(user)
+    if access is not None:
+        columns |= {"first_day": access.first_day, "last_day": access.last_day}
     if user.kind == User.Kind.REP:  # its REP of Record meters are its own customers' (MTR-4)
         columns["served"] = Count("pk", filter=Q(pk__in=_ror_premises(user).values("pk")))
+    if not columns:
+        return dict.fromkeys(ids, CLOSED)
     rows = Premise.objects.filter(pk__in=ids).values("pk").annotate(**columns)
     windows = dict.fromkeys(ids, CLOSED)
     for row in rows:
         if row.get("served"):
             windows[row["pk"]] = UNLIMITED
-        elif row["first_day"] and row["last_day"]:
+        elif row.get("first_day") and row.get("last_day"):
             windows[row["pk"]] = DataWindow(start=row["first_day"], end=row["last_day"])
     return windows
 

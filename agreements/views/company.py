@@ -20,9 +20,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import Capability, capability_required, user_has_capability
+from smt.lib.errors import Refused
 from smt.lib.listing import listing_build
 
-from .. import selectors, services, workflow
+from .. import selectors, services
 from ..forms.company import (
     AgreementContactForm,
     AgreementRequestForm,
@@ -67,6 +68,8 @@ CSV_HEADER = (
     gettext_lazy("Customer Last Name"),
     gettext_lazy("Status"),
 )
+# AGR-15: Terminate or Request Extension refused for the agreement's status, not an input.
+NOT_POSSIBLE = gettext_lazy("This action is not possible in the agreement's status.")
 
 
 def _kind_for(request, slug: str) -> str:
@@ -191,6 +194,14 @@ def _refusal_fields(errors: dict[str, list[str]], pairs=()) -> dict[str, list[st
     return named
 
 
+def _refusal_errors(refusal: Refused) -> dict[str, list[str]]:
+    """A refusal's messages by field: an `AgreementRefused` keeps one list per field; any
+    other refusal is its message on its field (or above the form)."""
+    if isinstance(refusal, services.AgreementRefused):
+        return refusal.errors
+    return {refusal.field or "__all__": [str(refusal)]}
+
+
 def _add_refusal(form, errors: dict[str, list[str]], pairs=()):
     """Each service message next to its field, or at the top (`__all__` or no such field)."""
     for key, texts in _refusal_fields(errors, pairs).items():
@@ -210,8 +221,8 @@ def _check_request(request, form: AgreementRequestForm, kind: str) -> bool:
             meters=[pair for _index, pair in pairs],
             **form.terms(),
         )
-    except services.AgreementRefused as refused:
-        _add_refusal(form, refused.errors, pairs)
+    except Refused as refused:
+        _add_refusal(form, _refusal_errors(refused), pairs)
         return False
     return True
 
@@ -315,10 +326,10 @@ def _send_invitation(request, kind: str, saved: dict, form: AgreementContactForm
             **customer_form.terms(),
             **extra,
         )
-    except services.AgreementRefused as refused:
+    except Refused as refused:
         # Refusals of page 1's fields go back to page 1; the rest stay on page 2.
         page1, page2 = {}, {}
-        for key, texts in _refusal_fields(refused.errors, pairs).items():
+        for key, texts in _refusal_fields(_refusal_errors(refused), pairs).items():
             (page1 if key in customer_form.fields else page2)[key] = texts
         _add_refusal(form, page2)
         _save_page2(request, saved, errors=page1)
@@ -355,17 +366,6 @@ def agreement_create_done(request, kind_slug):
 # --- AGR-15: View & Edit Customer Agreement ---------------------------------------------------
 
 
-def _actions(agreement: Agreement) -> dict:
-    """AGR-15, seed 000 functional rules 10 and 16: only the valid actions are active."""
-    targets = workflow.allowed_targets(agreement.kind, agreement.status, workflow.Role.THIRD_PARTY)
-    return {
-        "can_resend": agreement.status == Agreement.Status.PENDING
-        and agreement.expires_at > timezone.now(),
-        "can_terminate": Agreement.Status.TERMINATED in targets,
-        "can_extend": Agreement.Status.EXTENSION_PENDING in targets,
-    }
-
-
 def history_rows(agreement: Agreement) -> list:
     """AGR-18, with the statuses' labels; the customer's page shows the same rows."""
     rows = list(selectors.agreement_history(agreement=agreement))
@@ -376,11 +376,15 @@ def history_rows(agreement: Agreement) -> list:
 
 
 def _detail_context(request, agreement: Agreement) -> dict:
+    """AGR-15, seed 000 functional rules 10 and 16: only the valid actions are active."""
+    actions = selectors.agreement_company_actions(agreement=agreement)
     return {
         "agreement": agreement,
         "history": history_rows(agreement),
-        "can_view_usage": agreement.opens_usage,
-        **_actions(agreement),
+        "can_resend": selectors.RESEND in actions,
+        "can_terminate": selectors.TERMINATE in actions,
+        "can_extend": selectors.EXTEND in actions,
+        "can_view_usage": selectors.VIEW_USAGE in actions,
     }
 
 
@@ -405,7 +409,7 @@ def agreement_resend(request, agreement_number):
     )
     try:
         services.agreement_resend(agreement=agreement, user=request.user)
-    except services.AgreementRefused as refused:
+    except Refused as refused:
         messages.error(request, str(refused))
     else:
         messages.success(request, _("The invitation email was sent to the customer again."))
@@ -421,11 +425,13 @@ def _status_action(request, agreement_number, *, form_class, template, act):
     if request.method == "POST" and form.is_valid():
         try:
             message = act(agreement, form.cleaned_data)
-        except services.AgreementRefused as refused:
-            _add_refusal(form, refused.errors)
-        except (workflow.TransitionNotAllowed, services.AgreementChanged):
-            messages.error(request, _("This action is not possible in the agreement's status."))
-            return redirect("agreements:company_detail", agreement_number=agreement_number)
+        except Refused as refused:
+            errors = _refusal_errors(refused)
+            if not any(key in form.fields for key in errors):
+                # About no input: the agreement's status does not allow the action (now).
+                messages.error(request, NOT_POSSIBLE)
+                return redirect("agreements:company_detail", agreement_number=agreement_number)
+            _add_refusal(form, errors)
         else:
             messages.success(request, message)
             return redirect("agreements:company_detail", agreement_number=agreement_number)
@@ -480,16 +486,9 @@ def agreement_extension(request, agreement_number):
 def customer_meters(request):
     """The meters of the company's ongoing energy-data agreements in force today, with links
     to their usage and premise pages (USG-12 decides what those pages show)."""
-    today = timezone.localdate()
-    agreements = selectors.agreement_list_for_user(user=request.user).filter(
-        kind=Agreement.Kind.ONGOING,
-        status__in=services.IN_FORCE_STATUSES,
-        start_date__lte=today,
-        end_date__gte=today,
-    )
     listing = listing_build(
         request,
-        agreements,
+        selectors.agreement_meters_for_user(user=request.user),
         form_class=AgreementSearchForm,
         sort_columns=METER_SORT_COLUMNS,
         default_sort="esiid",

@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import Capability, capability_required
+from smt.lib.errors import Refused
 from smt.lib.listing import listing_build
 from usage.views.meters import REGISTRATION_INITIAL_SESSION_KEY
 
@@ -25,7 +26,6 @@ from .. import selectors, services
 from ..emails import customer_language, masked_esiid
 from ..forms.customer import ACCEPT, REJECT, AnswerForm, MyAgreementSearchForm, TerminateForm
 from ..models import Agreement, AgreementInvitation
-from ..workflow import TransitionNotAllowed
 from .company import SORT_COLUMNS, history_rows
 
 ANSWERED_SESSION_KEY = "agreement_answered"  # AGR-10, AGR-11: what the outcome page says
@@ -35,7 +35,6 @@ LINK_MESSAGES = {
     LINK_EXPIRED: services.INVITATION_EXPIRED,  # AGR-9, seed 000 business rule 8
     LINK_CHANGED: services.STATUS_CHANGED,  # AGR-9, seed 000 functional rule 14
 }
-REFUSALS = (services.AgreementRefused, services.AgreementChanged, TransitionNotAllowed)
 # AGR-16: the columns of the 3rd party's list (AGR-2) that the customer's shows, the 3rd
 # party's name, and the hidden default: newest first.
 MY_SORT_COLUMNS = {
@@ -135,7 +134,7 @@ def answer(request, token):
             user = request.user if request.user.is_authenticated else None
             try:
                 result = services.agreement_answer(token=token, accept=form.accept, user=user)
-            except (services.LinkRefused, services.AgreementChanged) as refusal:
+            except Refused as refusal:
                 invitation.refresh_from_db()
                 problem = _link_problem(invitation, str(refusal))
                 return _link_page(request, problem, invitation)
@@ -167,7 +166,11 @@ def answered(request):
     outcome = request.session.get(ANSWERED_SESSION_KEY)
     if not outcome:
         return redirect("home")
-    outcome = {**outcome, "kind_label": Agreement.Kind(outcome["kind"]).label}
+    outcome = {
+        **outcome,
+        "kind_label": Agreement.Kind(outcome["kind"]).label,
+        "is_business": outcome["customer_kind"] == Agreement.CustomerKind.BUSINESS,
+    }
     language = outcome.get("language", "")
     return _render_in(request, language, "agreements/customer/answered.html", {"outcome": outcome})
 
@@ -222,7 +225,7 @@ def my_agreement_answer(request, agreement_number):
         services.agreement_answer_by_customer(
             agreement=agreement, user=request.user, accept=form.accept
         )
-    except REFUSALS as refusal:
+    except Refused as refusal:
         messages.error(request, str(refusal))
     else:
         messages.success(request, _answer_message(agreement, form.accept, extension))
@@ -247,7 +250,7 @@ def my_agreement_terminate(request, agreement_number):
     agreement = selectors.agreement_get_for_customer(
         customer=request.user, agreement_number=agreement_number
     )
-    if "terminate" not in selectors.agreement_customer_actions(agreement=agreement):
+    if selectors.TERMINATE not in selectors.agreement_customer_actions(agreement=agreement):
         messages.error(request, _("This agreement cannot be terminated."))
         return redirect("agreements:my_agreement_detail", agreement_number)
     form = TerminateForm(request.POST or None)
@@ -256,7 +259,7 @@ def my_agreement_terminate(request, agreement_number):
             services.agreement_terminate(
                 agreement=agreement, user=request.user, reason=form.cleaned_data["reason"]
             )
-        except REFUSALS as refusal:
+        except Refused as refusal:
             messages.error(request, str(refusal))
         else:
             messages.success(

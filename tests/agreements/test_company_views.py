@@ -17,6 +17,7 @@ from agreements.services import (
     METER_NOT_VALID,
     agreement_accept,
 )
+from smt.lib.listing import LIST_DIRECTLY_MAX, SHOW_ALL_MAX
 from tests.factories import AgreementFactory, CustomerPremiseFactory, MeterFactory, UserFactory
 
 from .helpers import active_ongoing, emails, one_time, ongoing, third_party_admin, token_of
@@ -690,3 +691,26 @@ def test_menu_hides_the_agreement_pages_without_permission(client):
         "Create an Agreement",
         "Customer Meters (3rd Party)",
     }
+
+
+def test_list_pages_name_the_listing_limits(client, company_user):  # ACC-20
+    AgreementFactory.create_batch(LIST_DIRECTLY_MAX + 1, initiated_by=company_user)
+    page = client.get(LIST_URL)
+    assert f"You have more than {LIST_DIRECTLY_MAX} Customer Agreements" in page.text
+    meters = client.get(METERS_URL)
+    assert f"With more than {LIST_DIRECTLY_MAX} meters" in meters.text
+    assert f"use Show All (up to {SHOW_ALL_MAX})" in meters.text
+
+
+def test_view_usage_is_offered_only_during_the_agreements_period(client, company_user):
+    # AGR-14, USG-12: the list and the page link usage exactly while the agreement opens it.
+    start = datetime(2026, 3, 2, 10, 0, tzinfo=CHICAGO)
+    with time_machine.travel(start, tick=False):
+        agreement = active_ongoing(user=company_user, months=1)  # ends 04/02/2026
+    usage_url = reverse("usage:usage_report", args=[agreement.premise.esiid])
+    with time_machine.travel(datetime(2026, 4, 2, 23, 59, tzinfo=CHICAGO), tick=False):
+        assert usage_url in client.get(LIST_URL).text
+        assert client.get(detail_url(agreement)).context["can_view_usage"]
+    with time_machine.travel(datetime(2026, 4, 3, 0, 1, tzinfo=CHICAGO), tick=False):
+        assert usage_url not in client.get(LIST_URL).text  # before the job marks it Expired
+        assert not client.get(detail_url(agreement)).context["can_view_usage"]

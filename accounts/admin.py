@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy as _
 from .admin_actions import status_action
 from .models import Company, Duns, DunsGrant, StatusChange, Tdsp, User
 from .services import companies, members
-from .services.companies import CompanyActionRefused
 
 
 class StatusHistoryInline(GenericTabularInline):
@@ -36,7 +35,6 @@ def _account_action(action: str, description: str):
         description=description,
         change=change,
         comment_required=action in members.COMMENT_REQUIRED_ACTIONS,
-        refusals=(members.MemberActionRefused,),
     )
 
 
@@ -65,9 +63,6 @@ def _with_comment(service, keyword: str):
     return change
 
 
-_COMPANY_REFUSALS = (CompanyActionRefused,)
-
-
 @admin.register(Company)
 class CompanyAdmin(admin.ModelAdmin):
     """OPS-1: companies with their DUNS and history; statuses change only through the
@@ -84,28 +79,24 @@ class CompanyAdmin(admin.ModelAdmin):
             description=_("Approve the selected pending companies"),
             change=_company_approve,
             comment_required=False,
-            refusals=_COMPANY_REFUSALS,
         ),
         status_action(
             name="company_suspend",
             description=_("Suspend the selected companies"),
             change=_with_comment(companies.company_suspend, "company"),
             comment_required=True,
-            refusals=_COMPANY_REFUSALS,
         ),
         status_action(
             name="company_reinstate",
             description=_("Reinstate the selected companies"),
             change=_with_comment(companies.company_reinstate, "company"),
             comment_required=False,
-            refusals=_COMPANY_REFUSALS,
         ),
         status_action(
             name="company_revoke",
             description=_("Revoke the selected companies and all their accounts"),
             change=_with_comment(companies.company_revoke, "company"),
             comment_required=True,
-            refusals=_COMPANY_REFUSALS,
         ),
     ]
 
@@ -131,28 +122,24 @@ class DunsAdmin(admin.ModelAdmin):
             description=_("Approve the selected pending DUNS numbers"),
             change=_duns_approve,
             comment_required=False,
-            refusals=_COMPANY_REFUSALS,
         ),
         status_action(
             name="duns_suspend",
             description=_("Suspend the selected DUNS numbers"),
             change=_with_comment(companies.duns_suspend, "duns"),
             comment_required=True,
-            refusals=_COMPANY_REFUSALS,
         ),
         status_action(
             name="duns_reinstate",
             description=_("Reinstate the selected DUNS numbers"),
             change=_with_comment(companies.duns_reinstate, "duns"),
             comment_required=False,
-            refusals=_COMPANY_REFUSALS,
         ),
         status_action(
             name="duns_revoke",
             description=_("Revoke the selected DUNS numbers (and accounts left without one)"),
             change=_with_comment(companies.duns_revoke, "duns"),
             comment_required=True,
-            refusals=_COMPANY_REFUSALS,
         ),
     ]
 

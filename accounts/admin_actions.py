@@ -6,7 +6,7 @@ from collections.abc import Callable
 from django.contrib import admin, messages
 from django.template.response import TemplateResponse
 
-from .workflow import TransitionNotAllowed
+from smt.lib.errors import Refused
 
 
 def status_action(
@@ -15,12 +15,10 @@ def status_action(
     description: str,
     change: Callable,
     comment_required: bool,
-    refusals: tuple[type[Exception], ...] = (),
 ):
     """An admin action: a confirmation page with a comment, then `change(staff=, obj=,
-    comment=)` for each selected row. A refusal (a transition the workflow forbids, or one
-    of `refusals`) is reported per row, never a 500."""
-    refusals = (TransitionNotAllowed, *refusals)
+    comment=)` for each selected row. A refusal (any `Refused`: a rule of the service, or a
+    transition the workflow forbids) is reported per row with its message, never a 500."""
 
     def action(modeladmin, request, queryset):
         comment = request.POST.get("comment", "").strip()
@@ -30,7 +28,7 @@ def status_action(
                 try:
                     change(staff=request.user, obj=obj, comment=comment)
                     done += 1
-                except refusals as refusal:
+                except Refused as refusal:
                     modeladmin.message_user(request, f"{obj}: {refusal}", messages.ERROR)
             if done:
                 modeladmin.message_user(request, f"{description}: {done} done.", messages.SUCCESS)

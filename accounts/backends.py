@@ -14,5 +14,5 @@ class UserIdBackend(ModelBackend):
             return None
         result = user_sign_in(user_id=username, password=password)
         if request is not None:
-            request.sign_in_error = result.error
+            request.sign_in_error = result.error  # the login form shows it (ACC-10, ACC-11)
         return result.user

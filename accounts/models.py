@@ -1,5 +1,7 @@
 """Parties of the portal: users, companies, DUNS numbers and TDSPs (SPEC §1, §2)."""
 
+from typing import ClassVar
+
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
@@ -69,6 +71,10 @@ class Company(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def is_revoked(self) -> bool:
+        return self.status == self.Status.REVOKED
+
 
 class Tdsp(models.Model):
     """A utility that owns meters: Oncor, CenterPoint, AEP Texas Central/North, TNMP."""
@@ -111,8 +117,8 @@ class Duns(models.Model):
         return self.number
 
 
-class SmtUserManager(UserManager):
-    def get_by_natural_key(self, username):
+class SmtUserManager(UserManager["User"]):
+    def get_by_natural_key(self, username: str | None) -> "User":
         # ACC-4: user IDs are not case sensitive.
         return self.get(username__iexact=username)
 
@@ -164,7 +170,7 @@ class User(AbstractUser):
     # ACC-19: the two 3rd-party permissions an admin grants to users.
     can_energy_data = models.BooleanField(_("Energy Data"), default=False)
     can_in_home_devices = models.BooleanField(_("In-Home Device Services"), default=False)
-    duns_grants = models.ManyToManyField(
+    duns_grants: "models.ManyToManyField[Duns, DunsGrant]" = models.ManyToManyField(
         Duns, through="DunsGrant", related_name="granted_users", blank=True
     )
     failed_login_count = models.PositiveSmallIntegerField(default=0)
@@ -173,7 +179,7 @@ class User(AbstractUser):
     status_changed_at = models.DateTimeField(null=True, blank=True)
     terms_accepted_at = models.DateTimeField(null=True, blank=True)
 
-    objects = SmtUserManager()
+    objects: ClassVar[SmtUserManager] = SmtUserManager()
 
     REQUIRED_FIELDS = ["email", "kind"]
 
@@ -189,6 +195,19 @@ class User(AbstractUser):
     @property
     def is_customer(self) -> bool:
         return self.kind in {self.Kind.RESIDENTIAL, self.Kind.BUSINESS}
+
+    @property
+    def works_by_duns(self) -> bool:
+        """REP and 3rd-party people act through granted DUNS numbers (ACC-10, ACC-16)."""
+        return self.kind in {self.Kind.REP, self.Kind.THIRD_PARTY}
+
+    @property
+    def is_locked(self) -> bool:
+        return self.status == self.Status.LOCKED
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.status == self.Status.REVOKED
 
     @property
     def display_name(self) -> str:

@@ -4,11 +4,15 @@ Pure tables: which status may follow which. Deleting a Pending or never-used rec
 14-day rule) and removing a DUNS are deletions, not statuses, so they are not listed here.
 """
 
+from smt.lib.errors import Refused
+
 from .models import Company, Duns, User
 
 
-class TransitionNotAllowed(Exception):
-    def __init__(self, kind: str, current: str, target: str):
+class TransitionNotAllowed(Refused):
+    """The status table has no move from `current` to `target`."""
+
+    def __init__(self, kind: str, current: str, target: str) -> None:
         super().__init__(f"A {kind} cannot go from {current} to {target}.")
         self.current = current
         self.target = target

@@ -1,7 +1,9 @@
 from django.contrib import admin, messages
 
+from smt.lib.errors import Refused
+
 from .models import Notice, OutboundEmail
-from .services import EmailNotResendable, email_resend
+from .services import email_resend
 
 
 @admin.register(OutboundEmail)
@@ -36,7 +38,7 @@ class OutboundEmailAdmin(admin.ModelAdmin):
             try:
                 email_resend(email=email)
                 queued += 1
-            except EmailNotResendable as refusal:
+            except Refused as refusal:
                 self.message_user(request, str(refusal), messages.ERROR)
         self.message_user(request, f"{queued} email(s) queued again.", messages.SUCCESS)
 

@@ -1,7 +1,17 @@
+from typing import Protocol
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from .models import Notice
+
+
+class NoticeReader(Protocol):
+    """What the notices need of a user (accounts' User; a lower layer cannot import it)."""
+
+    kind: str
+    is_staff: bool
+
 
 # User kind -> the Notice flag that addresses it (NTF-5).
 _AUDIENCE_FLAG = {
@@ -13,7 +23,7 @@ _AUDIENCE_FLAG = {
 }
 
 
-def notices_for_user(*, user) -> QuerySet[Notice]:
+def notices_for_user(*, user: NoticeReader) -> QuerySet[Notice]:
     """Notices published now for the user's audience; SMT staff see every one."""
     now = timezone.now()
     notices = Notice.objects.filter(published_from__lte=now).filter(

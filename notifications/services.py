@@ -9,6 +9,7 @@ the mail server accepting the message and the commit can send it twice.
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -18,6 +19,8 @@ from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+
+from smt.lib.errors import Refused
 
 from .models import OutboundEmail
 
@@ -68,7 +71,7 @@ def send_email(
         context[ATTACHMENTS_KEY] = [
             {"path": a.path, "filename": a.filename, "mimetype": a.mimetype} for a in attachments
         ]
-    fields = {
+    fields: dict[str, Any] = {
         "recipient": to,
         "template": template,
         "language": language if language in LANGUAGES else "en",
@@ -176,8 +179,8 @@ def email_retry_delay(attempt: int) -> int:
     return min(30 * 2**attempt, EMAIL_RETRY_MAX_SECONDS)
 
 
-class EmailNotResendable(Exception):
-    pass
+class EmailNotResendable(Refused):
+    """A sent email whose secret was removed cannot be copied (OPS-1)."""
 
 
 @transaction.atomic

@@ -2,9 +2,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import render
 
+from smt.lib.listing import PAGE_SIZE
+
 from .selectors import notices_for_user
 
-NOTICES_PER_PAGE = 25
+NOTICES_PER_PAGE = PAGE_SIZE  # ACC-20
 
 
 @login_required

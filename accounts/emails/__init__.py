@@ -1,5 +1,7 @@
 """Which email goes out for which account event (NTF-2)."""
 
+from datetime import datetime
+
 from django.utils import formats, timezone, translation
 
 from notifications.services import send_email
@@ -7,7 +9,7 @@ from notifications.services import send_email
 from ..models import User
 
 
-def _date(value) -> str:
+def _date(value: datetime) -> str:
     return formats.date_format(timezone.localtime(value), "m/d/Y")
 
 
@@ -16,8 +18,11 @@ def _status_label(user: User) -> str:
         return str(User.Status(user.status).label)
 
 
-def temporary_password(*, user: User, password: str, purpose: str, comment: str = "") -> None:
-    """Approved account or Forgot Password: the temporary password (ACC-6, ACC-12)."""
+def temporary_password(
+    *, user: User, password: str, expires_at: datetime, purpose: str, comment: str = ""
+) -> None:
+    """Approved account or Forgot Password: the temporary password, valid until
+    `expires_at` (ACC-6, ACC-12)."""
     send_email(
         to=user.email,
         template=f"accounts/temporary_password_{purpose}",
@@ -27,7 +32,7 @@ def temporary_password(*, user: User, password: str, purpose: str, comment: str 
             "first_name": user.first_name,
             "user_id": user.username,
             "temporary_password": password,
-            "expires_on": _date(user.temporary_password_expires_at),
+            "expires_on": _date(expires_at),
             "comment": comment,
         },
         secret_keys=("temporary_password",),

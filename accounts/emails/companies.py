@@ -58,6 +58,7 @@ def company_status_changed(*, company: Company, comment: str) -> None:
             "company_name": company.name,
             "status": company.status,
             "status_label": _status_label(Company.Status(company.status)),
+            "revoked": company.is_revoked,  # the templates ask, never compare statuses
             "comment": comment,
         },
     )
@@ -105,7 +106,7 @@ def duns_status_changed(*, duns: Duns, comment: str) -> None:
     )
 
 
-def _status_label(status, language: str = "en") -> str:
+def _status_label(status: Company.Status | Duns.Status, language: str = "en") -> str:
     with override(language):
         return str(status.label)
 

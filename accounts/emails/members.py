@@ -2,10 +2,10 @@
 
 from notifications.services import send_email
 
-from ..models import User
+from ..models import Company, User
 
 
-def _owner_context(user: User) -> dict:
+def _owner_context(user: User) -> dict[str, object]:
     return {
         "first_name": user.first_name,
         "user_id": user.username,
@@ -25,10 +25,9 @@ def access_requested(*, user: User) -> None:
     )
 
 
-def access_request_pending(*, user: User, admins: list[User]) -> None:
+def access_request_pending(*, user: User, company: Company, admins: list[User]) -> None:
     """ACC-2, seed 003 §5.2: the company email and its administrators are told a request
-    waits in the Pending Approval queue; each address gets one email."""
-    company = user.company
+    to join `company` waits in its Pending Approval queue; each address gets one email."""
     recipients = {company.email.casefold(): (company.email, "en")}
     for admin in admins:
         recipients.setdefault(admin.email.casefold(), (admin.email, admin.language))

@@ -8,8 +8,11 @@ transaction.
 import hashlib
 import secrets
 import string
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from enum import StrEnum
+from typing import Any, TypeVar
 
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.contenttypes.models import ContentType
@@ -17,6 +20,9 @@ from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from smt.lib.errors import Refused
 
 from .. import emails
 from ..models import ApiToken, Company, Duns, StatusChange, Tdsp, User
@@ -26,12 +32,63 @@ LOCKOUT_FAILURES = 5  # ACC-11: the 5th consecutive wrong password locks the acc
 TEMPORARY_PASSWORD_DAYS = 14  # ACC-6: a temporary password dies with its 14-day window
 TEMPORARY_PASSWORD_LENGTH = 12
 
-WRONG_CREDENTIALS = _("The User ID or password you entered is incorrect.")
+
+class SignInReason(StrEnum):
+    """Why `user_sign_in` answered as it did, so no caller asks the database again."""
+
+    OK = "ok"
+    WRONG_CREDENTIALS = "wrong_credentials"  # ACC-11: unknown user ID or wrong password
+    LOCKED = "locked"  # ACC-11
+    INACTIVE = "inactive"  # ACC-7: neither Active nor Approved for the first log in
+    TEMPORARY_PASSWORD_EXPIRED = "temporary_password_expired"  # ACC-6
+    COMPANY_INACTIVE = "company_inactive"  # ACC-8, ACC-10
+    NO_ACTIVE_DUNS = "no_active_duns"  # ACC-10
+
+
+_SIGN_IN_MESSAGES = {
+    SignInReason.WRONG_CREDENTIALS: gettext_lazy(
+        "The User ID or password you entered is incorrect."
+    ),
+    SignInReason.LOCKED: gettext_lazy(
+        "Your account is locked after too many failed log in attempts. "
+        "Use Forgot Password to unlock it."
+    ),
+    SignInReason.INACTIVE: gettext_lazy(
+        "Your account is not active. Please contact your company administrator or SMT."
+    ),
+    SignInReason.TEMPORARY_PASSWORD_EXPIRED: gettext_lazy(
+        "Your temporary password has expired. Use Forgot Password to get a new one."
+    ),
+    SignInReason.COMPANY_INACTIVE: gettext_lazy("Your company's account is not active."),
+    SignInReason.NO_ACTIVE_DUNS: gettext_lazy("None of your DUNS numbers is active."),
+}
+
+
+def sign_in_message(reason: SignInReason) -> str:
+    """The message a person refused for `reason` sees, in the active language."""
+    return str(_SIGN_IN_MESSAGES.get(reason, ""))
 
 
 @dataclass(frozen=True)
 class SignInResult:
+    """`user` when the person may sign in; otherwise `reason` says why not and `error` is
+    the message to show."""
+
     user: User | None
+    reason: SignInReason
+    error: str = ""
+
+    @classmethod
+    def refused(cls, reason: SignInReason) -> "SignInResult":
+        return cls(user=None, reason=reason, error=sign_in_message(reason))
+
+
+@dataclass(frozen=True)
+class PasswordResetResult:
+    """`reset` when the answer was right (a temporary password was emailed, ACC-12);
+    otherwise `error` is the message for the security answer field."""
+
+    reset: bool
     error: str = ""
 
 
@@ -60,19 +117,24 @@ def status_change_record(
     )
 
 
+# The models whose status moves through a `workflow` table.
+StatusSubject = TypeVar("StatusSubject", User, Company, Duns)
+
+
 def status_transition(
-    subject: models.Model,
     *,
+    subject: StatusSubject,
     workflow: str,
     to_status: str,
     actor: User | None = None,
     actor_label: str = "",
     reason: str = "",
-) -> models.Model:
+) -> StatusSubject:
     """The one way a status changes (CONVENTIONS): lock the row, check the move against
     `workflow`'s table, save, write the history row. Returns the locked, updated row and
     updates `subject` in memory too. The caller's transaction makes it one unit."""
-    locked = subject._meta.model.objects.select_for_update().get(pk=subject.pk)
+    # `__class__`, not type(): request.user is a lazy proxy that forwards `__class__`.
+    locked = subject.__class__.objects.select_for_update().get(pk=subject.pk)
     check_transition(workflow, locked.status, to_status)
     from_status = locked.status
     locked.status = to_status
@@ -102,7 +164,7 @@ def user_transition(
 ) -> User:
     """Move an account to another status (ACC-7), with history and the owner's email."""
     locked = status_transition(
-        user,
+        subject=user,
         workflow="account",
         to_status=to_status,
         actor=actor,
@@ -125,7 +187,7 @@ def company_transition(
 ) -> Company:
     """Move a company to another status (ACC-8), with history."""
     status_transition(
-        company,
+        subject=company,
         workflow="company",
         to_status=to_status,
         actor=actor,
@@ -138,35 +200,31 @@ def company_transition(
 # --- sign-in ------------------------------------------------------------------------------
 
 
-def temporary_password_expired(user: User) -> bool:
+def temporary_password_expired(*, user: User) -> bool:
     expires = user.temporary_password_expires_at
     return user.must_change_password and expires is not None and expires <= timezone.now()
 
 
-def user_sign_in_refusal(user: User) -> str:
-    """Why this user may not sign in now, or "" if they may (ACC-6, ACC-7, ACC-8, ACC-10)."""
-    if user.status == User.Status.LOCKED:
-        return _(
-            "Your account is locked after too many failed log in attempts. "
-            "Use Forgot Password to unlock it."
-        )
+def user_sign_in_reason(*, user: User) -> SignInReason:
+    """Whether this user may sign in now, and if not why (ACC-6, ACC-7, ACC-8, ACC-10)."""
+    if user.is_locked:
+        return SignInReason.LOCKED
     # Approved accounts sign in once, with the temporary password, to finish set-up (ACC-6).
     approved_with_temporary = user.status == User.Status.APPROVED and user.must_change_password
     if user.status != User.Status.ACTIVE and not approved_with_temporary:
-        return _("Your account is not active. Please contact your company administrator or SMT.")
-    if temporary_password_expired(user):
-        return _("Your temporary password has expired. Use Forgot Password to get a new one.")
+        return SignInReason.INACTIVE
+    if temporary_password_expired(user=user):
+        return SignInReason.TEMPORARY_PASSWORD_EXPIRED
     company_kinds = {User.Kind.REP, User.Kind.THIRD_PARTY, User.Kind.TDSP}
     company_status = user.company.status if user.company else None
     company_usable = company_status == Company.Status.ACTIVE or (
         company_status == Company.Status.APPROVED and approved_with_temporary  # first admin
     )
     if user.kind in company_kinds and not company_usable:
-        return _("Your company's account is not active.")
-    needs_duns = user.kind in {User.Kind.REP, User.Kind.THIRD_PARTY}
-    if needs_duns and not user.duns_grants.filter(status=Duns.Status.ACTIVE).exists():
-        return _("None of your DUNS numbers is active.")
-    return ""
+        return SignInReason.COMPANY_INACTIVE
+    if user.works_by_duns and not user.duns_grants.filter(status=Duns.Status.ACTIVE).exists():
+        return SignInReason.NO_ACTIVE_DUNS
+    return SignInReason.OK
 
 
 def user_sign_in(*, user_id: str, password: str) -> SignInResult:
@@ -179,21 +237,24 @@ def user_sign_in(*, user_id: str, password: str) -> SignInResult:
     user = User.objects.select_related("company").filter(username__iexact=user_id).first()
     if user is None:
         make_password(password)  # spend the same time as a real check
-        return SignInResult(None, WRONG_CREDENTIALS)
-    if user.status == User.Status.LOCKED:
-        return SignInResult(None, user_sign_in_refusal(user))
+        return SignInResult.refused(SignInReason.WRONG_CREDENTIALS)
+    if user.is_locked:
+        return SignInResult.refused(SignInReason.LOCKED)
     if not user.check_password(password):
-        return SignInResult(None, user_record_failed_attempt(user=user))
+        return SignInResult.refused(user_record_failed_attempt(user=user))
     if user.failed_login_count:
         User.objects.filter(pk=user.pk).update(failed_login_count=0)
         user.failed_login_count = 0
-    refusal = user_sign_in_refusal(user)
-    return SignInResult(None if refusal else user, refusal)
+    reason = user_sign_in_reason(user=user)
+    if reason is not SignInReason.OK:
+        return SignInResult.refused(reason)
+    return SignInResult(user=user, reason=SignInReason.OK)
 
 
 @transaction.atomic
-def user_record_failed_attempt(*, user: User) -> str:
-    """A wrong password or security answer (ACC-11, ACC-12); the 5th in a row locks."""
+def user_record_failed_attempt(*, user: User) -> SignInReason:
+    """A wrong password or security answer (ACC-11, ACC-12); the 5th in a row locks.
+    Returns LOCKED when the account is locked now, else WRONG_CREDENTIALS."""
     # Counted in the database so concurrent attempts cannot lose a failure.
     User.objects.filter(pk=user.pk).update(failed_login_count=F("failed_login_count") + 1)
     user.refresh_from_db(fields=["failed_login_count", "status"])
@@ -205,8 +266,7 @@ def user_record_failed_attempt(*, user: User) -> str:
             reason=_("Too many failed attempts."),
             notify=False,
         )
-        return user_sign_in_refusal(user)
-    return WRONG_CREDENTIALS
+    return SignInReason.LOCKED if user.is_locked else SignInReason.WRONG_CREDENTIALS
 
 
 # --- passwords and security questions -----------------------------------------------------
@@ -226,9 +286,10 @@ def user_issue_temporary_password(*, user: User, purpose: str, comment: str = ""
     approving admin's note to the owner (ACC-16).
     """
     password = _random_password()
+    expires_at = timezone.now() + timedelta(days=TEMPORARY_PASSWORD_DAYS)
     user.set_password(password)
     user.must_change_password = True
-    user.temporary_password_expires_at = timezone.now() + timedelta(days=TEMPORARY_PASSWORD_DAYS)
+    user.temporary_password_expires_at = expires_at
     user.failed_login_count = 0
     user.save(
         update_fields=[
@@ -238,7 +299,9 @@ def user_issue_temporary_password(*, user: User, purpose: str, comment: str = ""
             "failed_login_count",
         ]
     )
-    emails.temporary_password(user=user, password=password, purpose=purpose, comment=comment)
+    emails.temporary_password(
+        user=user, password=password, expires_at=expires_at, purpose=purpose, comment=comment
+    )
 
 
 def normalize_security_answer(answer: str) -> str:
@@ -303,7 +366,7 @@ def user_change_security_question(*, user: User, question: str, answer: str) -> 
 PROFILE_FIELDS = ("first_name", "middle_initial", "last_name", "suffix", "phone", "email")
 
 
-def user_update_profile(*, user: User, changes: dict) -> None:
+def user_update_profile(*, user: User, changes: Mapping[str, Any]) -> None:
     """ACC-14: name, middle initial, suffix, phone, email; customers also language."""
     fields = [name for name in (*PROFILE_FIELDS, "language", "title") if name in changes]
     for name in fields:
@@ -324,21 +387,24 @@ def user_for_password_reset(*, user_id: str) -> User | None:
     return user
 
 
-def user_for_password_reset_by_pk(*, pk) -> User | None:
+def user_for_password_reset_by_pk(*, pk: int | str | None) -> User | None:
     """ACC-12 step 2: the account chosen in step 1, if it may still reset."""
     user = User.objects.filter(pk=pk).first() if pk else None
     return user_for_password_reset(user_id=user.username) if user else None
 
 
 @transaction.atomic
-def user_reset_password(*, user: User, answer: str) -> bool:
+def user_reset_password(*, user: User, answer: str) -> PasswordResetResult:
     """ACC-12 step 2: the right answer emails a new temporary password and unlocks; a wrong
-    one counts toward the lockout. Returns whether the answer was right."""
+    one counts toward the lockout (ACC-11), and says so once the account is locked."""
     user = User.objects.select_for_update().get(pk=user.pk)
     if not security_answer_matches(user=user, answer=answer):
-        user_record_failed_attempt(user=user)
-        return False
-    if user.status == User.Status.LOCKED:
+        if user_record_failed_attempt(user=user) is SignInReason.LOCKED:
+            return PasswordResetResult(reset=False, error=sign_in_message(SignInReason.LOCKED))
+        return PasswordResetResult(
+            reset=False, error=_("That answer does not match the one in your profile.")
+        )
+    if user.is_locked:
         user_transition(
             user=user,
             to_status=User.Status.ACTIVE,
@@ -347,7 +413,7 @@ def user_reset_password(*, user: User, answer: str) -> bool:
             notify=False,
         )
     user_issue_temporary_password(user=user, purpose="reset")
-    return True
+    return PasswordResetResult(reset=True)
 
 
 def user_ids_send_reminder(*, email: str) -> None:
@@ -360,7 +426,9 @@ def user_ids_send_reminder(*, email: str) -> None:
 # --- new accounts -------------------------------------------------------------------------
 
 
-def account_create(*, user_id: str, status: str, reason: str, actor_label: str = "", **fields):
+def account_create(
+    *, user_id: str, status: str, reason: str, actor_label: str = "", **fields: Any
+) -> User:
     """Every new account, with its first history row (SEC-7). It has no usable password
     until a temporary one is issued (ACC-6); `actor_label` names who created it when it was
     not the owner registering."""
@@ -419,7 +487,7 @@ def customer_account_create(
 # --- staff accounts (OPS-3) ---------------------------------------------------------------
 
 
-class StaffAccountRefused(Exception):
+class StaffAccountRefused(Refused):
     """The account cannot be created as asked; the message says why."""
 
 
@@ -504,7 +572,7 @@ def api_token_user(raw: str) -> User | None:
         .filter(key_hash=_api_token_hash(raw), expires_at__gt=now)
         .first()
     )
-    if token is None or user_sign_in_refusal(token.user):
+    if token is None or user_sign_in_reason(user=token.user) is not SignInReason.OK:
         return None
     ApiToken.objects.filter(pk=token.pk).update(
         expires_at=now + timedelta(minutes=API_TOKEN_IDLE_MINUTES)

@@ -5,12 +5,17 @@ Each function owns its transaction, locks the row it changes, checks the move wi
 `workflow`, writes history, and records its emails in the same transaction.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from smt.lib.errors import Refused
 
 from ..emails import companies as emails
 from ..models import Company, Duns, DunsGrant, User
@@ -25,7 +30,7 @@ from . import (
 LOGO_MAX_BYTES = 20 * 1024  # ACC-1: "an image under 20 KB": 20,480 bytes is refused
 
 
-class CompanyActionRefused(Exception):
+class CompanyActionRefused(Refused):
     """A rule forbids the change; the message is for the person who asked."""
 
 
@@ -44,7 +49,7 @@ def tdsp_admins() -> list[User]:
     )
 
 
-def _company_admins(company: Company):
+def _company_admins(company: Company) -> QuerySet[User]:
     return company.users.filter(is_company_admin=True).exclude(status=User.Status.REVOKED)
 
 
@@ -61,9 +66,9 @@ def _check_comment(required: bool, comment: str) -> None:
 def company_register(
     *,
     kind: str,
-    company_fields: dict,
+    company_fields: Mapping[str, Any],
     duns_numbers: list[str],
-    admin_fields: dict,
+    admin_fields: Mapping[str, Any],
     logo: Logo | None = None,
 ) -> Company:
     """ACC-1: a Pending company with Pending DUNS and its first administrator (Pending,
@@ -171,11 +176,16 @@ def company_delete(*, company: Company) -> None:
 
 @transaction.atomic
 def duns_transition(
-    *, duns: Duns, to_status: str, actor: User | None = None, actor_label: str = "", reason=""
+    *,
+    duns: Duns,
+    to_status: str,
+    actor: User | None = None,
+    actor_label: str = "",
+    reason: str = "",
 ) -> Duns:
     """Move a DUNS to another status (ACC-9), with history."""
     status_transition(
-        duns,
+        subject=duns,
         workflow="DUNS",
         to_status=to_status,
         actor=actor,
@@ -183,6 +193,13 @@ def duns_transition(
         reason=reason,
     )
     return duns
+
+
+def _admin_company_id(admin: User) -> int:
+    """The company an administrator works on (SEC-1); a person of no company has none."""
+    if admin.company_id is None:
+        raise CompanyActionRefused(_("Only a company administrator can change a company."))
+    return admin.company_id
 
 
 def _check_duns_number_free(number: str) -> None:
@@ -195,10 +212,11 @@ def _check_duns_number_free(number: str) -> None:
 @transaction.atomic
 def duns_add(*, admin: User, number: str) -> Duns:
     """ACC-9, ACC-15: a new DUNS waits Pending for a TDSP admin, who is emailed."""
+    company_id = _admin_company_id(admin)
     _check_duns_number_free(number)
     duns = Duns.objects.create(
         number=number,
-        company=admin.company,
+        company_id=company_id,
         status=Duns.Status.PENDING,
         status_changed_at=timezone.now(),
     )
@@ -214,19 +232,21 @@ def duns_remove(*, admin: User, duns: Duns) -> None:
     """ACC-9: removing a DUNS is immediate and removes every user's access to it; a company
     keeps at least one DUNS (ACC-1)."""
     # The company row is the lock: two removals at once cannot leave it without a DUNS.
-    company = Company.objects.select_for_update().get(pk=admin.company_id)
-    duns = company.duns_numbers.filter(pk=duns.pk).first()
-    if duns is None:  # a second click: the first one removed it
+    company = Company.objects.select_for_update().get(pk=_admin_company_id(admin))
+    current = company.duns_numbers.filter(pk=duns.pk).first()
+    if current is None:  # a second click: the first one removed it
         raise CompanyActionRefused(_("That DUNS number has already been removed."))
-    others = company.duns_numbers.exclude(pk=duns.pk).exclude(status=Duns.Status.REVOKED)
+    others = company.duns_numbers.exclude(pk=current.pk).exclude(status=Duns.Status.REVOKED)
     if not others.exists():
         raise CompanyActionRefused(
             _("A company needs at least one DUNS number; add another before removing %(number)s.")
-            % {"number": duns.number}
+            % {"number": current.number}
         )
-    status_change_record(subject=duns, from_status=duns.status, to_status="removed", actor=admin)
-    DunsGrant.objects.filter(duns=duns).delete()
-    duns.delete()
+    status_change_record(
+        subject=current, from_status=current.status, to_status="removed", actor=admin
+    )
+    DunsGrant.objects.filter(duns=current).delete()
+    current.delete()
 
 
 def _locked_pending_duns(duns: Duns) -> Duns:
@@ -395,10 +415,14 @@ PROFILE_FIELDS = (
 
 @transaction.atomic
 def company_update_profile(
-    *, admin: User, changes: dict, logo: Logo | None = None, remove_logo: bool = False
+    *,
+    admin: User,
+    changes: Mapping[str, Any],
+    logo: Logo | None = None,
+    remove_logo: bool = False,
 ) -> Company:
     """ACC-15: an admin edits their company's ACC-1 fields and logo."""
-    company = Company.objects.select_for_update().get(pk=admin.company_id)
+    company = Company.objects.select_for_update().get(pk=_admin_company_id(admin))
     fields = [name for name in PROFILE_FIELDS if name in changes]
     for name in fields:
         setattr(company, name, changes[name])

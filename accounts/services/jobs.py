@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -44,7 +44,7 @@ class DeletionSummary:
 # --- ACC-7, ACC-8, ACC-9: 14 days ----------------------------------------------------------
 
 
-def _expired_companies(cutoff: datetime):
+def _expired_companies(cutoff: datetime) -> QuerySet[Company]:
     """Pending companies no TDSP approved, and Approved ones whose first admin never
     finished the first log in, for 14 days."""
     return Company.objects.filter(
@@ -54,7 +54,7 @@ def _expired_companies(cutoff: datetime):
     )
 
 
-def _expired_accounts(cutoff: datetime):
+def _expired_accounts(cutoff: datetime) -> QuerySet[User]:
     """Pending requests no admin approved, and Approved accounts never set up, for 14 days.
     Accounts of companies that are themselves waiting go with their company."""
     return User.objects.filter(
@@ -62,14 +62,16 @@ def _expired_accounts(cutoff: datetime):
     ).exclude(company__status__in=[Company.Status.PENDING, Company.Status.APPROVED])
 
 
-def _expired_duns(cutoff: datetime):
+def _expired_duns(cutoff: datetime) -> QuerySet[Duns]:
     """DUNS numbers added to a working company that no TDSP approved within 14 days."""
     return Duns.objects.filter(status=Duns.Status.PENDING, status_changed_at__lte=cutoff).exclude(
         company__status__in=[Company.Status.PENDING, Company.Status.APPROVED]
     )
 
 
-def accounts_delete_unapproved(*, now: datetime | None = None, dry_run: bool = False):
+def accounts_delete_unapproved(
+    *, now: datetime | None = None, dry_run: bool = False
+) -> DeletionSummary:
     """ACC-7, ACC-8, ACC-9: delete, with an email, what waited 14 days for an approval or a
     first log in. Returns the summary (and, with `dry_run`, only counts)."""
     now = now or timezone.now()
@@ -89,7 +91,7 @@ def accounts_delete_unapproved(*, now: datetime | None = None, dry_run: bool = F
     return summary
 
 
-def _history(subject, *, reason: str) -> None:
+def _history(subject: User | Company | Duns, *, reason: str) -> None:
     status_change_record(
         subject=subject,
         from_status=subject.status,
@@ -161,7 +163,7 @@ def _duns_expire(*, pk: int, cutoff: datetime) -> int:
 # --- ACC-21: 13 months ------------------------------------------------------------------------
 
 
-def _inactive_third_parties(cutoff: datetime):
+def _inactive_third_parties(cutoff: datetime) -> QuerySet[Company]:
     """3rd parties none of whose users signed in since `cutoff`; a company nobody ever
     signed in to counts from when it was approved (its last status change)."""
     return (

@@ -9,9 +9,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+
+from smt.lib.errors import Refused
 
 from ..emails import members as emails
 from ..models import Company, Duns, DunsGrant, User
@@ -57,7 +60,7 @@ _ACTION_FROM = {
 COMMENT_REQUIRED_ACTIONS = {SUSPEND, REVOKE}
 
 
-class MemberActionRefused(Exception):
+class MemberActionRefused(Refused):
     """A rule forbids the change; the message is for the admin."""
 
 
@@ -81,7 +84,7 @@ def actions_for_status(status: str) -> list[str]:
 # --- ACC-2: requests to join -------------------------------------------------------------
 
 
-def company_accepts_requests(company: Company) -> bool:
+def company_accepts_requests(*, company: Company) -> bool:
     """ACC-8: others can only request to join an Active REP or 3rd-party company."""
     return company.status == Company.Status.ACTIVE and company.kind in {
         Company.Kind.REP,
@@ -89,7 +92,7 @@ def company_accepts_requests(company: Company) -> bool:
     }
 
 
-def company_admin_count(company: Company) -> int:
+def company_admin_count(*, company: Company) -> int:
     return company.users.filter(is_company_admin=True, status__in=_COUNTED_ADMIN_STATUSES).count()
 
 
@@ -109,9 +112,9 @@ def member_request_access(
     """ACC-2: a Pending account in the company's shared Pending Approval queue; the
     requester, the company email and every working admin are emailed."""
     company = Company.objects.select_for_update().get(pk=company.pk)
-    if not company_accepts_requests(company):
+    if not company_accepts_requests(company=company):
         raise MemberActionRefused(_("This company is not accepting requests for access."))
-    if as_admin and company_admin_count(company) >= MAX_ADMINS:
+    if as_admin and company_admin_count(company=company) >= MAX_ADMINS:
         raise MemberActionRefused(
             _(
                 "This company already has %(max)d administrators. Request access as a User, "
@@ -137,7 +140,7 @@ def member_request_access(
         terms_accepted_at=timezone.now(),
     )
     emails.access_requested(user=user)
-    emails.access_request_pending(user=user, admins=_working_admins(company))
+    emails.access_request_pending(user=user, company=company, admins=_working_admins(company))
     return user
 
 
@@ -152,9 +155,18 @@ def _working_admins(company: Company) -> list[User]:
 # --- ACC-16: the Pending Approval queue ----------------------------------------------------
 
 
+def _admin_company(admin: User) -> Company:
+    """The company an administrator acts for (SEC-1); a person of no company has none, and
+    must not reach the accounts that have no company either."""
+    if admin.company is None:
+        raise MemberActionRefused(_("Only a company administrator can manage accounts."))
+    return admin.company
+
+
 def _locked_member(*, admin: User, user: User) -> User:
     """The account, locked, if it still belongs to the admin's company."""
-    locked = User.objects.select_for_update().filter(pk=user.pk, company=admin.company_id).first()
+    company = _admin_company(admin)
+    locked = User.objects.select_for_update().filter(pk=user.pk, company=company).first()
     if locked is None:
         raise MemberActionRefused(_("That account no longer exists."))
     return locked
@@ -172,7 +184,7 @@ def _grant(*, user: User, duns: Iterable[Duns]) -> None:
     DunsGrant.objects.bulk_create([DunsGrant(user=user, duns=d) for d in duns])
 
 
-def company_grantable_duns(company: Company):
+def company_grantable_duns(*, company: Company) -> QuerySet[Duns]:
     """The DUNS an admin may grant: every DUNS of the company that is not revoked."""
     return company.duns_numbers.exclude(status=Duns.Status.REVOKED).order_by("number")
 
@@ -180,7 +192,9 @@ def company_grantable_duns(company: Company):
 def _check_duns(*, admin: User, duns: list[Duns]) -> list[Duns]:
     if not duns:
         raise MemberActionRefused(_("Select at least one DUNS number."))
-    allowed = set(company_grantable_duns(admin.company).values_list("pk", flat=True))
+    allowed = set(
+        company_grantable_duns(company=_admin_company(admin)).values_list("pk", flat=True)
+    )
     if any(d.pk not in allowed for d in duns):
         raise MemberActionRefused(_("Select DUNS numbers of your own company."))
     return duns
@@ -200,13 +214,14 @@ def member_approve(
     3rd-party permission (read-only agreements); the owner gets a temporary password."""
     user = _locked_member(admin=admin, user=user)
     _check_pending(user)
-    if user.is_company_admin and company_admin_count(admin.company) >= MAX_ADMINS:
+    company = _admin_company(admin)
+    if user.is_company_admin and company_admin_count(company=company) >= MAX_ADMINS:
         raise MemberActionRefused(
             _("%(user_id)s cannot be approved: the company already has %(max)d administrators.")
             % {"user_id": user.username, "max": MAX_ADMINS}
         )
     if user.is_company_admin or duns is None:
-        duns = list(company_grantable_duns(admin.company))
+        duns = list(company_grantable_duns(company=company))
     _grant(user=user, duns=_check_duns(admin=admin, duns=duns))
     # Admins have every function of their company type by default (ACC-19).
     user.can_energy_data = energy_data and not user.is_company_admin
@@ -271,7 +286,8 @@ def _check_keeps_an_admin(*, admin: User, user: User, stays_working_admin: bool)
     if user.status not in _WORKING_ADMIN_STATUSES:
         return
     others = (
-        admin.company.users.filter(is_company_admin=True, status__in=_WORKING_ADMIN_STATUSES)
+        _admin_company(admin)
+        .users.filter(is_company_admin=True, status__in=_WORKING_ADMIN_STATUSES)
         .exclude(pk=user.pk)
         .exists()
     )
@@ -364,7 +380,7 @@ def member_update(
         else None
     )
     if is_company_admin:
-        duns = list(company_grantable_duns(admin.company))
+        duns = list(company_grantable_duns(company=_admin_company(admin)))
     _check_duns(admin=admin, duns=duns)
     changed = _apply_access(
         user=user,
@@ -392,7 +408,7 @@ def member_update(
 def _check_role_change(*, admin: User, user: User, is_company_admin: bool) -> None:
     if is_company_admin == user.is_company_admin:
         return
-    if is_company_admin and company_admin_count(admin.company) >= MAX_ADMINS:
+    if is_company_admin and company_admin_count(company=_admin_company(admin)) >= MAX_ADMINS:
         raise MemberActionRefused(
             _("The company already has %(max)d administrators.") % {"max": MAX_ADMINS}
         )

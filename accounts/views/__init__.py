@@ -152,17 +152,14 @@ def forgot_password_answer(request):
     if request.method == "POST" and form.is_valid():
         if ratelimit.FORGOT_PASSWORD_PER_USER_ID.hit(user.username):
             form.add_error(None, TOO_MANY)
-        elif services.user_reset_password(user=user, answer=form.cleaned_data["security_answer"]):
-            del request.session[RESET_SESSION_KEY]
-            return render(request, "accounts/forgot_password_done.html")
         else:
-            user.refresh_from_db(fields=["status"])
-            form.add_error(
-                "security_answer",
-                services.user_sign_in_refusal(user)
-                if user.status == user.Status.LOCKED
-                else _("That answer does not match the one in your profile."),
+            result = services.user_reset_password(
+                user=user, answer=form.cleaned_data["security_answer"]
             )
+            if result.reset:
+                del request.session[RESET_SESSION_KEY]
+                return render(request, "accounts/forgot_password_done.html")
+            form.add_error("security_answer", result.error)
     return render(
         request, "accounts/forgot_password_answer.html", {"form": form, "reset_user": user}
     )

@@ -13,6 +13,9 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from smt.lib.errors import Refused
+from smt.lib.listing import PAGE_SIZE
+
 from ..forms.companies import (
     CompanyAdminForm,
     CompanyProfileForm,
@@ -23,12 +26,12 @@ from ..forms.companies import (
 from ..models import Company, Duns, User
 from ..permissions import Capability, capability_required
 from ..services import companies as services
-from ..services.companies import CompanyActionRefused, Logo
+from ..services.companies import Logo
 
 REGISTRATION_KINDS = {"rep": Company.Kind.REP, "third-party": Company.Kind.THIRD_PARTY}
 SESSION_KEY = "company_registration"
 DONE_SESSION_KEY = "company_registration_done"
-APPROVALS_PER_PAGE = 25
+APPROVALS_PER_PAGE = PAGE_SIZE  # ACC-20
 
 
 def _registration_kind(kind: str) -> str:
@@ -205,7 +208,7 @@ def _tdsp_decide(request, *, kind: str, pk: int, approve, decline):
             if not form.is_valid():
                 return _approvals_page(request, failed={"kind": kind, "pk": pk, "form": form})
             messages.success(request, decline(form.cleaned_data["comment"]))
-    except CompanyActionRefused as refusal:
+    except Refused as refusal:
         messages.info(request, str(refusal))
     return redirect("accounts:tdsp_approvals")
 
@@ -303,7 +306,9 @@ def company_duns_add(request):
     if form.is_valid():
         try:
             duns = services.duns_add(admin=request.user, number=form.cleaned_data["number"])
-        except (CompanyActionRefused, IntegrityError):
+        except Refused as refusal:
+            messages.error(request, str(refusal))
+        except IntegrityError:  # the same number was added a moment ago
             messages.error(request, _("That DUNS number is already registered."))
         else:
             messages.success(
@@ -323,7 +328,7 @@ def company_duns_remove(request, pk):
     duns = get_object_or_404(_own_company(request).duns_numbers, pk=pk)  # SEC-1
     try:
         services.duns_remove(admin=request.user, duns=duns)
-    except CompanyActionRefused as refusal:
+    except Refused as refusal:
         messages.error(request, str(refusal))
     else:
         messages.success(request, _("DUNS %(number)s was removed.") % {"number": duns.number})

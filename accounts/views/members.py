@@ -9,6 +9,7 @@ from django.urls import path
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from smt.lib.errors import Refused, refusal_add_to_form
 from smt.lib.listing import listing_build
 
 from .. import selectors
@@ -23,7 +24,7 @@ from ..forms.members import (
 from ..models import Company
 from ..permissions import Capability, capability_required
 from ..services import members as services
-from ..services.members import REINSTATE, REVOKE, SUSPEND, MemberActionRefused
+from ..services.members import REINSTATE, REVOKE, SUSPEND
 
 # URL words for the two kinds of company people can join.
 JOIN_KINDS = {"rep": Company.Kind.REP, "third-party": Company.Kind.THIRD_PARTY}
@@ -81,8 +82,8 @@ def join_company_form(request, kind, company_pk, role):
             user = services.member_request_access(
                 company=company, as_admin=ROLES[role], **form.registrant_fields()
             )
-        except MemberActionRefused as refusal:
-            form.add_error(None, str(refusal))
+        except Refused as refusal:
+            refusal_add_to_form(form, refusal)
         except IntegrityError:  # the same user ID registered a moment ago
             form.add_error("user_id", _("That user ID is already taken."))
         else:
@@ -143,7 +144,7 @@ def pending_edit(request, pk):
     form = PendingDecisionForm(
         request.POST or None,
         member=member,
-        grantable_duns=services.company_grantable_duns(admin.company),
+        grantable_duns=services.company_grantable_duns(company=admin.company),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -167,7 +168,7 @@ def pending_edit(request, pk):
                 messages.success(
                     request, _("%(user_id)s was declined.") % {"user_id": member.username}
                 )
-        except MemberActionRefused as refusal:
+        except Refused as refusal:
             messages.error(request, str(refusal))
         return redirect("accounts:pending_approval")
     return render(request, "accounts/members/pending_edit.html", {"form": form, "member": member})
@@ -217,7 +218,7 @@ def user_edit(request, pk):
     """ACC-17 Edit User: DUNS, permissions, administrator role, Web Portal Access."""
     admin = request.user
     member = selectors.company_member_get_for_admin(admin=admin, pk=pk)
-    if member.status == member.Status.REVOKED:  # ACC-7: final
+    if member.is_revoked:  # ACC-7: final
         messages.info(request, _("Revoked accounts cannot be changed."))
         if request.method == "POST":
             return redirect("accounts:user_edit", pk=member.pk)
@@ -225,7 +226,7 @@ def user_edit(request, pk):
     form = MemberEditForm(
         request.POST or None,
         member=member,
-        grantable_duns=services.company_grantable_duns(admin.company),
+        grantable_duns=services.company_grantable_duns(company=admin.company),
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -240,8 +241,8 @@ def user_edit(request, pk):
                 action=data["action"],
                 comment=data["comment"],
             )
-        except MemberActionRefused as refusal:
-            form.add_error(None, str(refusal))
+        except Refused as refusal:
+            refusal_add_to_form(form, refusal)
         else:
             messages.success(
                 request, _("%(user_id)s has been saved.") % {"user_id": member.username}

@@ -17,6 +17,7 @@ from accounts.services.companies import (
 )
 from accounts.workflow import TransitionNotAllowed
 from notifications.models import OutboundEmail
+from notifications.services import email_render
 from tests.factories import CompanyFactory, DunsFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -203,6 +204,22 @@ def test_a_suspended_company_cannot_sign_in_until_reinstated(client, staff):  # 
     admin.refresh_from_db()
     assert admin.status == User.Status.ACTIVE  # the accounts themselves were untouched
     assert OutboundEmail.objects.filter(template="accounts/company_status_changed").count() == 2
+
+
+@pytest.mark.parametrize("language", ["en", "es"])
+def test_only_the_revocation_email_says_every_account_was_revoked(staff, language):  # ACC-8
+    company = CompanyFactory()
+    company_suspend(actor=staff, company=company, comment="Unpaid")
+    company_revoke(actor=staff, company=company, comment="Closed")
+    emails = OutboundEmail.objects.filter(template="accounts/company_status_changed")
+    emails.update(language=language)
+    suspended, revoked = (email_render(e).body for e in emails.order_by("pk"))
+    sentence = {
+        "en": "Every account of the company has been revoked",
+        "es": "Todas las cuentas de la compañía fueron revocadas",
+    }[language]
+    assert sentence not in suspended
+    assert sentence in revoked
 
 
 def test_revoking_a_duns_revokes_only_the_accounts_left_without_one(staff_client):  # ACC-9

@@ -388,6 +388,13 @@ def test_manage_users_above_25_shows_the_search_screen(client, admin):  # ACC-20
     assert "There are 26 entries" in html and "show_all=1" in html
 
 
+def test_manage_users_help_names_the_acc_20_limits(client, admin):  # ACC-20
+    client.force_login(admin)
+    html = client.get(reverse("accounts:manage_users")).content.decode()
+    assert f"With more than {LIST_DIRECTLY_MAX} accounts" in html
+    assert f"Show All (up to {SHOW_ALL_MAX})" in html
+
+
 def test_manage_users_search_by_fields_duns_and_status(client, admin):  # ACC-17
     other_duns = admin.company.duns_numbers.order_by("number").last()
     for n in range(LIST_DIRECTLY_MAX):

@@ -214,6 +214,17 @@ def test_wrong_answers_count_toward_the_lockout(client):  # ACC-12
     assert mail.outbox == []
 
 
+def test_a_wrong_answer_for_a_locked_account_says_it_is_locked(client):  # ACC-11, ACC-12
+    user = reset_user(status=User.Status.LOCKED)
+    start_reset(client, user)
+    response = client.post(reverse("accounts:forgot_password_answer"), {"security_answer": "rex"})
+    assert "Your account is locked" in response.content.decode()
+    assert "does not match" not in response.content.decode()
+    user.refresh_from_db()
+    assert user.status == User.Status.LOCKED
+    assert mail.outbox == []
+
+
 def test_answer_page_needs_the_first_step(client):
     assert client.get(reverse("accounts:forgot_password_answer")).url == reverse(
         "accounts:forgot_password"
@@ -274,6 +285,23 @@ def test_sign_in_is_limited_per_client_address(client):  # SEC-5
 
 
 # --- ACC-14 My Profile --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "traits, shows_duns",
+    [
+        ({"rep": True}, True),
+        ({"third_party": True}, True),
+        ({}, False),
+        ({"tdsp_admin": True}, False),
+    ],
+)
+def test_my_profile_shows_duns_and_permissions_to_rep_and_3rd_party_people(
+    client, traits, shows_duns
+):  # ACC-14
+    client.force_login(UserFactory(**traits))
+    html = client.get(reverse("accounts:profile")).content.decode()
+    assert ("In-Home Device Services" in html) is shows_duns
 
 
 def test_profile_edit_saves_and_keeps_the_user_id(client):  # ACC-14

@@ -3,17 +3,62 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
+from django.urls import reverse
 
-from accounts.models import User
-from accounts.validators import validate_user_id
-from tests.factories import DEFAULT_PASSWORD, UserFactory
+from accounts.models import Company, User
+from accounts.validators import USER_ID_MAX_LENGTH, USER_ID_MIN_LENGTH, validate_user_id
+from tests.factories import DEFAULT_PASSWORD, CompanyFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
+# Letters of both cases, digits and the punctuation people use in user IDs (ACC-4).
+ALLOWED = "Jd9.-_@"
+LENGTH_MESSAGE = "User ID must be at least 5 and no more than 100 characters long."
+REQUEST_DETAILS = {
+    "first_name": "Ana",
+    "last_name": "Lopez",
+    "phone": "512-555-0101",
+    "email": "ana@example.com",
+    "email2": "ana@example.com",
+    "terms": "on",
+}
 
-@pytest.mark.parametrize("user_id", ["abcde", "a" * 100, "jane.doe@example.com", "Jane_Doe-1"])
-def test_user_id_of_5_to_100_allowed_characters_is_accepted(user_id):  # ACC-4
+
+def user_id_of(length: int) -> str:
+    return (ALLOWED * length)[:length]
+
+
+def request_access(client, user_id):
+    """ACC-2: ask to join an Active REP company with this user ID (a real registration)."""
+    company = CompanyFactory(kind=Company.Kind.REP)
+    url = reverse("accounts:join_company_form", args=["rep", company.pk, "user"])
+    return client.post(url, {**REQUEST_DETAILS, "user_id": user_id})
+
+
+@pytest.mark.parametrize(
+    "user_id",
+    [
+        user_id_of(USER_ID_MIN_LENGTH),
+        user_id_of(USER_ID_MAX_LENGTH),
+        "jane.doe@example.com",
+        "Jane_Doe-1",
+    ],
+)
+def test_user_id_of_5_to_100_allowed_characters_is_accepted(client, user_id):  # ACC-4
     validate_user_id(user_id)
+    response = request_access(client, user_id)
+    assert "has been sent to its administrators" in response.content.decode()
+    account = User.objects.get(username__iexact=user_id)
+    assert account.username == user_id  # kept exactly as typed, case included
+
+
+@pytest.mark.parametrize("length", [USER_ID_MIN_LENGTH - 1, USER_ID_MAX_LENGTH + 1])
+def test_user_id_of_4_or_101_characters_is_refused_with_the_message(client, length):  # ACC-4
+    assert (USER_ID_MIN_LENGTH, USER_ID_MAX_LENGTH) == (5, 100)
+    response = request_access(client, user_id_of(length))
+    assert response.status_code == 200
+    assert LENGTH_MESSAGE in response.content.decode()
+    assert not User.objects.exists()
 
 
 @pytest.mark.parametrize("user_id", ["abcd", "a" * 101, ""])

@@ -9,6 +9,7 @@ import time_machine
 from django.core import mail
 from django.core.management import call_command
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from notifications.models import OutboundEmail
@@ -221,6 +222,24 @@ def test_a_sent_email_that_carried_a_secret_cannot_be_resent():  # ACC-6
     email.refresh_from_db()
     with pytest.raises(EmailNotResendable):
         email_resend(email=email)
+
+
+def test_the_admin_resend_reports_the_refusal_and_queues_the_others(client):  # OPS-1
+    secret = record(context={"note": "secret"}, secret_keys=("note",))
+    email_deliver(email_id=secret.pk)
+    failed = record()
+    OutboundEmail.objects.filter(pk=failed.pk).update(status=OutboundEmail.Status.FAILED)
+    client.force_login(UserFactory(smt_staff=True))
+    response = client.post(
+        reverse("admin:notifications_outboundemail_changelist"),
+        {"action": "resend", "_selected_action": [secret.pk, failed.pk]},
+        follow=True,
+    )
+    html = response.content.decode()
+    assert f"Email #{secret.pk} carried a secret that was removed after sending" in html
+    assert "1 email(s) queued again." in html
+    failed.refresh_from_db()
+    assert failed.status == OutboundEmail.Status.QUEUED
 
 
 def test_an_attachment_is_read_from_storage_when_the_email_is_sent(

@@ -19,7 +19,16 @@ from tests.factories import (
     UserFactory,
 )
 from tests.support.tdsp import send_tdsp_message as send
-from usage.models import MeterShare, RorPeriod, TdspMessage
+from usage.models import (
+    CustomerPremise,
+    Meter,
+    MeterShare,
+    OnDemandRead,
+    Premise,
+    RorPeriod,
+    TdspMessage,
+)
+from usage.services import odr
 from usage.tdsp.credentials import tdsp_credential_issue
 
 pytestmark = pytest.mark.django_db
@@ -46,6 +55,22 @@ def served(oncor):
         invited_at=timezone.now(),
     )
     return {"rep": rep, "premise": premise, "customer": link.customer, "share": share}
+
+
+def premise_rows(premise) -> dict[str, list[tuple]]:
+    """Everything a TDSP message may change about a premise: the premise, its meters, its
+    REP of Record periods, the attached customers, the shares and the On Demand Reads."""
+    return {
+        model.__name__: list(model.objects.filter(**lookup).order_by("pk").values_list())
+        for model, lookup in [
+            (Premise, {"pk": premise.pk}),
+            (Meter, {"premise": premise}),
+            (RorPeriod, {"premise": premise}),
+            (CustomerPremise, {"premise": premise}),
+            (MeterShare, {"premise": premise}),
+            (OnDemandRead, {"premise": premise}),
+        ]
+    }
 
 
 def sees(client, user, premise) -> bool:
@@ -195,15 +220,18 @@ def test_a_transaction_that_does_not_fit_is_refused_and_recorded(client, key, se
 def test_bad_messages_are_400_or_404_naming_the_field(client, key, served, body, field):  # API-4
     if body.get("esiid") == "OWN":
         body["esiid"] = served["premise"].esiid
+    before = premise_rows(served["premise"])
     response = send(client, key, **body)
     assert response.status_code in (400, 404)
     assert response.json()["field"] == field
     assert not TdspMessage.objects.exists()
+    assert premise_rows(served["premise"]) == before  # nothing applied
 
 
 def test_a_tdsp_cannot_touch_another_tdsps_premise(client, served):  # API-3, SEC-1
     other = TdspFactory(code="tnmp", name="TNMP", company=CompanyFactory(kind="tdsp", name="TNMP"))
     other_key = tdsp_credential_issue(tdsp=other)
+    before = premise_rows(served["premise"])
     response = send(
         client,
         other_key,
@@ -213,6 +241,30 @@ def test_a_tdsp_cannot_touch_another_tdsps_premise(client, served):  # API-3, SE
         effective_date="2026-11-01",
     )
     assert response.status_code == 404
+    assert response.json()["field"] == "esiid"
+    assert not TdspMessage.objects.filter(message_id="z").exists()  # not even as refused
+    assert premise_rows(served["premise"]) == before  # the REP, customer and friend keep it
+    assert sees(client, served["rep"], served["premise"])
+
+
+def test_an_answer_to_an_unknown_request_is_404_and_changes_nothing(client, key, served):
+    # API-3, USG-11: an odr_result names a request id of this TDSP's, or nothing happens.
+    read = odr.on_demand_read_request(user=served["customer"], premise=served["premise"])
+    before = premise_rows(served["premise"])
+    response = send(
+        client,
+        key,
+        message_id="r1",
+        type="odr_result",
+        request_id=f"not-{read.tdsp_request_id}",
+        status="COMPLETED",
+        register_read="12345.6",
+        read_at="2026-11-01T10:00:00-05:00",
+    )
+    assert response.status_code == 404
+    assert response.json()["field"] == "request_id"
+    assert not TdspMessage.objects.filter(message_id="r1").exists()
+    assert premise_rows(served["premise"]) == before  # the read is still Pending
 
 
 def test_unknown_credential_is_401(client):  # API-3

@@ -411,6 +411,11 @@ class ReportRequest(models.Model):
     def order_number(self) -> str:
         return f"{self.pk:08d}"
 
+    @property
+    def is_downloadable(self) -> bool:
+        """USG-9: a Complete request's file can be downloaded (until it expires)."""
+        return self.status == self.Status.COMPLETE and bool(self.file)
+
 
 class TdspCredential(models.Model):
     """The one API credential of a TDSP (API-3); only the key's SHA-256 is stored."""
@@ -486,3 +491,15 @@ class OnDemandRead(models.Model):
 
     def __str__(self) -> str:
         return f"ODR {self.tdsp_request_id} {self.status}"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == self.Status.COMPLETED
+
+    @property
+    def is_failed(self) -> bool:
+        return self.status == self.Status.FAILED

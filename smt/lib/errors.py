@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
+
 
 class Refused(Exception):
     """A rule refused the request: `message` says why, `field` names the input it is about."""
@@ -23,3 +25,10 @@ class Refused(Exception):
 
     def __str__(self) -> str:
         return str(self.message)
+
+
+def refusal_add_to_form(form: forms.BaseForm, refusal: Refused) -> None:
+    """Show a refusal on a bound form: on its field when the form has that field, else above
+    the form (a non-field error)."""
+    field = refusal.field if refusal.field in form.fields else None
+    form.add_error(field, refusal.message)

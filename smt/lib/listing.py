@@ -11,12 +11,15 @@ agreements).
 A page describes its search with a `ListSearchForm` subclass and calls `listing_build`.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from string import ascii_uppercase
+from typing import Any
 
 from django import forms
 from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,7 +27,7 @@ LIST_DIRECTLY_MAX = 25  # ACC-20: up to 25 rows the list is shown without a sear
 SHOW_ALL_MAX = 500  # ACC-20: above 500 rows there is no "Show All"
 SEARCH_VALUES_MAX = 100  # ACC-20: up to 100 comma-separated values
 WILDCARD_MIN_CHARACTERS = 2  # ACC-20: a wildcard needs at least 2 other characters
-PAGE_SIZE = 25
+PAGE_SIZE = 25  # ACC-20: rows per page of a long list
 LETTERS = tuple(ascii_uppercase)
 
 
@@ -97,7 +100,7 @@ def search_terms_parse(text: str, *, many: bool = True) -> SearchTerms:
 class SearchField(forms.CharField):
     """A text box that cleans to `SearchTerms` (ACC-20)."""
 
-    def __init__(self, *, many: bool = True, **kwargs):
+    def __init__(self, *, many: bool = True, **kwargs: Any) -> None:
         self.many = many
         kwargs.setdefault("required", False)
         kwargs.setdefault("max_length", 4000)
@@ -115,7 +118,7 @@ class SearchField(forms.CharField):
             )
         super().__init__(**kwargs)
 
-    def clean(self, value):
+    def clean(self, value: Any) -> SearchTerms:
         return search_terms_parse(super().clean(value), many=self.many)
 
 
@@ -144,11 +147,16 @@ class ListSearchForm(forms.Form):
         return queryset.filter(self.search_q())
 
 
+LIST, SEARCH = "list", "search"  # Listing.mode
+
+
 @dataclass
 class Listing:
-    """What a list page shows: the list, or the search screen, and how it got there."""
+    """What a list page shows: the list, or the search screen, and how it got there.
+    Templates ask its properties (`opens_with_search`, `shows_rows`, `page_size`…), so the
+    ACC-20 numbers live here only."""
 
-    mode: str  # "list": rows are shown; "search": only the search screen
+    mode: str  # LIST: rows are shown; SEARCH: only the search screen
     total: int  # rows the user may see before any search
     form: ListSearchForm
     sort: str
@@ -158,11 +166,38 @@ class Listing:
     letters: tuple[str, ...] = field(default=LETTERS)
 
     @property
-    def rows(self):
+    def rows(self) -> Iterable[Any]:
         return self.page.object_list if self.page else []
 
+    @property
+    def page_size(self) -> int:
+        return PAGE_SIZE
 
-def _sorted(queryset: QuerySet, sort: str, columns: dict[str, str], default: str):
+    @property
+    def list_directly_max(self) -> int:
+        return LIST_DIRECTLY_MAX
+
+    @property
+    def show_all_max(self) -> int:
+        return SHOW_ALL_MAX
+
+    @property
+    def opens_with_search(self) -> bool:
+        """ACC-20: more rows than a list shows directly, so the page offers its search."""
+        return self.total > LIST_DIRECTLY_MAX
+
+    @property
+    def shows_rows(self) -> bool:
+        return self.mode == LIST
+
+    @property
+    def shows_search_only(self) -> bool:
+        return self.mode == SEARCH
+
+
+def _sorted(
+    queryset: QuerySet, sort: str, columns: dict[str, str], default: str
+) -> tuple[QuerySet, str]:
     key = sort.lstrip("-")
     if key not in columns:
         sort, key = default, default.lstrip("-")
@@ -172,13 +207,13 @@ def _sorted(queryset: QuerySet, sort: str, columns: dict[str, str], default: str
 
 
 def listing_build(
-    request,
+    request: HttpRequest,
     queryset: QuerySet,
     *,
     form_class: type[ListSearchForm],
     sort_columns: dict[str, str],
     default_sort: str,
-    form_kwargs: dict | None = None,
+    form_kwargs: dict[str, Any] | None = None,
     searched: bool = False,
 ) -> Listing:
     """ACC-20 for one page: decide between list and search screen, apply the search, sort
@@ -190,7 +225,7 @@ def listing_build(
     total = queryset.count()
     sort = request.GET.get("sort", default_sort)
     listing = Listing(
-        mode="search",
+        mode=SEARCH,
         total=total,
         form=form,
         sort=sort,
@@ -207,6 +242,6 @@ def listing_build(
     if not listing.searched and total > LIST_DIRECTLY_MAX and not show_all:
         return listing
     queryset, listing.sort = _sorted(queryset, sort, sort_columns, default_sort)
-    listing.mode = "list"
+    listing.mode = LIST
     listing.page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     return listing

@@ -6,6 +6,7 @@ leaks a request.
 """
 
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -17,7 +18,7 @@ _BASE_URL = "https://smt.invalid/"
 
 
 class StaticFilesFetcher(URLFetcher):
-    def fetch(self, url, headers=None):
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> Any:
         found = self._static(url) or self._media(url)
         if not found:
             raise ValueError(f"PDFs load only static and uploaded files, not {url}")

@@ -70,16 +70,14 @@ def violations(source: str, *, module: str, path: str, is_package: bool = False)
         theirs = layer_of(target)
         if theirs and theirs[1] > own[1]:
             found.append(
-                f"{path}:{line}: {module} ({own[0]}) imports {target} ({theirs[0]}), "
-                "a higher layer"
+                f"{path}:{line}: {module} ({own[0]}) imports {target} ({theirs[0]}), a higher layer"
             )
     return found
 
 
 def portal_modules():
     for package in PACKAGES:
-        for path in sorted((ROOT / package).rglob("*.py")):
-            yield path
+        yield from sorted((ROOT / package).rglob("*.py"))
 
 
 def test_no_module_imports_a_higher_layer():
@@ -91,9 +89,7 @@ def test_no_module_imports_a_higher_layer():
             path=str(path.relative_to(ROOT)),
             is_package=path.name == "__init__.py",
         )
-    assert not found, "Imports that break the layers of docs/architecture.md:\n" + "\n".join(
-        found
-    )
+    assert not found, "Imports that break the layers of docs/architecture.md:\n" + "\n".join(found)
 
 
 def test_every_app_is_in_a_layer():

@@ -17,6 +17,7 @@ from tests.factories import (
     TdspFactory,
     UserFactory,
 )
+from usage.services.sharing import meter_share_answer, meter_share_invite
 
 pytestmark = pytest.mark.django_db
 
@@ -79,10 +80,23 @@ def test_a_premise_of_another_party_is_not_found(client, premise, name):  # USG-
         assert client.get(url(name, premise, "premise")).status_code == 404
 
 
-def test_customers_see_their_own_and_shared_meters(client, premise):  # USG-12, ACC-22
-    owner = CustomerPremiseFactory(premise=premise).customer
-    client.force_login(owner)
-    assert client.get(url("premise_information", premise, "premise")).status_code == 200
+@pytest.mark.parametrize("kind", ["premise", "meter"])
+def test_customers_see_their_own_and_shared_meters(client, premise, kind):  # USG-12, ACC-22
+    shared_by = CustomerPremiseFactory(premise=premise)  # the owner shares `premise`
+    mine = CustomerPremiseFactory(premise=MeterFactory(meter_number="113555002").premise)
+    share = meter_share_invite(link=shared_by, friend_email=mine.customer.email)
+    meter_share_answer(share=share, user=mine.customer, accept=True)
+    # Another customer's meter, shared with nobody.
+    unshared = CustomerPremiseFactory(premise=MeterFactory(meter_number="113555003").premise)
+    client.force_login(mine.customer)
+
+    own = client.get(url("premise_information", mine.premise, kind))
+    assert own.status_code == 200
+    assert mine.premise.esiid in own.content.decode()
+    shared = client.get(url("premise_information", premise, kind))
+    assert shared.status_code == 200
+    assert premise.esiid in shared.content.decode()
+    assert client.get(url("premise_information", unshared.premise, kind)).status_code == 404
 
 
 def test_tdsp_staff_see_their_utilitys_meters_only(client, premise):  # USG-12

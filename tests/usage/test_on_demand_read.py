@@ -76,6 +76,11 @@ def completed(read, **extra):
     }
 
 
+def messages_of(response) -> list[str]:
+    """The page messages shown on the page a POST was redirected to (follow=True)."""
+    return [str(message) for message in response.context["messages"]]
+
+
 def report_page(client, user, premise):
     client.force_login(user)
     return client.get(reverse("usage:usage_report", args=[premise.esiid]))
@@ -108,16 +113,45 @@ def test_a_completed_read_holds_the_hour_too(clock, customer, premise):  # USG-1
 
 
 def test_a_failed_read_may_be_tried_again_at_once(clock, customer, premise):  # USG-11 decision
-    read = odr.on_demand_read_request(user=customer, premise=premise)
-    odr.on_demand_read_fail(read_id=read.pk, reason="no answer")
-    odr.on_demand_read_request(user=customer, premise=premise)
+    failed = odr.on_demand_read_request(user=customer, premise=premise)
+    odr.on_demand_read_fail(read_id=failed.pk, reason="no answer")
+    # The same second, no clock moved: a Failed read does not hold the hour, so no refusal.
+    again = odr.on_demand_read_request(user=customer, premise=premise)
+    assert again.pk != failed.pk
+    reads = OnDemandRead.objects.filter(premise=premise).order_by("pk")
+    assert [(read.pk, read.status, read.requested_at) for read in reads] == [
+        (failed.pk, OnDemandRead.Status.FAILED, START),
+        (again.pk, OnDemandRead.Status.PENDING, START),
+    ]
+    # The retry is Pending, and it holds the hour as any Pending read does.
+    with pytest.raises(odr.OnDemandReadRefused):
+        odr.on_demand_read_request(user=customer, premise=premise)
 
 
-def test_the_limit_is_per_meter(clock, customer, premise, oncor):  # USG-11
+def test_the_limit_is_per_meter(client, clock, customer, premise, oncor):  # USG-11
     other = PremiseFactory(tdsp=oncor)
-    MeterFactory(premise=other)
-    odr.on_demand_read_request(user=customer, premise=premise)
-    odr.on_demand_read_request(user=customer, premise=other)
+    MeterFactory(premise=other, meter_number="113555002")
+    CustomerPremiseFactory(customer=customer, premise=other)
+    limited = odr.on_demand_read_request(user=customer, premise=premise)  # meter A: one this hour
+    client.force_login(customer)
+
+    response = client.post(reverse("usage:on_demand_read", args=[other.esiid]), follow=True)
+    assert response.redirect_chain == [(reverse("usage:usage_report", args=[other.esiid]), 302)]
+    assert messages_of(response) == [
+        "Your On Demand Read request has been sent. Refresh the page in a few moments."
+    ]
+    response = client.post(reverse("usage:on_demand_read", args=[premise.esiid]), follow=True)
+    assert response.redirect_chain == [(reverse("usage:usage_report", args=[premise.esiid]), 302)]
+    assert messages_of(response) == [
+        "On Demand Read is limited to one request per meter per hour. "
+        "The next request for this meter is possible at 05/01/2026 11:00 AM."
+    ]
+    reads = OnDemandRead.objects.order_by("pk")
+    assert [(read.premise_id, read.status) for read in reads] == [
+        (premise.pk, OnDemandRead.Status.PENDING),  # A's first read only
+        (other.pk, OnDemandRead.Status.PENDING),
+    ]
+    assert reads[0].pk == limited.pk
 
 
 def test_24_requests_a_calendar_day_then_refused_until_midnight_central(

@@ -53,7 +53,7 @@ class _Echo:
 _WRITER = csv.writer(_Echo())
 
 
-def _text(value) -> str:
+def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
@@ -66,6 +66,16 @@ def information_rows(kind: str, premise: Premise) -> Iterator[list[str]]:
     yield [value for _label, _description, value in rows]
 
 
+def information_csv(kind: str, premise: Premise, *, header: bool = True) -> Iterator[str]:
+    """MTR-7: the CSV text of one meter's Premise or Meter Information, header first when
+    asked (the information reports have no dates)."""
+    rows = information_rows(kind, premise)
+    first = next(rows)
+    if header:
+        yield _line(first)
+    yield from (_line(row) for row in rows)
+
+
 def report_rows(
     report_type: str,
     premise: Premise,
@@ -75,13 +85,10 @@ def report_rows(
     versions: bool = False,
     window: DataWindow | None = None,
 ) -> Iterator[list[str]]:
-    """The CSV rows (header first) of one meter's daily, monthly or information report.
-    Daily Usage goes through `report_csv`'s faster text path instead. The caller keeps
-    start..end inside the user's data `window`; Monthly Usage also needs the window itself
-    (USG-12: only billing periods wholly inside it)."""
-    if report_type in information.KINDS:
-        yield from information_rows(report_type, premise)
-        return
+    """The CSV rows (header first) of one meter's daily or monthly report (the information
+    reports: `information_rows`). Daily Usage goes through `report_csv`'s faster text path
+    instead. The caller keeps start..end inside the user's data `window`; Monthly Usage also
+    needs the window itself (USG-12: only billing periods wholly inside it)."""
     yield HEADERS[report_type]
     esiid = premise.esiid
     if report_type == DAILY:

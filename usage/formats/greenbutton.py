@@ -198,7 +198,10 @@ def _local_time_parameters_body() -> str:
     )
 
 
-def _day_rows(premise: Premise, start: date, end: date):
+DayRow = tuple[date, str, str, str, datetime]  # day, channel, readings, quality, received_at
+
+
+def _day_rows(premise: Premise, start: date, end: date) -> Iterator[DayRow]:
     """Current versions only, by channel then day: one MeterReading after the other."""
     return (
         IntervalDay.objects.filter(premise=premise, day__range=(start, end), is_current=True)
@@ -262,7 +265,15 @@ def green_button_feed(
     yield "</feed>\n"
 
 
-def _meter_readings(premise, start, end, usage_point, root, stamp, reading_types_sent):
+def _meter_readings(
+    premise: Premise,
+    start: date,
+    end: date,
+    usage_point: str,
+    root: str,
+    stamp: str,
+    reading_types_sent: set[str],
+) -> Iterator[str]:
     channel = None
     block_up = block_link = ""
     for day, day_channel, readings, quality, received_at in _day_rows(premise, start, end):

@@ -2,9 +2,13 @@
 which fields, in which order, with the tool-tip each shows. The page, the PDF and the CSV
 all read these tables, so they always agree."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from django.utils import formats, timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from usage.models import Meter, Premise
@@ -14,12 +18,12 @@ KINDS = ("premise", "meter")
 
 @dataclass(frozen=True)
 class InfoField:
-    label: str
-    description: str
-    value: object  # attribute name on the premise/meter, or a function of it
+    label: str | Promise  # lazy: translated when a page or file is built
+    description: str | Promise
+    value: str | Callable[[Any], object]  # attribute name on the premise/meter, or a function
 
 
-def _date(value) -> str:
+def _date(value: date | None) -> str:
     return formats.date_format(value, "m/d/Y") if value else ""
 
 
@@ -209,11 +213,12 @@ METER_FIELDS = (
 def information_rows(kind: str, premise: Premise) -> list[tuple[str, str, str]]:
     """(label, description, value) for the premise, or for its meter in service."""
     if kind == "premise":
-        subject, fields = premise, PREMISE_FIELDS
-    else:
-        subject, fields = current_meter(premise), METER_FIELDS
-        if subject is None:
-            return []
+        return _rows(premise, PREMISE_FIELDS)
+    meter = current_meter(premise)
+    return _rows(meter, METER_FIELDS) if meter else []
+
+
+def _rows(subject: Premise | Meter, fields: tuple[InfoField, ...]) -> list[tuple[str, str, str]]:
     rows = []
     for field in fields:
         value = field.value(subject) if callable(field.value) else getattr(subject, field.value)

@@ -17,12 +17,18 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from django.db import connection, models, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 
+from accounts.models import Tdsp
+from smt.lib.errors import Refused
 from usage.models import Channel, DailyRead, IntervalDay, MonthlyUsage, Premise
 from usage.services.intervals import intervals_in_day
+
+M = TypeVar("M", bound=models.Model)
 
 BATCH_ROWS = 10_000  # rows per transaction and per COPY
 MAX_REPORTED_ERRORS = 100_000  # a file of garbage must not exhaust memory; the count stays exact
@@ -40,7 +46,7 @@ QUALITY_FLAGS = "AE-"
 CHANNELS = {choice.value for choice in Channel}
 
 
-class TdspFileRefused(Exception):
+class TdspFileRefused(Refused):
     """The file as a whole cannot be read (no known header): nothing is loaded."""
 
 
@@ -68,7 +74,7 @@ class TdspFileReport:
     skipped: int = 0
     errors: list[RowError] = field(default_factory=list)
 
-    def summary(self, *, limit: int) -> dict:
+    def summary(self, *, limit: int) -> dict[str, Any]:
         """The report as JSON for the TDSP API, listing at most `limit` bad rows."""
         return {
             "kind": self.kind,
@@ -87,19 +93,25 @@ class TdspFileReport:
             self.errors.append(RowError(line, message))
 
 
+# What a row parser returns: (ESIID, key after the premise, version, stored values).
+Parsed = tuple[str, tuple[Any, ...], int, tuple[Any, ...]]
 # A parsed row: (line number, ESIID, key after the premise, version, stored values).
-Row = tuple[int, str, tuple, int, tuple]
+Row = tuple[int, str, tuple[Any, ...], int, tuple[Any, ...]]
+# A row whose ESIID was found: (line number, premise id, key, version, stored values).
+PremiseRow = tuple[int, int, tuple[Any, ...], int, tuple[Any, ...]]
+# A row to write: (premise id, key, version, is current, stored values).
+Insert = tuple[int, tuple[Any, ...], int, bool, tuple[Any, ...]]
 
 
 @dataclass(frozen=True)
 class RecordKind:
     name: str
     header: tuple[str, ...]
-    model: type[models.Model]
+    model: type[IntervalDay] | type[DailyRead] | type[MonthlyUsage]
     key_fields: tuple[str, ...]  # what identifies a row besides the premise and the version
     value_fields: tuple[str, ...]
     compared: int  # the first `compared` values decide whether two versions are the same
-    parse: Callable[["RowParser", str], tuple[str, tuple, int, tuple]]
+    parse: Callable[["RowParser", str], Parsed]
 
 
 # --- row parsing ---------------------------------------------------------------------------
@@ -110,7 +122,7 @@ class RowParser:
 
     def __init__(self) -> None:
         self.dates: dict[str, date] = {}
-        self.day_shapes: dict[date, tuple[int, re.Pattern]] = {}
+        self.day_shapes: dict[date, tuple[int, re.Pattern[str]]] = {}
 
     def esiid(self, text: str) -> str:
         if text[:1] == '"' and text[-1:] == '"':  # the portal's own CSVs quote ESIIDs (USG-10)
@@ -119,7 +131,7 @@ class RowParser:
             raise BadRow(f"ESIID {text!r} is not 17 to 22 digits")
         return text
 
-    def date(self, text: str, name: str = "date") -> date:
+    def iso_date(self, text: str, name: str = "date") -> date:
         day = self.dates.get(text)
         if day is None:
             try:
@@ -136,7 +148,7 @@ class RowParser:
             raise BadRow(f"version {text!r} is not a whole number from 1 to {MAX_VERSION}")
         return int(text)
 
-    def day_shape(self, day: date) -> tuple[int, re.Pattern]:
+    def day_shape(self, day: date) -> tuple[int, re.Pattern[str]]:
         shape = self.day_shapes.get(day)
         if shape is None:
             count = intervals_in_day(day)
@@ -145,7 +157,7 @@ class RowParser:
             shape = self.day_shapes[day] = (count, pattern)
         return shape
 
-    def interval(self, line: str) -> tuple[str, tuple, int, tuple]:
+    def interval(self, line: str) -> Parsed:
         parts = line.split(",", 5)
         if len(parts) < 6:
             raise BadRow(
@@ -154,7 +166,7 @@ class RowParser:
             )
         esiid, day_text, channel, version_text, quality, values = parts
         esiid = self.esiid(esiid)
-        day = self.date(day_text)
+        day = self.iso_date(day_text)
         if channel not in CHANNELS:
             raise BadRow(f"channel {channel!r} is not C (consumption) or G (generation)")
         version = self.version(version_text)
@@ -201,20 +213,20 @@ class RowParser:
         return parts
 
     @staticmethod
-    def amount(text: str, name: str, pattern: re.Pattern = READ_RE) -> Decimal | None:
+    def amount(text: str, name: str, pattern: re.Pattern[str] = READ_RE) -> Decimal | None:
         if not text:
             return None  # not read: reports show N/A (USG-4, USG-5)
         if not pattern.fullmatch(text):
             raise BadRow(f"{name} {text!r} is not a number with at most 3 decimals")
         return Decimal(text)
 
-    def daily(self, line: str) -> tuple[str, tuple, int, tuple]:
+    def daily(self, line: str) -> Parsed:
         esiid, day, version, start, end, consumption = self._fields(
             line, 6, ", ".join(DAILY.header)
         )
         return (
             self.esiid(esiid),
-            (self.date(day),),
+            (self.iso_date(day),),
             self.version(version),
             (
                 self.amount(start, "start_read"),
@@ -223,12 +235,12 @@ class RowParser:
             ),
         )
 
-    def monthly(self, line: str) -> tuple[str, tuple, int, tuple]:
+    def monthly(self, line: str) -> Parsed:
         esiid, start, end, version, actual, demand = self._fields(
             line, 6, ", ".join(MONTHLY.header)
         )
         esiid = self.esiid(esiid)
-        start_date, end_date = self.date(start, "start_date"), self.date(end, "end_date")
+        start_date, end_date = self.iso_date(start, "start_date"), self.iso_date(end, "end_date")
         if end_date < start_date:
             raise BadRow(f"end_date {end} is before start_date {start}")
         return (
@@ -286,7 +298,7 @@ def _kind_for_header(line: str) -> RecordKind:
 
 
 def tdsp_file_load(
-    *, lines: Iterable[str], name: str, tdsp=None, batch_rows: int = BATCH_ROWS
+    *, lines: Iterable[str], name: str, tdsp: Tdsp | None = None, batch_rows: int = BATCH_ROWS
 ) -> TdspFileReport:
     """Load one TDSP file (USG-2); see the module docstring. Raises TdspFileRefused when the
     first line is not a known header. With `tdsp`, only that TDSP's ESIIDs are accepted."""
@@ -316,13 +328,15 @@ def tdsp_file_load(
 
 
 class _BatchLoader:
-    def __init__(self, kind: RecordKind, report: TdspFileReport, tdsp, batch_rows: int):
+    def __init__(
+        self, kind: RecordKind, report: TdspFileReport, tdsp: Tdsp | None, batch_rows: int
+    ) -> None:
         self.kind = kind
         self.report = report
         self.tdsp = tdsp
         self.batch_rows = batch_rows
         self.rows: list[Row] = []
-        self.keys: set[tuple] = set()
+        self.keys: set[tuple[str, tuple[Any, ...]]] = set()
         self.premises: dict[str, tuple[int, int] | None] = {}  # esiid → (id, tdsp id)
         self.received_at = timezone.now()
         self.copy = connection.vendor == "postgresql"
@@ -342,14 +356,14 @@ class _BatchLoader:
             with transaction.atomic():
                 self._store(rows)
 
-    def _with_premises(self, rows: list[Row]) -> list[Row]:
+    def _with_premises(self, rows: list[Row]) -> list[PremiseRow]:
         """The rows with the premise id for the ESIID; unknown ESIIDs are refused."""
         wanted = {row[1] for row in rows} - self.premises.keys()
         if wanted:
             found = {esiid: (pk, tdsp_id) for esiid, pk, tdsp_id in self._premises_of(wanted)}
             for esiid in wanted:
                 self.premises[esiid] = found.get(esiid)
-        resolved = []
+        resolved: list[PremiseRow] = []
         for line, esiid, key, version, values in rows:
             premise = self.premises[esiid]
             if premise is None:
@@ -373,13 +387,13 @@ class _BatchLoader:
             )
             return cursor.fetchall()
 
-    def _of_premises(self, queryset: models.QuerySet, ids: set[int]) -> models.QuerySet:
+    def _of_premises(self, queryset: QuerySet[M], ids: set[int]) -> QuerySet[M]:
         if not self.copy:
             return queryset.filter(premise_id__in=ids)
         # Django would prepare each of the 10,000 ids of an `__in` one by one; one array instead.
         return queryset.extra(where=["premise_id = ANY(%s)"], params=[list(ids)])
 
-    def _store(self, rows: list[Row]) -> None:
+    def _store(self, rows: list[PremiseRow]) -> None:
         """Decide each row against what is stored, then retire and insert (USG-1 versions)."""
         kind, report = self.kind, self.report
         model = kind.model
@@ -395,10 +409,10 @@ class _BatchLoader:
                 {row[1] for row in rows},
             ).values_list("pk", "premise_id", *kind.key_fields, "version")
         }
-        inserts: list[tuple[int, tuple, int, bool, tuple]] = []
+        inserts: list[Insert] = []
         retired: list[int] = []
-        same: list[tuple[Row, int]] = []  # rows to compare with the stored row of that pk
-        older: list[Row] = []
+        same: list[tuple[PremiseRow, int]] = []  # rows to compare with the stored row of that pk
+        older: list[PremiseRow] = []
         for row in rows:
             _, premise_id, key, version, values = row
             stored = current.get((premise_id, *key))
@@ -425,7 +439,9 @@ class _BatchLoader:
                 self._bulk_create(inserts)
         report.stored += len(inserts)
 
-    def _older_versions(self, rows: list[Row], inserts: list) -> list[tuple[Row, int]]:
+    def _older_versions(
+        self, rows: list[PremiseRow], inserts: list[Insert]
+    ) -> list[tuple[PremiseRow, int]]:
         """Lower versions than the current one: compared when stored, else kept not current."""
         kind = self.kind
         existing = {
@@ -448,7 +464,7 @@ class _BatchLoader:
                 self.report.older_versions += 1
         return same
 
-    def _compare(self, rows: list[tuple[Row, int]]) -> None:
+    def _compare(self, rows: list[tuple[PremiseRow, int]]) -> None:
         """The same version again: nothing changes, and different values are refused."""
         kind = self.kind
         compared = kind.value_fields[: kind.compared]
@@ -472,9 +488,16 @@ class _BatchLoader:
         meta = self.kind.model._meta
         names = ("premise", *self.kind.key_fields, "version", "is_current")
         names += (*self.kind.value_fields, "received_at")
-        return [meta.get_field(name).column for name in names]
+        columns = []
+        for name in names:
+            field = meta.get_field(name)
+            # Each name is a concrete field of the model (a foreign key's too), so it has a
+            # column; never a reverse relation.
+            assert isinstance(field, models.Field) and field.column
+            columns.append(field.column)
+        return columns
 
-    def _copy(self, inserts: list) -> None:
+    def _copy(self, inserts: list[Insert]) -> None:
         """PostgreSQL's fastest path: COPY the rows straight into the table (USG-2)."""
         received = self.received_at.isoformat()
         buffer = io.StringIO()
@@ -504,9 +527,10 @@ class _BatchLoader:
                 with raw.copy(sql) as copy:
                     copy.write(buffer.getvalue())
 
-    def _bulk_create(self, inserts: list) -> None:
+    def _bulk_create(self, inserts: list[Insert]) -> None:
         kind = self.kind
-        kind.model.objects.bulk_create(
+        table: models.Manager[Any] = kind.model.objects  # one of the three day tables
+        table.bulk_create(
             (
                 kind.model(
                     premise_id=premise_id,
@@ -522,10 +546,10 @@ class _BatchLoader:
         )
 
 
-def _copy_text(value) -> str:
+def _copy_text(value: object) -> str:
     # Every value was checked: digits, dots, commas, dashes and flags only, nothing to escape.
     return "\\N" if value is None else str(value)
 
 
-def _describe(key: tuple) -> str:
+def _describe(key: tuple[Any, ...]) -> str:
     return " ".join(value.isoformat() if isinstance(value, date) else str(value) for value in key)

@@ -1,17 +1,33 @@
 """Customers and their meters: attach, detach, register (ACC-3, ACC-23, MTR-8)."""
 
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
+from accounts.models import User
+from smt.lib.errors import Refused
 from usage.models import CustomerPremise, Meter, MeterShare, Premise
 
+METER_NOT_VALID = gettext_lazy("The ESIID / Meter # pair is not valid.")
+METER_TAKEN = gettext_lazy(
+    "This meter is already attached to another Smart Meter Texas account. "
+    "Please call your Retail Electric Provider."
+)
 
-class MeterNotValid(Exception):
+
+class MeterNotValid(Refused):
     """The ESIID / meter number pair names no smart meter in service (seed 000, UI 1.3)."""
 
+    default_message = METER_NOT_VALID
+    lists_seed_reasons = True  # the page lists the seed's possible reasons under it (UI 1.3)
 
-class MeterTaken(Exception):
+
+class MeterTaken(Refused):
     """The meter is attached to another customer account (ACC-3, ACC-23)."""
+
+    default_message = METER_TAKEN
 
 
 def normalize_meter_number(meter_number: str) -> str:
@@ -33,7 +49,7 @@ def premise_for_meter(*, esiid: str, meter_number: str) -> Premise | None:
 
 
 @transaction.atomic
-def customer_premise_attach(*, customer, esiid: str, meter_number: str) -> CustomerPremise:
+def customer_premise_attach(*, customer: User, esiid: str, meter_number: str) -> CustomerPremise:
     """Attach a smart meter to a customer account: one account per meter at a time."""
     premise = premise_for_meter(esiid=esiid, meter_number=meter_number)
     if premise is None:
@@ -65,7 +81,7 @@ def customer_premise_detach(*, link: CustomerPremise) -> None:
 
 
 @transaction.atomic
-def customer_register(*, account: dict, esiid: str, meter_number: str):
+def customer_register(*, account: dict[str, Any], esiid: str, meter_number: str) -> User:
     """ACC-3: a customer account and its first meter, together or not at all.
 
     Raises MeterNotValid or MeterTaken (nothing is created then).

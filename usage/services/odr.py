@@ -15,12 +15,15 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from django.db import transaction
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.models import Tdsp, User
+from smt.lib.errors import Refused
 from usage.models import Meter, OnDemandRead, Premise
 from usage.selectors import DataWindow
 from usage.services.intervals import MARKET_TZ
@@ -44,12 +47,14 @@ ERROR_MESSAGE = gettext_lazy(
 HOLDING_STATUSES = (OnDemandRead.Status.PENDING, OnDemandRead.Status.COMPLETED)
 
 
-class OnDemandReadRefused(Exception):
+class OnDemandReadRefused(Refused):
     """The meter's limit holds (USG-11) or it cannot be read; the message says why and
     `next_at` when the next request is possible."""
 
-    def __init__(self, message: str, next_at: datetime | None = None):
-        super().__init__(message)
+    def __init__(
+        self, message: Any = None, field: str | None = None, *, next_at: datetime | None = None
+    ) -> None:
+        super().__init__(message, field)
         self.next_at = next_at
 
 
@@ -131,7 +136,7 @@ def _meter_in_service(premise: Premise) -> Meter | None:
 
 
 @transaction.atomic
-def on_demand_read_request(*, user, premise: Premise) -> OnDemandRead:
+def on_demand_read_request(*, user: User, premise: Premise) -> OnDemandRead:
     """USG-11, SEC-5: record a Pending read of the premise's meter and send it to the TDSP
     once committed (SEC-6); refused with `OnDemandReadRefused` while the limit holds. The
     caller has checked that the user may see the premise (USG-12)."""
@@ -143,7 +148,7 @@ def on_demand_read_request(*, user, premise: Premise) -> OnDemandRead:
     now = timezone.now()
     availability = availability_from(_recent_reads(locked.pk, now), now)
     if not availability.allowed:
-        raise OnDemandReadRefused(availability.reason, availability.next_at)
+        raise OnDemandReadRefused(availability.reason, next_at=availability.next_at)
     read = OnDemandRead.objects.create(
         premise=locked,
         meter_number=meter.meter_number,
@@ -237,7 +242,7 @@ def on_demand_reads_fail_stale(*, now: datetime | None = None, dry_run: bool = F
 # --- scoped reads -------------------------------------------------------------------------------
 
 
-def on_demand_read_for_tdsp(*, tdsp, request_id: str) -> OnDemandRead | None:
+def on_demand_read_for_tdsp(*, tdsp: Tdsp, request_id: str) -> OnDemandRead | None:
     """API-3: a read the TDSP may answer, by its request id; another TDSP's is None."""
     return OnDemandRead.objects.filter(tdsp_request_id=request_id, premise__tdsp=tdsp).first()
 

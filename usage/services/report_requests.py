@@ -7,7 +7,9 @@ gives up after `MAX_ATTEMPTS`, so no request stays Processing for ever.
 """
 
 import tempfile
-from datetime import date, timedelta
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime, timedelta
+from typing import IO
 
 from django.conf import settings
 from django.core.files import File
@@ -17,11 +19,13 @@ from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from notifications.services import Attachment, send_email
 from usage import selectors
-from usage.formats import csv_export, greenbutton
+from usage.formats import csv_export, greenbutton, information
 from usage.models import Premise, ReportRequest
 from usage.services import reports
 
@@ -38,13 +42,13 @@ STATUS_PARTIES = (
     ReportRequest.Party.CUSTOMER,
     ReportRequest.Party.THIRD_PARTY,
 )
-FILE_TYPES = {  # file_format → (extension, content type)
+FILE_TYPES: dict[str, tuple[str, str]] = {  # file_format → (extension, content type)
     ReportRequest.FileFormat.CSV: ("csv", "text/csv"),
     ReportRequest.FileFormat.GREEN_BUTTON: (greenbutton.EXTENSION, greenbutton.CONTENT_TYPE),
 }
 
 
-def _party(user) -> str:
+def _party(user: User) -> str:
     if user.is_customer:
         return ReportRequest.Party.CUSTOMER
     if user.kind == user.Kind.THIRD_PARTY:
@@ -55,8 +59,8 @@ def _party(user) -> str:
 @transaction.atomic
 def report_request_create(
     *,
-    user,
-    premises: list[Premise],
+    user: User,
+    premises: Iterable[Premise],
     report_type: str,
     start: date | None = None,
     end: date | None = None,
@@ -109,19 +113,10 @@ def report_request_build(*, request_id: int) -> ReportRequest:
     with tempfile.TemporaryFile(mode="w+b") as handle:
         for premise in request.premises.order_by("esiid"):
             window = windows.get(premise.pk, selectors.UNLIMITED)
-            span = (request.start_date, request.end_date)
-            if window.is_limited:
-                span = window.clamp(*span)
-                if span is None:
-                    continue  # USG-12: no day of the range within the agreement's period
-            for chunk in csv_export.report_csv(
-                request.report_type,
-                premise,
-                *span,
-                versions=request.versions,
-                header=header,
-                window=window,
-            ):
+            chunks = _premise_csv(request, premise, window, header=header)
+            if chunks is None:
+                continue  # USG-12: no day of the range within the agreement's period
+            for chunk in chunks:
                 handle.write(chunk.encode())
                 rows += chunk.count("\n")
             if header:
@@ -130,6 +125,35 @@ def report_request_build(*, request_id: int) -> ReportRequest:
         handle.seek(0)
         _finish(request, handle, rows)
     return request
+
+
+def _premise_csv(
+    request: ReportRequest, premise: Premise, window: selectors.DataWindow, *, header: bool
+) -> Iterator[str] | None:
+    """One meter's part of the CSV file: its Premise or Meter Information (MTR-7, no dates),
+    or its usage over the request's dates inside the requester's data `window` (USG-12);
+    None when no day of the range is inside it."""
+    if request.report_type in information.KINDS:
+        return csv_export.information_csv(request.report_type, premise, header=header)
+    start, end = _dates(request)
+    span = window.clamp(start, end) if window.is_limited else (start, end)
+    if span is None:
+        return None
+    return csv_export.report_csv(
+        request.report_type,
+        premise,
+        *span,
+        versions=request.versions,
+        header=header,
+        window=window,
+    )
+
+
+def _dates(request: ReportRequest) -> tuple[date, date]:
+    """The dates of a usage report request (only the information reports have none)."""
+    start, end = request.start_date, request.end_date
+    assert start is not None and end is not None  # requested with both (USG-6, AGR-10)
+    return start, end
 
 
 def _data_windows(request: ReportRequest) -> dict[int, selectors.DataWindow]:
@@ -162,10 +186,7 @@ def _build_green_button(
     readings = 0
     with tempfile.TemporaryFile(mode="w+b") as handle:
         for chunk in greenbutton.green_button_feed(
-            request.premises.order_by("esiid"),
-            request.start_date,
-            request.end_date,
-            windows=windows or None,
+            request.premises.order_by("esiid"), *_dates(request), windows=windows or None
         ):
             handle.write(chunk.encode())
             readings += greenbutton.reading_count(chunk)
@@ -184,7 +205,7 @@ def report_content_type(request: ReportRequest) -> str:
 
 
 @transaction.atomic
-def _finish(request: ReportRequest, handle, rows: int) -> None:
+def _finish(request: ReportRequest, handle: IO[bytes], rows: int) -> None:
     locked = ReportRequest.objects.select_for_update().get(pk=request.pk)
     if locked.status != ReportRequest.Status.PROCESSING:
         return  # another run finished it first
@@ -205,9 +226,8 @@ def report_email_attaches(request: ReportRequest) -> bool:
     """USG-9 decision: a complete Green Button result travels with the email when it is at
     most REPORT_EMAIL_ATTACHMENT_MAX_BYTES; otherwise (and for CSV) the email links to it."""
     return (
-        request.status == ReportRequest.Status.COMPLETE
+        request.is_downloadable
         and request.file_format == ReportRequest.FileFormat.GREEN_BUTTON
-        and bool(request.file)
         and request.file.size <= settings.REPORT_EMAIL_ATTACHMENT_MAX_BYTES
     )
 
@@ -270,14 +290,14 @@ def report_request_fail(*, request_id: int, reason: str) -> None:
     _email_finished(locked)
 
 
-def _stale_requests(now) -> QuerySet[ReportRequest]:
+def _stale_requests(now: datetime) -> QuerySet[ReportRequest]:
     return ReportRequest.objects.filter(status=ReportRequest.Status.PROCESSING).filter(
         Q(started_at__lte=now - timedelta(minutes=STALE_MINUTES))
         | Q(started_at=None, requested_at__lte=now - timedelta(minutes=STALE_MINUTES))
     )
 
 
-def report_requests_requeue_stale(*, now=None, dry_run: bool = False) -> int:
+def report_requests_requeue_stale(*, now: datetime | None = None, dry_run: bool = False) -> int:
     """SEC-6: requests whose worker vanished are queued again, or given up after
     MAX_ATTEMPTS. Returns how many were re-queued (or, dry, how many are stale)."""
     now = now or timezone.now()
@@ -297,7 +317,7 @@ def report_requests_requeue_stale(*, now=None, dry_run: bool = False) -> int:
     return requeued
 
 
-def report_request_requeue(*, request_id: int, now=None) -> None:
+def report_request_requeue(*, request_id: int, now: datetime | None = None) -> None:
     """Queue a Processing request again (sweep, or SMT staff from the admin)."""
     ReportRequest.objects.filter(pk=request_id).update(started_at=now or timezone.now())
     _dispatch(request_id)
@@ -306,7 +326,7 @@ def report_request_requeue(*, request_id: int, now=None) -> None:
 # --- scoped reads -------------------------------------------------------------------------------
 
 
-def report_requests_for_user(*, user) -> QuerySet[ReportRequest]:
+def report_requests_for_user(*, user: User) -> QuerySet[ReportRequest]:
     """USG-9: a user's own requests, and their company's when they are its admin."""
     mine = Q(requested_by=user)
     if user.company_id and user.is_company_admin:
@@ -337,7 +357,7 @@ def _with_agreement(requests: QuerySet[ReportRequest]) -> QuerySet[ReportRequest
     )
 
 
-def report_request_status_tables(*, user) -> list[dict]:
+def report_request_status_tables(*, user: User) -> list[dict[str, str | Promise]]:
     """USG-9: the parties the user has requests of ({"party", "label"}), in STATUS_PARTIES
     order; Report Request Status shows a table (tab) for each and none for the others."""
     parties = report_requests_for_user(user=user).order_by().values_list("party", flat=True)
@@ -349,7 +369,7 @@ def report_request_status_tables(*, user) -> list[dict]:
     ]
 
 
-def report_requests_of_party(*, user, party: str) -> QuerySet[ReportRequest]:
+def report_requests_of_party(*, user: User, party: str) -> QuerySet[ReportRequest]:
     """USG-9: one table of Report Request Status; 3rd-party rows carry the agreement number
     and the customer's name."""
     requests = report_requests_for_user(user=user).filter(party=party)
@@ -358,11 +378,11 @@ def report_requests_of_party(*, user, party: str) -> QuerySet[ReportRequest]:
     return requests
 
 
-def report_request_get_for_user(*, user, pk: int) -> ReportRequest:
+def report_request_get_for_user(*, user: User, pk: int) -> ReportRequest:
     return get_object_or_404(report_requests_for_user(user=user), pk=pk)
 
 
-def report_files_purge_expired(*, now=None, dry_run: bool = False) -> int:
+def report_files_purge_expired(*, now: datetime | None = None, dry_run: bool = False) -> int:
     """USG-9 decision: result files are kept REPORT_RETENTION_DAYS days, then removed with
     their request (OPS-2 report file retention)."""
     now = now or timezone.now()

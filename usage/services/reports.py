@@ -5,13 +5,14 @@ Everything here is a read: the pages, the CSV export and (later) offline exports
 APIs build on the same functions, so a rule is enforced in one place.
 """
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
-from django.db.models import Min, Q
+from django.db.models import Min, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -70,13 +71,13 @@ def date_range_errors(
                 % {"day": _show(latest)},
             )
         )
-    window = today - relativedelta(months=HISTORY_MONTHS[report_type])
-    if start < window:
+    history_start = today - relativedelta(months=HISTORY_MONTHS[report_type])
+    if start < history_start:
         errors.append(
             (
                 "start_date",
                 _("The start date cannot be more than %(months)d months ago (%(day)s).")
-                % {"months": HISTORY_MONTHS[report_type], "day": _show(window)},
+                % {"months": HISTORY_MONTHS[report_type], "day": _show(history_start)},
             )
         )
     if start < EARLIEST_DAY:
@@ -119,7 +120,7 @@ def is_online(*, report_type: str, start: date, end: date) -> bool:
     return report_type != INTERVAL or (end - start).days + 1 < ONLINE_INTERVAL_DAYS
 
 
-def earliest_installed_on(premises) -> date | None:
+def earliest_installed_on(premises: Iterable[Premise]) -> date | None:
     """For an export of many meters: data starts with the first smart meter installed."""
     return Meter.objects.filter(premise__in=premises, is_smart=True).aggregate(
         first=Min("installed_on")
@@ -163,9 +164,9 @@ def interval_labels(day: date) -> tuple[tuple[str, str], ...]:
         moment += step
     local = [m.astimezone(MARKET_TZ) for m in [*moments, end]]
     repeated = {m.strftime("%H:%M") for m in local if m.fold}
-    return [
+    return tuple(
         (_label(a, repeated), _label(b, repeated)) for a, b in zip(local, local[1:], strict=False)
-    ]
+    )
 
 
 def _label(moment: datetime, repeated: set[str]) -> str:
@@ -173,7 +174,9 @@ def _label(moment: datetime, repeated: set[str]) -> str:
     return f"{text} {moment.tzname()}" if text in repeated else text
 
 
-def interval_days(premise: Premise, start: date, end: date, *, versions: bool = False):
+def interval_days(
+    premise: Premise, start: date, end: date, *, versions: bool = False
+) -> QuerySet[IntervalDay]:
     """The day rows of the range, current only or every version (USG-6 View)."""
     rows = IntervalDay.objects.filter(premise=premise, day__range=(start, end))
     if not versions:
@@ -199,14 +202,16 @@ def interval_day_report(premise: Premise, day: date, *, versions: bool = False) 
             IntervalRow(s, e, c, g, q)
             for (s, e), c, g, q in zip(labels, c_values, g_values, quality, strict=False)
         ]
+        stored = consumption or generation
+        assert stored is not None  # a version is listed because it has a C or a G row
         tables.append(
             {
-                "version": version or (consumption or generation).version,
+                "version": version or stored.version,
                 "rows": rows,
                 "total_consumption": consumption.total_kwh if consumption else None,
                 "total_generation": generation.total_kwh if generation else None,
                 "has_generation": generation is not None,
-                "received_at": (consumption or generation).received_at,
+                "received_at": stored.received_at,
             }
         )
     return {"day": day, "tables": tables}
@@ -215,7 +220,9 @@ def interval_day_report(premise: Premise, day: date, *, versions: bool = False) 
 # --- USG-4: Daily Meter Reads; USG-5: Monthly Usage --------------------------------------------
 
 
-def daily_reads(premise: Premise, start: date, end: date, *, versions: bool = False):
+def daily_reads(
+    premise: Premise, start: date, end: date, *, versions: bool = False
+) -> QuerySet[DailyRead]:
     reads = DailyRead.objects.filter(premise=premise, day__range=(start, end))
     if not versions:
         reads = reads.filter(is_current=True)
@@ -239,7 +246,7 @@ def monthly_usage(
     *,
     versions: bool = False,
     window: DataWindow | None = None,
-):
+) -> QuerySet[MonthlyUsage]:
     """The billing periods overlapping start..end; with a limited data window (USG-12) only
     those wholly inside it, since a period begun before an agreement holds usage from before
     the customer's consent (docs/decisions.md)."""
@@ -315,5 +322,11 @@ def report_default_options(report_type: str, today: date, window: DataWindow = U
 def dates_inside_window(window: DataWindow, start: date, end: date) -> tuple[date, date]:
     """USG-12: default dates inside the user's data window, so a 3rd party's page opens
     without an error. Before the agreement's first day has data (accepted in the last two
-    days), its first day: the availability rule then says when data comes."""
-    return window.clamp(start, end) or (window.start, window.start)
+    days), its first day: the availability rule then says when data comes. A window with no
+    first day that ended before `start`: its last day."""
+    span = window.clamp(start, end)
+    if span is not None:
+        return span
+    day = window.start or window.end
+    assert day is not None  # an unlimited window holds every range, so clamp found one
+    return day, day

@@ -6,18 +6,20 @@ once, with no extra step.
 """
 
 from datetime import date
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
+from smt.lib.errors import Refused
 from usage.models import CustomerPremise, Meter, MeterShare, Premise, RorPeriod
 from usage.services.meters import normalize_meter_number
 
 
-class TransactionRefused(Exception):
+class TransactionRefused(Refused):
     """The transaction does not fit the premise's state; the message says why."""
 
 
@@ -165,15 +167,19 @@ METER_UPDATABLE = [
 ]
 
 
-def _apply_changes(record, changes: dict, allowed: list[str]) -> list[str]:
+def _apply_changes(
+    record: Premise | Meter, changes: dict[str, Any], allowed: list[str]
+) -> list[str]:
     """Set the changed fields after the model's own validation; ValidationError names each
     bad field. Returns the names of the fields whose value changed."""
     unknown = sorted(set(changes) - set(allowed))
     if unknown:
         raise ValidationError({name: "This field cannot be updated." for name in unknown})
-    errors, changed = {}, []
+    errors: dict[str, list[str]] = {}
+    changed: list[str] = []
     for name, value in changes.items():
         field = record._meta.get_field(name)
+        assert isinstance(field, models.Field)  # the UPDATABLE lists name concrete fields only
         try:
             cleaned = field.clean(field.to_python("" if value is None else value), record)
         except ValidationError as error:
@@ -188,7 +194,7 @@ def _apply_changes(record, changes: dict, allowed: list[str]) -> list[str]:
 
 
 @transaction.atomic
-def premise_update(*, esiid: str, changes: dict) -> list[str]:
+def premise_update(*, esiid: str, changes: dict[str, Any]) -> list[str]:
     """MTR-1: a TDSP corrects premise fields; returns the fields that changed."""
     premise = _locked_premise(esiid)
     changed = _apply_changes(premise, changes, PREMISE_UPDATABLE)
@@ -198,7 +204,7 @@ def premise_update(*, esiid: str, changes: dict) -> list[str]:
 
 
 @transaction.atomic
-def meter_update(*, esiid: str, meter_number: str, changes: dict) -> list[str]:
+def meter_update(*, esiid: str, meter_number: str, changes: dict[str, Any]) -> list[str]:
     """MTR-1: a TDSP corrects fields of the meter in service (matched as MTR-8 says)."""
     premise = _locked_premise(esiid)
     meter = premise.meters.filter(removed_on__isnull=True).first()  # at most one in service

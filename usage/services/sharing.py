@@ -8,13 +8,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import User
+from smt.lib.errors import Refused
 from usage import emails
 from usage.models import CustomerPremise, MeterShare
 
 SHARE_INVITATION_DAYS = 30  # ACC-22: an unanswered invitation link stops working
 
 
-class ShareNotAllowed(Exception):
+class ShareNotAllowed(Refused):
     """The share or its invitation cannot be used (expired, answered, not for this account)."""
 
 
@@ -27,7 +29,7 @@ def meter_share_invite(*, link: CustomerPremise, friend_email: str) -> MeterShar
     """Invite someone by email to see the usage of one of my meters, read-only."""
     owner = link.customer
     if friend_email.casefold() == owner.email.casefold():
-        raise ShareNotAllowed(_("You cannot share a meter with yourself."))
+        raise ShareNotAllowed(_("You cannot share a meter with yourself."), "friend_email")
     open_shares = MeterShare.objects.filter(
         premise=link.premise,
         owner=owner,
@@ -35,7 +37,9 @@ def meter_share_invite(*, link: CustomerPremise, friend_email: str) -> MeterShar
         status__in=[MeterShare.Status.INVITED, MeterShare.Status.ACTIVE],
     )
     if open_shares.exists():
-        raise ShareNotAllowed(_("This meter is already shared with that email address."))
+        raise ShareNotAllowed(
+            _("This meter is already shared with that email address."), "friend_email"
+        )
     token = secrets.token_urlsafe(32)
     share = MeterShare.objects.create(
         owner=owner,
@@ -56,7 +60,7 @@ def meter_share_for_token(*, token: str) -> MeterShare | None:
     )
 
 
-def meter_share_refusal(*, share: MeterShare, user) -> str:
+def meter_share_refusal(*, share: MeterShare, user: User) -> str:
     """Why this signed-in user cannot answer the invitation, or ""."""
     if share.status != MeterShare.Status.INVITED:
         return _("This invitation has already been answered or withdrawn.")
@@ -71,7 +75,7 @@ def meter_share_refusal(*, share: MeterShare, user) -> str:
 
 
 @transaction.atomic
-def meter_share_answer(*, share: MeterShare, user, accept: bool) -> MeterShare:
+def meter_share_answer(*, share: MeterShare, user: User, accept: bool) -> MeterShare:
     """Accept or decline an invitation, once (a conditional update makes it single-use)."""
     refusal = meter_share_refusal(share=share, user=user)
     if refusal:

@@ -3,13 +3,16 @@ their outcome recorded on the message, the file removed after its retention (OPS
 
 import hashlib
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.models import Tdsp
 from usage.models import TdspMessage
 from usage.services.ingest import TdspFileRefused, tdsp_file_load
 
@@ -21,7 +24,7 @@ PROCESSING = "processing"
 
 
 @transaction.atomic
-def tdsp_file_receive(*, tdsp, message_id: str, upload) -> TdspMessage:
+def tdsp_file_receive(*, tdsp: Tdsp, message_id: str, upload: UploadedFile) -> TdspMessage:
     """Keep an uploaded file and record its message; a worker loads it (USG-2, SEC-6).
 
     The message row and the stored file are written before the answer, so an accepted file is
@@ -53,7 +56,7 @@ def tdsp_file_receive(*, tdsp, message_id: str, upload) -> TdspMessage:
     return message
 
 
-def tdsp_file_process(*, message_pk: int) -> dict:
+def tdsp_file_process(*, message_pk: int) -> dict[str, Any]:
     """Load an uploaded file once; a repeated task finds it done and changes nothing."""
     message = TdspMessage.objects.select_related("tdsp").get(pk=message_pk)
     if message.outcome.get("result") != PROCESSING:
@@ -71,13 +74,13 @@ def tdsp_file_process(*, message_pk: int) -> dict:
     return _finish_upload(message_pk, outcome)
 
 
-def tdsp_file_fail(*, message_pk: int, reason: str) -> dict:
+def tdsp_file_fail(*, message_pk: int, reason: str) -> dict[str, Any]:
     """The worker gave up (retries exhausted): the TDSP and staff see why."""
     return _finish_upload(message_pk, {"result": "failed", "reason": reason[:500]})
 
 
 @transaction.atomic
-def _finish_upload(message_pk: int, outcome: dict) -> dict:
+def _finish_upload(message_pk: int, outcome: dict[str, Any]) -> dict[str, Any]:
     message = TdspMessage.objects.select_for_update().get(pk=message_pk)
     if message.outcome.get("result") == PROCESSING:
         message.outcome = outcome
@@ -85,7 +88,7 @@ def _finish_upload(message_pk: int, outcome: dict) -> dict:
     return message.outcome
 
 
-def tdsp_files_purge_expired(*, now=None, dry_run: bool = False) -> int:
+def tdsp_files_purge_expired(*, now: datetime | None = None, dry_run: bool = False) -> int:
     """OPS-2: uploaded files are kept TDSP_FILE_RETENTION_DAYS days (their rows are the
     record after that); the message and its outcome stay. Returns how many were removed."""
     now = now or timezone.now()

@@ -8,9 +8,10 @@ the same checks. A message that cannot be applied raises `TdspMessageInvalid` wi
 message and the field (API-4).
 """
 
+from collections.abc import Callable, Mapping
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -21,7 +22,9 @@ from smt.lib.errors import Refused
 from usage.models import Premise, TdspMessage
 from usage.services import odr, ror
 
-MESSAGE_ID_LENGTH = TdspMessage._meta.get_field("message_id").max_length
+# A CharField always has its max_length.
+Body = dict[str, Any]  # a message as the TDSP sent it (a JSON object)
+MESSAGE_ID_LENGTH = cast(int, TdspMessage._meta.get_field("message_id").max_length)
 ODR_RESULT = "odr_result"  # the message type of an On Demand Read answer (USG-11)
 
 
@@ -29,13 +32,15 @@ class TdspMessageInvalid(Refused):
     """The TDSP must correct the message: `code` names the problem (API-4); `not_found` when
     it names something that is not the TDSP's (an ESIID, a request id)."""
 
-    def __init__(self, code: str, message: str, field: str = "", *, not_found: bool = False):
+    def __init__(
+        self, code: str, message: str, field: str = "", *, not_found: bool = False
+    ) -> None:
         super().__init__(message, field or None)
         self.code = code
         self.not_found = not_found
 
 
-def message_text(body: Any, field: str) -> str:
+def message_text(body: Mapping[str, Any], field: str) -> str:
     """A required, non-blank text field of a message (API-4 names it when missing)."""
     value = body.get(field)
     if not isinstance(value, str) or not value.strip():
@@ -43,14 +48,14 @@ def message_text(body: Any, field: str) -> str:
     return value.strip()
 
 
-def _date(body: dict, field: str) -> date:
+def _date(body: Body, field: str) -> date:
     try:
         return date.fromisoformat(message_text(body, field))
     except ValueError as error:
         raise TdspMessageInvalid("INVALID_DATE", f"{field} must be YYYY-MM-DD.", field) from error
 
 
-def _own_premise(tdsp: Tdsp, body: dict) -> str:
+def _own_premise(tdsp: Tdsp, body: Body) -> str:
     esiid = message_text(body, "esiid")
     if not Premise.objects.filter(esiid=esiid, tdsp=tdsp).exists():
         raise TdspMessageInvalid(
@@ -59,7 +64,7 @@ def _own_premise(tdsp: Tdsp, body: dict) -> str:
     return esiid
 
 
-def _switch(tdsp, body):
+def _switch(tdsp: Tdsp, body: Body) -> dict[str, Any]:
     esiid = _own_premise(tdsp, body)
     period = ror.ror_switch(
         esiid=esiid, new_duns=message_text(body, "duns"), effective=_date(body, "effective_date")
@@ -67,7 +72,7 @@ def _switch(tdsp, body):
     return {"esiid": esiid, "ror_duns": period.ror_duns}
 
 
-def _move_in(tdsp, body):
+def _move_in(tdsp: Tdsp, body: Body) -> dict[str, Any]:
     esiid = _own_premise(tdsp, body)
     period = ror.ror_move_in(
         esiid=esiid, duns=message_text(body, "duns"), effective=_date(body, "effective_date")
@@ -75,13 +80,13 @@ def _move_in(tdsp, body):
     return {"esiid": esiid, "ror_duns": period.ror_duns}
 
 
-def _move_out(tdsp, body):
+def _move_out(tdsp: Tdsp, body: Body) -> dict[str, Any]:
     esiid = _own_premise(tdsp, body)
     ror.ror_move_out(esiid=esiid, effective=_date(body, "effective_date"))
     return {"esiid": esiid, "ror_duns": None}
 
 
-def _meter_exchange(tdsp, body):
+def _meter_exchange(tdsp: Tdsp, body: Body) -> dict[str, Any]:
     esiid = _own_premise(tdsp, body)
     is_smart = body.get("is_smart", True)
     if not isinstance(is_smart, bool):
@@ -95,7 +100,7 @@ def _meter_exchange(tdsp, body):
     return {"esiid": esiid, "meter_number": meter.meter_number}
 
 
-def _changes(body: dict) -> dict:
+def _changes(body: Body) -> dict[str, Any]:
     changes = body.get("changes")
     if not isinstance(changes, dict) or not changes:
         raise TdspMessageInvalid(
@@ -109,7 +114,7 @@ def _field_errors(error: ValidationError) -> TdspMessageInvalid:
     return TdspMessageInvalid("INVALID_FIELD", f"{name}: {' '.join(messages)}", f"changes.{name}")
 
 
-def _premise_update(tdsp, body):
+def _premise_update(tdsp: Tdsp, body: Body) -> dict[str, Any]:
     esiid = _own_premise(tdsp, body)
     try:
         changed = ror.premise_update(esiid=esiid, changes=_changes(body))
@@ -118,7 +123,7 @@ def _premise_update(tdsp, body):
     return {"esiid": esiid, "changed": changed}
 
 
-def _meter_update(tdsp, body):
+def _meter_update(tdsp: Tdsp, body: Body) -> dict[str, Any]:
     esiid = _own_premise(tdsp, body)
     try:
         changed = ror.meter_update(
@@ -134,10 +139,8 @@ def _meter_update(tdsp, body):
 ODR_STATUSES = ("COMPLETED", "FAILED")  # API-3 odr_result `status`
 
 
-def _decimal_field(body: dict, field: str, *, required: bool) -> Decimal | None:
+def _decimal_field(body: Body, field: str) -> Decimal:
     value = body.get(field)
-    if value is None and not required:
-        return None
     try:
         plain = isinstance(value, (str, int, float)) and not isinstance(value, bool)
         number = Decimal(str(value)) if plain else None
@@ -148,7 +151,11 @@ def _decimal_field(body: dict, field: str, *, required: bool) -> Decimal | None:
     return number.quantize(Decimal("0.001"))
 
 
-def _datetime_field(body: dict, field: str) -> datetime:
+def _optional_decimal_field(body: Body, field: str) -> Decimal | None:
+    return None if body.get(field) is None else _decimal_field(body, field)
+
+
+def _datetime_field(body: Body, field: str) -> datetime:
     try:
         value = datetime.fromisoformat(message_text(body, field))
     except ValueError:
@@ -160,7 +167,7 @@ def _datetime_field(body: dict, field: str) -> datetime:
     return value
 
 
-def _odr_result(tdsp, body):
+def _odr_result(tdsp: Tdsp, body: Body) -> dict[str, Any]:
     request_id = message_text(body, "request_id")
     status = message_text(body, "status").upper()
     if status not in ODR_STATUSES:
@@ -176,9 +183,9 @@ def _odr_result(tdsp, body):
     if status == "COMPLETED":
         read = odr.on_demand_read_complete(
             read_id=read.pk,
-            register_read=_decimal_field(body, "register_read", required=True),
+            register_read=_decimal_field(body, "register_read"),
             read_at=_datetime_field(body, "read_at"),
-            usage_kwh=_decimal_field(body, "usage_kwh", required=False),
+            usage_kwh=_optional_decimal_field(body, "usage_kwh"),
         )
     else:
         reason = body.get("reason", "")
@@ -188,7 +195,7 @@ def _odr_result(tdsp, body):
     return {"request_id": request_id, "odr_status": read.status}
 
 
-HANDLERS = {
+HANDLERS: dict[str, Callable[[Tdsp, Body], dict[str, Any]]] = {
     "premise_update": _premise_update,
     "meter_update": _meter_update,
     "switch": _switch,
@@ -199,13 +206,15 @@ HANDLERS = {
 }
 
 
-def tdsp_message_find(*, tdsp: Tdsp, message_id: str, kind: str | None = None):
+def tdsp_message_find(
+    *, tdsp: Tdsp, message_id: str, kind: str | None = None
+) -> TdspMessage | None:
     """The message this TDSP sent with this id (of this kind), or None."""
     messages = TdspMessage.objects.filter(tdsp=tdsp, message_id=message_id)
     return (messages.filter(kind=kind) if kind else messages).first()
 
 
-def tdsp_message_receive(*, tdsp: Tdsp, body: dict) -> dict:
+def tdsp_message_receive(*, tdsp: Tdsp, body: Body) -> dict[str, Any]:
     """Check, apply and record one message (API-3); a repeated message id is answered with
     its first outcome and changes nothing. Raises TdspMessageInvalid."""
     message_id = message_text(body, "message_id")
@@ -218,7 +227,7 @@ def tdsp_message_receive(*, tdsp: Tdsp, body: dict) -> dict:
     return _apply(tdsp, message_id, kind, body)
 
 
-def _apply(tdsp: Tdsp, message_id: str, kind: str, body: dict) -> dict:
+def _apply(tdsp: Tdsp, message_id: str, kind: str, body: Body) -> dict[str, Any]:
     """Apply the message and record it in one transaction, so it counts once."""
     try:
         with transaction.atomic():

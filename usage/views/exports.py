@@ -105,7 +105,7 @@ def report_request_status(request):
 @login_required
 def report_request_download(request, pk):
     report = report_requests.report_request_get_for_user(user=request.user, pk=pk)
-    if report.status != report.Status.COMPLETE or not report.file:
+    if not report.is_downloadable:
         raise Http404
     return FileResponse(
         report.file.open("rb"),

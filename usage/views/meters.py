@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import Capability, capability_required
+from smt.lib.errors import Refused, refusal_add_to_form
 from smt.lib.listing import listing_build
 from smt.lib.pdf import pdf_from_html
 from usage import selectors
@@ -36,20 +37,6 @@ CUSTOMER_KINDS = ("residential", "business")
 REGISTRATION_INITIAL_SESSION_KEY = "registration_initial"
 
 
-METER_TAKEN = _(
-    "This meter is already attached to another Smart Meter Texas account. "
-    "Please call your Retail Electric Provider."
-)
-
-
-def _meter_error(form, error: Exception) -> None:
-    if isinstance(error, meters.MeterTaken):
-        form.add_error(None, METER_TAKEN)
-    else:
-        form.add_error(None, _("The ESIID / Meter # pair is not valid."))
-        form.meter_not_valid = True  # the template lists the seed's possible reasons
-
-
 @require_http_methods(["GET", "POST"])
 def register_customer(request, kind):
     """Create a Residential / Business Account (ACC-3)."""
@@ -58,6 +45,7 @@ def register_customer(request, kind):
     handoff = request.session.get(REGISTRATION_INITIAL_SESSION_KEY) or {}
     initial = handoff.get("initial", {}) if handoff.get("kind") == kind else {}
     form = CustomerRegistrationForm(request.POST or None, kind=kind, initial=initial)
+    refusal = None
     if request.method == "POST" and form.is_valid():
         try:
             customer = meters.customer_register(
@@ -65,12 +53,17 @@ def register_customer(request, kind):
                 esiid=form.cleaned_data["esiid"],
                 meter_number=form.cleaned_data["meter_number"],
             )
-        except (meters.MeterNotValid, meters.MeterTaken) as error:
-            _meter_error(form, error)
+        except Refused as error:
+            refusal = error  # the template may list the seed's reasons under it
+            refusal_add_to_form(form, refusal)
         else:
             request.session.pop(REGISTRATION_INITIAL_SESSION_KEY, None)
             return render(request, "usage/register_done.html", {"customer": customer})
-    return render(request, "usage/register_customer.html", {"form": form, "kind": kind})
+    return render(
+        request,
+        "usage/register_customer.html",
+        {"form": form, "kind": kind, "refusal": refusal},
+    )
 
 
 @capability_required(Capability.CUSTOMER_METERS)
@@ -78,17 +71,23 @@ def register_customer(request, kind):
 def my_meters(request):
     """My Smart Meters (ACC-23): the attached meters, and adding one."""
     form = MeterPairForm(request.POST or None)
+    refusal = None
     if request.method == "POST" and form.is_valid():
         try:
             meters.customer_premise_attach(customer=request.user, **form.cleaned_data)
-        except (meters.MeterNotValid, meters.MeterTaken) as error:
-            _meter_error(form, error)
+        except Refused as error:
+            refusal = error  # the template may list the seed's reasons under it
+            refusal_add_to_form(form, refusal)
         else:
             messages.success(request, _("The meter has been added to your account."))
             return redirect("usage:my_meters")
     links = selectors.customer_premise_links(customer=request.user)
     shares = selectors.meter_shares_given(owner=request.user)
-    return render(request, "usage/my_meters.html", {"form": form, "links": links, "shares": shares})
+    return render(
+        request,
+        "usage/my_meters.html",
+        {"form": form, "links": links, "shares": shares, "refusal": refusal},
+    )
 
 
 @capability_required(Capability.CUSTOMER_METERS)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from smt.lib.errors import Refused
 from usage import selectors
 from usage.services import odr
 
@@ -22,7 +23,7 @@ def on_demand_read(request, esiid):
     premise = selectors.premise_get_for_user(user=request.user, esiid=esiid)
     try:
         odr.on_demand_read_request(user=request.user, premise=premise)
-    except odr.OnDemandReadRefused as refusal:
+    except Refused as refusal:
         messages.error(request, str(refusal))
     else:
         messages.success(

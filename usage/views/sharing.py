@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import Capability, capability_required
+from smt.lib.errors import Refused, refusal_add_to_form
 from usage import selectors
 from usage.forms import (
     MeterShareForm,
@@ -28,8 +29,8 @@ def my_meter_share(request, pk):
     if request.method == "POST" and form.is_valid():
         try:
             sharing.meter_share_invite(link=link, friend_email=form.cleaned_data["friend_email"])
-        except sharing.ShareNotAllowed as refusal:
-            form.add_error("friend_email", str(refusal))
+        except Refused as refusal:
+            refusal_add_to_form(form, refusal)
         else:
             messages.success(request, _("The invitation has been sent."))
             return redirect("usage:my_meters")
@@ -48,7 +49,7 @@ def share_answer(request, token):
         accept = request.POST.get("answer") == "accept"
         try:
             sharing.meter_share_answer(share=share, user=request.user, accept=accept)
-        except sharing.ShareNotAllowed as error:
+        except Refused as error:
             refusal = str(error)
         else:
             if accept:

@@ -33,9 +33,20 @@ class ApiError(Exception):
         return JsonResponse({**self.body(), **self.extra}, status=self.status)
 
 
-def refused_error(refusal: Refused, *, status: int = 400, code: str = "REFUSED") -> ApiError:
-    """A service's refusal as an API error: its message and field, under `code`."""
-    return ApiError(status, getattr(refusal, "code", code), str(refusal), refusal.field)
+def refused_error(
+    refusal: Refused,
+    *,
+    status: int = 400,
+    code: str = "REFUSED",
+    error: type[ApiError] = ApiError,
+    extra: dict[str, Any] | None = None,
+) -> ApiError:
+    """A service's refusal as an API error (`error`, the API's own shape): its message and
+    field, under its own `code` when it has one, else `code`. A refusal with `not_found`
+    names something the caller may not see, and is a 404 like an unknown id (USG-12)."""
+    if getattr(refusal, "not_found", False):
+        status = 404
+    return error(status, getattr(refusal, "code", code), str(refusal), refusal.field, extra)
 
 
 def error_response(status: int, code: str, message: str, field: str = "") -> JsonResponse:

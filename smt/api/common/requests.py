@@ -9,9 +9,16 @@ from django.http import HttpRequest, HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from accounts.models import User
 from smt.api.common.errors import ApiError
 
 ErrorFactory = Callable[[int, str, str], ApiError]
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """For type checking only: a request whose user an API's credential check has set."""
+
+    user: User
 
 
 def json_object(request: HttpRequest, *, error: ErrorFactory = ApiError) -> dict[str, Any]:

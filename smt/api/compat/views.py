@@ -7,20 +7,26 @@ not see is a 404 (USG-12).
 """
 
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import wraps
 from typing import Any
 
 from django.db.models import Q
-from django.http import JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from accounts import ratelimit
-from accounts.models import User
-from accounts.services import api_token_issue, api_token_user, user_sign_in
-from smt.api.common.errors import ApiError
-from smt.api.common.requests import authorization_credential, json_endpoint, json_object
+from accounts.services import SignInReason, api_token_issue, api_token_user, user_sign_in
+from smt.api.common.errors import ApiError, refused_error
+from smt.api.common.limits import limit_enforce
+from smt.api.common.requests import (
+    AuthenticatedHttpRequest,
+    authorization_credential,
+    json_endpoint,
+    json_object,
+)
+from smt.lib.errors import Refused
 from usage import selectors
-from usage.models import DailyRead, IntervalDay, MonthlyUsage, OnDemandRead
+from usage.models import DailyRead, IntervalDay, MonthlyUsage, OnDemandRead, Premise
 from usage.services import odr, reports
 from usage.services.intervals import MARKET_TZ, intervals_in_day
 from usage.services.meters import normalize_meter_number
@@ -31,12 +37,15 @@ SLOTS_PER_DAY = 100  # API-1: SMT's day always has 100 slots
 REPEATED_HOUR_SLOTS = range(8, 12)  # the second 1 AM hour, filled only on the fall-back day
 SKIPPED_HOUR_SLOTS = range(12, 16)  # 2 AM, absent on the spring-forward day
 ODR_DATE_FORMAT = "%m/%d/%Y %H:%M:%S"  # API-1 "odrdate": America/Chicago, no zone written
-ODR_STATUSES = {  # API-1 "odrstatus" of each On Demand Read status
+ODR_STATUSES: dict[str, str] = {  # API-1 "odrstatus" of each On Demand Read status
     OnDemandRead.Status.PENDING: "PENDING",
     OnDemandRead.Status.COMPLETED: "COMPLETED",
     OnDemandRead.Status.FAILED: "FAILED",
 }
 ODR_LIMIT_CODE = "5031"  # SMT's status code for too many On Demand Read requests
+
+Body = dict[str, Any]  # the request's JSON object
+ApiView = Callable[..., HttpResponse]
 
 
 class SmtApiError(ApiError):
@@ -50,22 +59,22 @@ class SmtApiError(ApiError):
         return body
 
 
-def api_view(view: Callable) -> Callable:
+def api_view(view: ApiView) -> ApiView:
     """POST-only JSON endpoint called with the parsed body; errors answer in SMT's shape."""
 
     @json_endpoint(["POST"])
     @wraps(view)
-    def wrapped(request, *args, **kwargs):
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         return view(request, json_object(request, error=SmtApiError), *args, **kwargs)
 
     return wrapped
 
 
-def bearer_required(view: Callable) -> Callable:
+def bearer_required(view: ApiView) -> ApiView:
     """The `Authorization: Bearer` token of authenticate; expired or unknown → 401."""
 
     @wraps(view)
-    def wrapped(request, body, *args, **kwargs):
+    def wrapped(request: HttpRequest, body: Body, *args: Any, **kwargs: Any) -> HttpResponse:
         token = authorization_credential(request, "Bearer")
         user = api_token_user(token) if token else None
         if user is None:
@@ -83,16 +92,19 @@ def bearer_required(view: Callable) -> Callable:
 def authenticate(request, body):
     """POST /commonapi/user/authenticate → {"token"}; 400 wrong credentials, 403 locked or
     rate limited (ACC-11, SEC-5). Failures count like the login page's."""
-    if ratelimit.SIGN_IN_PER_ADDRESS.hit(ratelimit.client_address(request)):
-        raise SmtApiError(403, "RATE_LIMITED", "Too many attempts. Please try again later.")
+    limit_enforce(
+        ratelimit.SIGN_IN_PER_ADDRESS,
+        ratelimit.client_address(request),
+        status=403,  # SMT answers a locked or throttled sign-in with 403
+        error=SmtApiError,
+    )
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username:
         raise SmtApiError(400, "ERR-USR-USERNOTFOUND", "username and password are required.")
     result = user_sign_in(user_id=username, password=password)
+    if result.reason is SignInReason.LOCKED:
+        raise SmtApiError(403, "ERR-USR-LOCKED", result.error)
     if result.user is None:
-        locked = User.objects.filter(username__iexact=username, status=User.Status.LOCKED)
-        if locked.exists():
-            raise SmtApiError(403, "ERR-USR-LOCKED", result.error)
         raise SmtApiError(400, "ERR-USR-INVALIDPASSWORDERROR", result.error)
     if result.user.must_change_password:
         raise SmtApiError(
@@ -106,7 +118,7 @@ def authenticate(request, body):
 
 @api_view
 @bearer_required
-def meters(request, body):
+def meters(request: AuthenticatedHttpRequest, body: Body) -> JsonResponse:
     """POST /api/meter {"esiid": "*" | ESIID} → the meters the user may see (USG-12)."""
     wanted = str(body.get("esiid", "*")).strip() or "*"
     premises = selectors.premises_visible_to(user=request.user).select_related("tdsp")
@@ -133,7 +145,7 @@ def meters(request, body):
 # --- usage -------------------------------------------------------------------------------------
 
 
-def _date(body: dict, field: str) -> date:
+def _date(body: Body, field: str) -> date:
     text = str(body.get(field, ""))
     try:
         month, day, year = (int(part) for part in text.split("/"))
@@ -144,7 +156,7 @@ def _date(body: dict, field: str) -> date:
         ) from error
 
 
-def _range(body: dict) -> tuple[date, date]:
+def _range(body: Body) -> tuple[date, date]:
     start, end = _date(body, "startDate"), _date(body, "endDate")
     if start > end:
         raise SmtApiError(400, "INVALID_RANGE", "endDate is before startDate.", "endDate")
@@ -158,7 +170,7 @@ def _range(body: dict) -> tuple[date, date]:
     return start, end
 
 
-def _premises(request, body: dict):
+def _premises(request: AuthenticatedHttpRequest, body: Body) -> list[Premise]:
     esiids = body.get("ESIID")
     if isinstance(esiids, str):
         esiids = [esiids]
@@ -174,7 +186,9 @@ def _premises(request, body: dict):
     return [found[str(e)] for e in esiids]
 
 
-def _visible_days(request, premises, start: date, end: date) -> Q:
+def _visible_days(
+    request: AuthenticatedHttpRequest, premises: list[Premise], start: date, end: date
+) -> Q:
     """USG-12, AGR-14: each ESIID's days of start..end inside the user's data window (a 3rd
     party's agreement period). Days outside are left out, not refused: one call may name
     ESIIDs of different agreements, and SMT clients sync fixed ranges (docs/decisions.md)."""
@@ -189,7 +203,9 @@ def _visible_days(request, premises, start: date, end: date) -> Q:
     return days
 
 
-def _visible_months(request, premises, start: date, end: date) -> Q:
+def _visible_months(
+    request: AuthenticatedHttpRequest, premises: list[Premise], start: date, end: date
+) -> Q:
     """The billing periods overlapping start..end; under a limited data window only those
     wholly inside it (USG-12: a period begun before the agreement holds earlier usage)."""
     windows = selectors.premise_data_windows(user=request.user, premises=premises)
@@ -226,7 +242,7 @@ def smt_slots(day: date, readings: str, quality: str) -> str:
 
 @api_view
 @bearer_required
-def interval_synch(request, body):
+def interval_synch(request: AuthenticatedHttpRequest, body: Body) -> JsonResponse:
     """POST /api/adhoc/intervalsynch → {"data": {"energyData": [{"DT","RT","RD"}]}}."""
     start, end = _range(body)
     premises = _premises(request, body)
@@ -247,13 +263,13 @@ def interval_synch(request, body):
     return JsonResponse({"data": {"energyData": energy, "errorMessage": ""}})
 
 
-def _number(value) -> str:
+def _number(value: object) -> str:
     return "" if value is None else str(value)
 
 
 @api_view
 @bearer_required
-def daily_synch(request, body):
+def daily_synch(request: AuthenticatedHttpRequest, body: Body) -> JsonResponse:
     """POST /api/adhoc/dailysynch → {"data": {"dailyData": [...]}} (register reads)."""
     start, end = _range(body)
     premises = _premises(request, body)
@@ -277,7 +293,7 @@ def daily_synch(request, body):
 
 @api_view
 @bearer_required
-def monthly_synch(request, body):
+def monthly_synch(request: AuthenticatedHttpRequest, body: Body) -> JsonResponse:
     """POST /api/adhoc/monthlysynch → {"data": {"monthlyData": [...]}} (billing periods).
     Dates select the billing periods that overlap them, up to 24 months."""
     start, end = _date(body, "startDate"), _date(body, "endDate")
@@ -305,7 +321,7 @@ def monthly_synch(request, body):
 # --- On Demand Read (USG-11) -------------------------------------------------------------------
 
 
-def _odr_premise(request, body: dict):
+def _odr_premise(request: AuthenticatedHttpRequest, body: Body) -> Premise:
     esiid = body.get("ESIID")
     if not isinstance(esiid, str) or not esiid.strip():
         raise SmtApiError(400, "INVALID_ESIID", "ESIID is required.", "ESIID")
@@ -317,7 +333,7 @@ def _odr_premise(request, body: dict):
 
 @api_view
 @bearer_required
-def on_demand_read(request, body):
+def on_demand_read(request: AuthenticatedHttpRequest, body: Body) -> JsonResponse:
     """POST /api/ondemandread {"ESIID", "MeterNumber"}: request a read of the meter (USG-11).
     The limit's refusal is a 429 with SMT's "FLR" answer and when the next one is possible;
     the `smart-meter-texas` package ignores this answer and polls latestodrread."""
@@ -334,19 +350,20 @@ def on_demand_read(request, body):
         )
     try:
         read = odr.on_demand_read_request(user=request.user, premise=premise)
-    except odr.OnDemandReadRefused as refusal:
-        next_at = refusal.next_at.isoformat() if refusal.next_at else ""
-        reason = str(refusal)
-        raise SmtApiError(
-            429,
-            ODR_LIMIT_CODE,
-            reason,
+    except Refused as refusal:
+        # A limit's refusal says when the next request is possible (USG-11).
+        next_at: datetime | None = getattr(refusal, "next_at", None)
+        raise refused_error(
+            refusal,
+            status=429,
+            code=ODR_LIMIT_CODE,
+            error=SmtApiError,
             extra={
                 "data": {
                     "RequestStatus": "FLR",
                     "statusCode": ODR_LIMIT_CODE,
-                    "statusReason": reason,
-                    "nextRequestAt": next_at,
+                    "statusReason": str(refusal),
+                    "nextRequestAt": next_at.isoformat() if next_at else "",
                 }
             },
         ) from refusal
@@ -362,13 +379,13 @@ def on_demand_read(request, body):
     )
 
 
-def _odr_date(value) -> str:
+def _odr_date(value: datetime | None) -> str:
     return value.astimezone(MARKET_TZ).strftime(ODR_DATE_FORMAT) if value else ""
 
 
 @api_view
 @bearer_required
-def latest_odr_read(request, body):
+def latest_odr_read(request: AuthenticatedHttpRequest, body: Body) -> JsonResponse:
     """POST /api/usage/latestodrread {"ESIID"} → the latest On Demand Read: {"data":
     {"odrstatus", "odrread", "odrusage", "odrdate", "responseMessage"}} (USG-11). A failed
     read is "FAILED" with the portal's error text; a meter never read is a 404."""
@@ -379,7 +396,7 @@ def latest_odr_read(request, body):
         raise SmtApiError(
             404, "ODR_NOT_FOUND", "No On Demand Read has been requested for this ESIID.", "ESIID"
         )
-    messages = {
+    messages: dict[str, str] = {
         OnDemandRead.Status.PENDING: "PENDING",
         OnDemandRead.Status.COMPLETED: "SUCCESS",
         OnDemandRead.Status.FAILED: str(odr.ERROR_MESSAGE),

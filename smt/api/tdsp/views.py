@@ -14,14 +14,14 @@ from django.http import HttpRequest, JsonResponse
 from django.urls import reverse
 
 from accounts.models import Tdsp
-from smt.api.common.errors import ApiError
+from smt.api.common.errors import ApiError, refused_error
 from smt.api.common.requests import authorization_credential, json_endpoint, json_object
+from smt.lib.errors import Refused
 from usage.models import TdspMessage
 from usage.tdsp import files
 from usage.tdsp.credentials import tdsp_for_key
 from usage.tdsp.messages import (
     MESSAGE_ID_LENGTH,
-    TdspMessageInvalid,
     message_text,
     tdsp_message_find,
     tdsp_message_receive,
@@ -35,18 +35,14 @@ def _tdsp(request: HttpRequest) -> Tdsp:
     return tdsp
 
 
-def _invalid(error: TdspMessageInvalid) -> ApiError:
-    return ApiError(404 if error.not_found else 400, error.code, str(error), error.field)
-
-
 @json_endpoint(["POST"])
 def messages(request: HttpRequest) -> JsonResponse:
     tdsp = _tdsp(request)
     body = json_object(request)
     try:
         return JsonResponse(tdsp_message_receive(tdsp=tdsp, body=body))
-    except TdspMessageInvalid as error:
-        raise _invalid(error) from error
+    except Refused as refusal:  # the message's own code; 404 for what is not the TDSP's
+        raise refused_error(refusal) from refusal
 
 
 def _upload_answer(message: TdspMessage, status: str, http_status: int = 200) -> JsonResponse:
@@ -58,8 +54,8 @@ def _upload_answer(message: TdspMessage, status: str, http_status: int = 200) ->
 def _upload_message_id(request: HttpRequest) -> str:
     try:
         message_id = message_text(request.POST, "message_id")
-    except TdspMessageInvalid as error:
-        raise _invalid(error) from error
+    except Refused as refusal:
+        raise refused_error(refusal) from refusal
     if len(message_id) > MESSAGE_ID_LENGTH:
         raise ApiError(
             400,
@@ -82,6 +78,7 @@ def usage_files(request: HttpRequest) -> JsonResponse:
     upload = request.FILES.get("file")
     if upload is None:
         raise ApiError(400, "MISSING_FIELD", "file is required.", "file")
+    assert upload.size is not None  # Django's upload handlers always set it
     if upload.size > files.MAX_UPLOAD_BYTES:
         limit = files.MAX_UPLOAD_BYTES // 2**20
         raise ApiError(400, "FILE_TOO_LARGE", f"file is over {limit} MB; split it.", "file")

@@ -10,7 +10,8 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Tdsp
-from usage.services.ingest import TdspFileRefused, TdspFileReport, tdsp_file_load
+from smt.lib.errors import Refused
+from usage.services.ingest import TdspFileReport, tdsp_file_load
 
 PROGRESS_SECONDS = 0.5  # how often the progress line is redrawn
 
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         for path in paths:
             try:
                 report = self._load(Path(path), tdsp_record, show_progress)
-            except (TdspFileRefused, UnicodeDecodeError, gzip.BadGzipFile, EOFError) as error:
+            except (Refused, UnicodeDecodeError, gzip.BadGzipFile, EOFError) as error:
                 self.stderr.write(f"{path}: refused, nothing loaded: {error}")
                 troubles += 1
                 continue

@@ -2,11 +2,8 @@
 
 from celery import shared_task
 
-from .services import (
-    agreement_expire_ended,
-    agreement_expire_pending,
-    agreement_reports_notify_ready,
-)
+from agreements.services.answers import agreement_reports_notify_ready
+from agreements.services.jobs import agreement_expire_ended, agreement_expire_pending
 
 
 @shared_task(acks_late=True)

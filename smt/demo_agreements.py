@@ -8,9 +8,9 @@ scheduled jobs make them, so the demo does not fake them.
 from dataclasses import dataclass
 from datetime import timedelta
 
-from agreements import services
 from agreements.models import Agreement
-from agreements.services import Contact, CustomerDetails, MeterPair
+from agreements.services import actions, answers, creation
+from agreements.services.creation import Contact, CustomerDetails, MeterPair
 from usage.models import CustomerPremise
 
 THIRD_PARTY_ADMIN = "tp.admin"
@@ -49,18 +49,18 @@ def seed_agreements(users: dict) -> int:
         customer = users[spec.customer]
         agreement = _create(spec, third_party, customer, contact)
         if spec.answer:
-            services.agreement_answer_by_customer(
+            answers.agreement_answer_by_customer(
                 agreement=agreement, user=customer, accept=spec.answer == "accept"
             )
             agreement.refresh_from_db()
         if spec.then == "extend":
-            services.agreement_request_extension(
+            actions.agreement_request_extension(
                 agreement=agreement,
                 user=third_party,
                 new_end_date=agreement.end_date + timedelta(days=90),
             )
         elif spec.then == "terminate":
-            services.agreement_terminate(
+            actions.agreement_terminate(
                 agreement=agreement, user=customer, reason="Switched to another energy advisor."
             )
         created += 1
@@ -75,7 +75,7 @@ def _create(spec: DemoAgreement, third_party, customer, contact: Contact) -> Agr
     details = CustomerDetails(registered=True, email=customer.email)
     pair = MeterPair(esiid=spec.esiid, meter_number=meter.meter_number)
     if spec.kind == Agreement.Kind.ONE_TIME:
-        [agreement] = services.agreement_create_one_time(
+        [agreement] = creation.agreement_create_one_time(
             user=third_party,
             customer=details,
             meters=[pair],
@@ -84,7 +84,7 @@ def _create(spec: DemoAgreement, third_party, customer, contact: Contact) -> Agr
             contact=contact,
         )
     else:
-        [agreement] = services.agreement_create_ongoing(
+        [agreement] = creation.agreement_create_ongoing(
             user=third_party,
             customer=details,
             meters=[pair],

@@ -292,7 +292,7 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # MTR-2: what else a Move-Out ends, called in the TDSP's transaction (usage imports no app).
-ROR_MOVE_OUT_HOOKS = ["agreements.services.agreements_end_for_move_out"]
+ROR_MOVE_OUT_HOOKS = ["agreements.services.jobs.agreements_end_for_move_out"]
 # USG-12, AGR-14: which meters (and days) a 3rd party's agreements open, answered by the
 # agreements app for usage.selectors (usage imports no app above it).
 USAGE_AGREEMENT_ACCESS = "agreements.selectors.agreement_usage_access"

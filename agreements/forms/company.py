@@ -11,10 +11,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from accounts.models import Language
+from agreements.services.creation import MAX_METERS, Contact, CustomerDetails, MeterPair
 from smt.lib.listing import ListSearchForm, SearchField
 
 from ..models import MAX_DURATION_MONTHS, MIN_DURATION_MONTHS, Agreement
-from ..services import MAX_METERS, Contact, CustomerDetails, MeterPair
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 # Fields a non-registered customer must fill in (AGR-3; a registered one gives the email).

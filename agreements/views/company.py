@@ -20,10 +20,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import Capability, capability_required, user_has_capability
+from agreements import selectors
+from agreements.services import actions, core, creation
 from smt.lib.errors import Refused
 from smt.lib.listing import listing_build
 
-from .. import selectors, services
 from ..forms.company import (
     AgreementContactForm,
     AgreementRequestForm,
@@ -197,7 +198,7 @@ def _refusal_fields(errors: dict[str, list[str]], pairs=()) -> dict[str, list[st
 def _refusal_errors(refusal: Refused) -> dict[str, list[str]]:
     """A refusal's messages by field: an `AgreementRefused` keeps one list per field; any
     other refusal is its message on its field (or above the form)."""
-    if isinstance(refusal, services.AgreementRefused):
+    if isinstance(refusal, core.AgreementRefused):
         return refusal.errors
     return {refusal.field or "__all__": [str(refusal)]}
 
@@ -214,7 +215,7 @@ def _check_request(request, form: AgreementRequestForm, kind: str) -> bool:
     """Page 1's answer: the service's checks of meters, limits and terms (AGR-5, AGR-6)."""
     pairs = form.meter_pairs()
     try:
-        services.agreement_request_check(
+        creation.agreement_request_check(
             user=request.user,
             kind=kind,
             customer=form.customer_details(),
@@ -311,9 +312,9 @@ def _send_invitation(request, kind: str, saved: dict, form: AgreementContactForm
         return None
     pairs = customer_form.meter_pairs()
     create = (
-        services.agreement_create_one_time
+        creation.agreement_create_one_time
         if kind == Agreement.Kind.ONE_TIME
-        else services.agreement_create_ongoing
+        else creation.agreement_create_ongoing
     )
     extra = {} if kind == Agreement.Kind.ONE_TIME else {"kind": kind}
     try:
@@ -408,7 +409,7 @@ def agreement_resend(request, agreement_number):
         user=request.user, agreement_number=agreement_number
     )
     try:
-        services.agreement_resend(agreement=agreement, user=request.user)
+        actions.agreement_resend(agreement=agreement, user=request.user)
     except Refused as refused:
         messages.error(request, str(refused))
     else:
@@ -444,7 +445,7 @@ def agreement_terminate(request, agreement_number):
     """AGR-14, AGR-15: a confirmation page with the required reason; POST terminates."""
 
     def act(agreement, cleaned):
-        services.agreement_terminate(
+        actions.agreement_terminate(
             agreement=agreement, user=request.user, reason=cleaned["reason"]
         )
         return _("The agreement was terminated. The customer will be notified.")
@@ -464,7 +465,7 @@ def agreement_extension(request, agreement_number):
     """AGR-14: ask the customer for a later end date (at most 12 months from today)."""
 
     def act(agreement, cleaned):
-        services.agreement_request_extension(
+        actions.agreement_request_extension(
             agreement=agreement, user=request.user, new_end_date=cleaned["new_end_date"]
         )
         return _("The extension request was sent to the customer.")

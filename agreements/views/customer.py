@@ -4,7 +4,7 @@ Agreements with View & Edit, Accept / Reject, extension answers and Terminate (A
 AGR-18).
 
 The link pages work without signing in. A GET never changes anything (mail scanners fetch
-links); only the POST answers, through `services.agreement_answer`, which spends the link
+links); only the POST answers, through `answers.agreement_answer`, which spends the link
 once. The outcome page is reached by a redirect and reads what to say from the session, so
 a reload answers nothing again.
 """
@@ -18,11 +18,12 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import Capability, capability_required
+from agreements import selectors
+from agreements.services import actions, answers, core
 from smt.lib.errors import Refused
 from smt.lib.listing import listing_build
 from usage.views.meters import REGISTRATION_INITIAL_SESSION_KEY
 
-from .. import selectors, services
 from ..emails import customer_language, masked_esiid
 from ..forms.customer import ACCEPT, REJECT, AnswerForm, MyAgreementSearchForm, TerminateForm
 from ..models import Agreement, AgreementInvitation
@@ -31,9 +32,9 @@ from .company import SORT_COLUMNS, history_rows
 ANSWERED_SESSION_KEY = "agreement_answered"  # AGR-10, AGR-11: what the outcome page says
 LINK_NOT_VALID, LINK_EXPIRED, LINK_CHANGED = "not_valid", "expired", "changed"
 LINK_MESSAGES = {
-    LINK_NOT_VALID: services.LINK_NOT_VALID,
-    LINK_EXPIRED: services.INVITATION_EXPIRED,  # AGR-9, seed 000 business rule 8
-    LINK_CHANGED: services.STATUS_CHANGED,  # AGR-9, seed 000 functional rule 14
+    LINK_NOT_VALID: answers.LINK_NOT_VALID,
+    LINK_EXPIRED: answers.INVITATION_EXPIRED,  # AGR-9, seed 000 business rule 8
+    LINK_CHANGED: core.STATUS_CHANGED,  # AGR-9, seed 000 functional rule 14
 }
 # AGR-16: the columns of the 3rd party's list (AGR-2) that the customer's shows, the 3rd
 # party's name, and the hidden default: newest first.
@@ -72,10 +73,10 @@ def _link_page(request, problem: str, invitation: AgreementInvitation | None = N
 
 
 def _link_problem(invitation: AgreementInvitation | None, refusal: str = "") -> str:
-    if invitation is None or invitation.answer or refusal == services.LINK_NOT_VALID:
+    if invitation is None or invitation.answer or refusal == answers.LINK_NOT_VALID:
         return LINK_NOT_VALID
-    refusal = refusal or services.invitation_refusal(invitation=invitation)
-    if refusal == services.INVITATION_EXPIRED:
+    refusal = refusal or answers.invitation_refusal(invitation=invitation)
+    if refusal == answers.INVITATION_EXPIRED:
         return LINK_EXPIRED
     return LINK_CHANGED if refusal else ""
 
@@ -127,13 +128,13 @@ def _answered_remember(request, agreement: Agreement, *, accepted: bool, extensi
 def answer(request, token):
     """AGR-8, SEC-2: the agreement and the question; `?action=accept|reject` from the email
     picks the confirmation shown. Only the POST answers (AGR-10, AGR-11, AGR-14)."""
-    invitation = services.invitation_for_token(token)
+    invitation = answers.invitation_for_token(token)
     if request.method == "POST" and invitation is not None:
         form = AnswerForm(request.POST)
         if form.is_valid():
             user = request.user if request.user.is_authenticated else None
             try:
-                result = services.agreement_answer(token=token, accept=form.accept, user=user)
+                result = answers.agreement_answer(token=token, accept=form.accept, user=user)
             except Refused as refusal:
                 invitation.refresh_from_db()
                 problem = _link_problem(invitation, str(refusal))
@@ -222,7 +223,7 @@ def my_agreement_answer(request, agreement_number):
         return redirect("agreements:my_agreement_detail", agreement_number)
     extension = agreement.status == Agreement.Status.EXTENSION_PENDING
     try:
-        services.agreement_answer_by_customer(
+        answers.agreement_answer_by_customer(
             agreement=agreement, user=request.user, accept=form.accept
         )
     except Refused as refusal:
@@ -256,7 +257,7 @@ def my_agreement_terminate(request, agreement_number):
     form = TerminateForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.agreement_terminate(
+            actions.agreement_terminate(
                 agreement=agreement, user=request.user, reason=form.cleaned_data["reason"]
             )
         except Refused as refusal:

@@ -4,11 +4,11 @@ that the invitation email carries."""
 from urllib.parse import urlsplit
 
 from agreements.models import Agreement
-from agreements.services import (
+from agreements.services.answers import agreement_accept
+from agreements.services.creation import (
     Contact,
     CustomerDetails,
     MeterPair,
-    agreement_accept,
     agreement_create_one_time,
     agreement_create_ongoing,
 )

@@ -18,13 +18,8 @@ from agreements.selectors import (
     agreement_company_actions,
     agreement_customer_actions,
 )
-from agreements.services import (
-    LINK_NOT_VALID,
-    STATUS_CHANGED,
-    AgreementChanged,
-    AgreementRefused,
-    LinkRefused,
-)
+from agreements.services.answers import LINK_NOT_VALID
+from agreements.services.core import STATUS_CHANGED, AgreementChanged, AgreementRefused, LinkRefused
 from agreements.workflow import Role, TransitionNotAllowed
 from smt.lib.errors import Refused
 

@@ -12,11 +12,8 @@ import time_machine
 from django.urls import reverse
 
 from agreements.models import Agreement, AgreementHistory
-from agreements.services import (
-    EMAIL_COMBINATION_NOT_VALID,
-    METER_NOT_VALID,
-    agreement_accept,
-)
+from agreements.services.answers import agreement_accept
+from agreements.services.creation import EMAIL_COMBINATION_NOT_VALID, METER_NOT_VALID
 from smt.lib.listing import LIST_DIRECTLY_MAX, SHOW_ALL_MAX
 from tests.factories import AgreementFactory, CustomerPremiseFactory, MeterFactory, UserFactory
 

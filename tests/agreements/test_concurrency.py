@@ -10,15 +10,10 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementHistory
-from agreements.services import (
-    LINK_NOT_VALID,
-    AgreementChanged,
-    LinkRefused,
-    _transition,
-    agreement_accept,
-    agreement_expire_pending,
-    agreement_number_next,
-)
+from agreements.services.answers import LINK_NOT_VALID, agreement_accept
+from agreements.services.core import AgreementChanged, LinkRefused, agreement_number_next
+from agreements.services.core import agreement_transition as _transition
+from agreements.services.jobs import agreement_expire_pending
 from agreements.workflow import Role
 
 from .helpers import emails, one_time, token_of

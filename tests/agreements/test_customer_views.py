@@ -19,15 +19,13 @@ from PIL import Image
 from agreements.emails import answer_url
 from agreements.models import Agreement, AgreementHistory, AgreementInvitation
 from agreements.selectors import agreement_list_for_customer
-from agreements.services import (
+from agreements.services.actions import agreement_request_extension, agreement_resend
+from agreements.services.answers import (
     INVITATION_EXPIRED,
     LINK_NOT_VALID,
-    STATUS_CHANGED,
-    AgreementRefused,
     agreement_answer_by_customer,
-    agreement_request_extension,
-    agreement_resend,
 )
+from agreements.services.core import STATUS_CHANGED, AgreementRefused
 from tests.factories import (
     AgreementFactory,
     CustomerPremiseFactory,

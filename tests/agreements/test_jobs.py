@@ -10,15 +10,14 @@ import time_machine
 from django.core.management import call_command
 
 from agreements.models import Agreement, AgreementHistory
-from agreements.services import (
-    INVITATION_EXPIRED,
+from agreements.services.actions import agreement_request_extension
+from agreements.services.answers import INVITATION_EXPIRED, agreement_accept
+from agreements.services.core import LinkRefused
+from agreements.services.jobs import (
     SYSTEM_30_DAYS,
     SYSTEM_END_DATE,
-    LinkRefused,
-    agreement_accept,
     agreement_expire_ended,
     agreement_expire_pending,
-    agreement_request_extension,
 )
 from agreements.tasks import (
     agreement_expire_ended_task,

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from agreements.models import Agreement
 from agreements.selectors import agreement_get_for_user, agreement_list_for_user
-from agreements.services import agreement_terminate
+from agreements.services.actions import agreement_terminate
 from tests.factories import (
     AgreementFactory,
     CustomerPremiseFactory,

@@ -10,29 +10,37 @@ from django.core import mail
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementHistory, AgreementInvitation
-from agreements.services import (
-    CUSTOMER_LINK,
-    EMAIL_COMBINATION_NOT_VALID,
-    INVITATION_EXPIRED,
-    LINK_NOT_VALID,
-    METER_NOT_VALID,
-    STATUS_CHANGED,
-    TDSP_MOVE_OUT,
-    AgreementRefused,
-    LinkRefused,
-    MeterPair,
-    agreement_accept,
-    agreement_create_one_time,
-    agreement_expire_pending,
-    agreement_number_next,
-    agreement_reject,
-    agreement_reports_notify_ready,
+from agreements.services.actions import (
     agreement_request_extension,
     agreement_resend,
     agreement_terminate,
-    agreements_end_for_move_out,
+)
+from agreements.services.answers import (
+    CUSTOMER_LINK,
+    INVITATION_EXPIRED,
+    LINK_NOT_VALID,
+    agreement_accept,
+    agreement_reject,
+    agreement_reports_notify_ready,
     invitation_for_token,
     invitation_refusal,
+)
+from agreements.services.core import (
+    STATUS_CHANGED,
+    AgreementRefused,
+    LinkRefused,
+    agreement_number_next,
+)
+from agreements.services.creation import (
+    EMAIL_COMBINATION_NOT_VALID,
+    METER_NOT_VALID,
+    MeterPair,
+    agreement_create_one_time,
+)
+from agreements.services.jobs import (
+    TDSP_MOVE_OUT,
+    agreement_expire_pending,
+    agreements_end_for_move_out,
 )
 from agreements.workflow import TransitionNotAllowed
 from notifications.services import SECRET_REMOVED

@@ -12,7 +12,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from agreements.services import agreement_terminate
+from agreements.services.actions import agreement_terminate
 from tests.factories import (
     DEFAULT_PASSWORD,
     AgreementFactory,

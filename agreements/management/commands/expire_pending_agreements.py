@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from agreements.services import agreement_expire_pending
+from agreements.services.jobs import agreement_expire_pending
 
 
 class Command(BaseCommand):

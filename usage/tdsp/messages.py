@@ -1,7 +1,7 @@
 """TDSP messages (API-3): REP of Record transactions, meter exchanges, premise and meter
 updates and On Demand Read answers, each applied once.
 
-`tdsp_message_receive` checks a message, applies it and records it in one transaction, so a
+`tdsp_message_apply` checks a message, applies it and records it in one transaction, so a
 message id seen before is acknowledged with its first outcome and changes nothing. The TDSP
 API's HTTP view and the simulated TDSP both call it, so a real and a simulated TDSP go through
 the same checks. A message that cannot be applied raises `TdspMessageInvalid` with a code, a
@@ -214,7 +214,7 @@ def tdsp_message_find(
     return (messages.filter(kind=kind) if kind else messages).first()
 
 
-def tdsp_message_receive(*, tdsp: Tdsp, body: Body) -> dict[str, Any]:
+def tdsp_message_apply(*, tdsp: Tdsp, body: Body) -> dict[str, Any]:
     """Check, apply and record one message (API-3); a repeated message id is answered with
     its first outcome and changes nothing. Raises TdspMessageInvalid."""
     message_id = message_text(body, "message_id")

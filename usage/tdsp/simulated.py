@@ -3,7 +3,7 @@
 It answers an On Demand Read a few seconds later from a worker task, with a plausible
 register read, and fails a share of the requests (`SIMULATED_TDSP_ODR_FAILURE_RATE`, decided
 from the request id, so a retried task gives the same answer). Its answer goes through
-`tdsp_message_receive`, exactly as a real TDSP's message through the TDSP API.
+`tdsp_message_apply`, exactly as a real TDSP's message through the TDSP API.
 """
 
 import hashlib
@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from usage.models import DailyRead, OnDemandRead
 from usage.services.intervals import MARKET_TZ
-from usage.tdsp.messages import ODR_RESULT, TdspMessageInvalid, tdsp_message_receive
+from usage.tdsp.messages import ODR_RESULT, TdspMessageInvalid, tdsp_message_apply
 
 logger = logging.getLogger(__name__)
 
@@ -86,7 +86,7 @@ def simulated_odr_answer(*, read_id: int) -> dict | None:
         body.update(status="COMPLETED", register_read=str(register_read), usage_kwh=str(usage))
     try:
         # The TDSP API's own handling after authentication: same checks, same record.
-        return tdsp_message_receive(tdsp=read.premise.tdsp, body=body)
+        return tdsp_message_apply(tdsp=read.premise.tdsp, body=body)
     except TdspMessageInvalid as error:  # a bug, not a meter failure: leave it to the sweep
         answer = {"code": error.code, "message": str(error), "field": error.field}
         logger.error("Simulated TDSP answer for %s refused: %s", read.tdsp_request_id, answer)

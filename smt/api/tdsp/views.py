@@ -24,7 +24,7 @@ from usage.tdsp.messages import (
     MESSAGE_ID_LENGTH,
     message_text,
     tdsp_message_find,
-    tdsp_message_receive,
+    tdsp_message_apply,
 )
 
 
@@ -40,7 +40,7 @@ def messages(request: HttpRequest) -> JsonResponse:
     tdsp = _tdsp(request)
     body = json_object(request)
     try:
-        return JsonResponse(tdsp_message_receive(tdsp=tdsp, body=body))
+        return JsonResponse(tdsp_message_apply(tdsp=tdsp, body=body))
     except Refused as refusal:  # the message's own code; 404 for what is not the TDSP's
         raise refused_error(refusal) from refusal
 

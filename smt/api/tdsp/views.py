@@ -23,8 +23,8 @@ from usage.tdsp.credentials import tdsp_for_key
 from usage.tdsp.messages import (
     MESSAGE_ID_LENGTH,
     message_text,
-    tdsp_message_find,
     tdsp_message_apply,
+    tdsp_message_find,
 )
 
 

@@ -47,7 +47,3 @@ def refused_error(
     if getattr(refusal, "not_found", False):
         status = 404
     return error(status, getattr(refusal, "code", code), str(refusal), refusal.field, extra)
-
-
-def error_response(status: int, code: str, message: str, field: str = "") -> JsonResponse:
-    return ApiError(status, code, message, field).response()

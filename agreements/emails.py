@@ -7,6 +7,8 @@ show the ESIID masked to its last seven digits (NTF-4). Every context is JSON (i
 with the email record).
 """
 
+from datetime import date, datetime
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -34,10 +36,10 @@ def masked_esiid(esiid: str) -> str:
     return "*" * max(len(esiid) - 7, 0) + esiid[-7:]
 
 
-def _day(value) -> str:
+def _day(value: date | datetime | None) -> str:
     if value is None:
         return ""
-    if hasattr(value, "hour"):
+    if isinstance(value, datetime):
         value = timezone.localtime(value).date()
     return formats.date_format(value, "m/d/Y")
 
@@ -102,7 +104,12 @@ def customer_language(agreement: Agreement) -> str:
 
 
 def _to_customer(
-    agreement: Agreement, *, template: str, event: str, attachments: tuple = (), **extra
+    agreement: Agreement,
+    *,
+    template: str,
+    event: str,
+    attachments: tuple[Any, ...] = (),
+    **extra: Any,
 ) -> None:
     language = customer_language(agreement)
     send_email(
@@ -117,7 +124,7 @@ def _to_customer(
     )
 
 
-def _to_third_party(agreement: Agreement, *, template: str, event: str, **extra) -> None:
+def _to_third_party(agreement: Agreement, *, template: str, event: str, **extra: Any) -> None:
     language = agreement.initiated_by.language
     send_email(
         to=agreement.contact_email,

@@ -15,7 +15,7 @@ from accounts.permissions import Capability, user_has_capability
 from usage.models import CustomerPremise, Meter, MeterShare, Premise
 
 
-def customer_premise_links(*, customer) -> QuerySet[CustomerPremise]:
+def customer_premise_links(*, customer: User) -> QuerySet[CustomerPremise]:
     """My Smart Meters (ACC-23): the meters attached to this customer now."""
     return (
         CustomerPremise.objects.filter(customer=customer, detached_at__isnull=True)
@@ -25,11 +25,11 @@ def customer_premise_links(*, customer) -> QuerySet[CustomerPremise]:
     )
 
 
-def customer_premise_link_get(*, customer, pk) -> CustomerPremise | None:
+def customer_premise_link_get(*, customer: User, pk: int) -> CustomerPremise | None:
     return customer_premise_links(customer=customer).filter(pk=pk).first()
 
 
-def meter_shares_given(*, owner) -> QuerySet[MeterShare]:
+def meter_shares_given(*, owner: User) -> QuerySet[MeterShare]:
     """My open shares (ACC-22), for My Smart Meters."""
     return (
         MeterShare.objects.filter(
@@ -40,7 +40,7 @@ def meter_shares_given(*, owner) -> QuerySet[MeterShare]:
     )
 
 
-def meter_shares_received(*, friend) -> QuerySet[MeterShare]:
+def meter_shares_received(*, friend: User) -> QuerySet[MeterShare]:
     """My Friend's Meters (ACC-22)."""
     return (
         MeterShare.objects.filter(friend=friend, status=MeterShare.Status.ACTIVE)
@@ -49,7 +49,7 @@ def meter_shares_received(*, friend) -> QuerySet[MeterShare]:
     )
 
 
-def meter_share_for_party(*, user, pk) -> MeterShare | None:
+def meter_share_for_party(*, user: User, pk: int) -> MeterShare | None:
     """A share the user gave or received; anything else is None (404)."""
     return (
         MeterShare.objects.filter(pk=pk)
@@ -62,7 +62,7 @@ def meter_share_for_party(*, user, pk) -> MeterShare | None:
 # --- USG-12 / ACC-10: which premises a company user may see --------------------------------
 
 
-def _current_meter_number():
+def _current_meter_number() -> Subquery:
     return Subquery(
         Meter.objects.filter(premise=OuterRef("pk"), removed_on__isnull=True).values(
             "meter_number"
@@ -70,7 +70,7 @@ def _current_meter_number():
     )
 
 
-def _current_customer(field: str):
+def _current_customer(field: str) -> Subquery:
     return Subquery(
         CustomerPremise.objects.filter(premise=OuterRef("pk"), detached_at__isnull=True).values(
             f"customer__{field}"
@@ -78,7 +78,7 @@ def _current_customer(field: str):
     )
 
 
-def ror_premises_for_user(*, user) -> QuerySet[Premise]:
+def ror_premises_for_user(*, user: User) -> QuerySet[Premise]:
     """MTR-4, ACC-10, seed 003 §3.2: a REP user sees the meters whose *current* REP of
     Record is one of the Active DUNS granted to them, and no history once it changes.
     Annotated with the meter in service and the attached customer's name and email."""
@@ -94,7 +94,7 @@ def ror_premises_for_user(*, user) -> QuerySet[Premise]:
     )
 
 
-def _ror_premises(user) -> QuerySet[Premise]:
+def _ror_premises(user: User) -> QuerySet[Premise]:
     """The rule of ror_premises_for_user without its list columns, for reads of one meter."""
     if user.kind != User.Kind.REP:
         return Premise.objects.none()
@@ -104,7 +104,7 @@ def _ror_premises(user) -> QuerySet[Premise]:
     )
 
 
-def premises_visible_to(*, user) -> QuerySet[Premise]:
+def premises_visible_to(*, user: User) -> QuerySet[Premise]:
     """USG-12 in one place: the premises whose data this user may see now. Customers: the
     meters attached to them and those shared with them (ACC-22); REPs: the meters they serve
     now (ACC-10); TDSP staff: their utility's meters; SMT staff: all; 3rd parties (with the
@@ -121,7 +121,7 @@ def premises_visible_to(*, user) -> QuerySet[Premise]:
     )
 
 
-def _premises_for_party(user) -> QuerySet[Premise]:
+def _premises_for_party(user: User) -> QuerySet[Premise]:
     if user.is_customer:
         return Premise.objects.filter(
             Q(customer_links__customer=user, customer_links__detached_at__isnull=True)
@@ -179,7 +179,7 @@ def _agreement_premise_ids(user: User) -> QuerySet[Premise, Any]:
     return Premise.objects.filter(access.premises).values("pk")
 
 
-def premise_get_for_user(*, user, esiid: str, with_tdsp: bool = False) -> Premise:
+def premise_get_for_user(*, user: User, esiid: str, with_tdsp: bool = False) -> Premise:
     """One premise the user may see, or 404 (SEC-1: another party's ESIID is unknown).
     `with_tdsp` joins its TDSP for the pages that show it; the join costs the usage pages,
     which do not, about a fifth of their most expensive query."""
@@ -228,7 +228,9 @@ def data_window_spanning(windows: Iterable[DataWindow]) -> DataWindow:
     )
 
 
-def premise_data_windows(*, user, premises: Iterable[Premise] | QuerySet) -> dict[int, DataWindow]:
+def premise_data_windows(
+    *, user: User, premises: Iterable[Premise] | QuerySet
+) -> dict[int, DataWindow]:
     """USG-12, AGR-14 in one place: for each premise (pk), the days of its data the user may
     see. Customers, TDSP staff, SMT staff and a REP serving the meter as REP of Record: no
     limit. A 3rd party, and a REP that sees the meter only through an agreement: from the
@@ -261,12 +263,12 @@ def premise_data_windows(*, user, premises: Iterable[Premise] | QuerySet) -> dic
     return windows
 
 
-def premise_data_window(*, user, premise: Premise) -> DataWindow:
+def premise_data_window(*, user: User, premise: Premise) -> DataWindow:
     """The days of one premise's data the user may see (see premise_data_windows)."""
     return premise_data_windows(user=user, premises=[premise])[premise.pk]
 
 
-def _sees_whole_history(user) -> bool:
+def _sees_whole_history(user: User) -> bool:
     """Parties whose visible meters are theirs whole: customers, TDSP and SMT staff, and a
     REP without the Energy Data permission (it sees only the meters it serves)."""
     if user.is_staff or user.is_customer or user.kind == User.Kind.TDSP:

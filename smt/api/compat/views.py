@@ -89,7 +89,7 @@ def bearer_required(view: ApiView) -> ApiView:
 
 
 @api_view
-def authenticate(request, body):
+def authenticate(request: HttpRequest, body: Body) -> JsonResponse:
     """POST /commonapi/user/authenticate → {"token"}; 400 wrong credentials, 403 locked or
     rate limited (ACC-11, SEC-5). Failures count like the login page's."""
     limit_enforce(

@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.contenttypes.admin import GenericTabularInline
 from django.db import models
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .admin_actions import status_action
+from .forms import StaffSignInForm
 from .models import Company, Duns, DunsGrant, StatusChange, Tdsp, User
 from .services import companies, members
+from .views import sign_in_refused_response
 
 
 class StatusHistoryInline(GenericTabularInline):
@@ -72,7 +75,10 @@ class CompanyAdmin(admin.ModelAdmin):
     list_filter = ["kind", "status"]
     search_fields = ["name", "email", "duns_numbers__number"]
     inlines = [DunsInline, StatusHistoryInline]
-    readonly_fields = ["status", "status_changed_at", "purged_at"]
+    # The logo is the company's to change (Company Profile, which checks and re-encodes it,
+    # SEC-4); staff see it as the portal serves it.
+    exclude = ["logo"]
+    readonly_fields = ["status", "status_changed_at", "purged_at", "logo_shown"]
     actions = [
         status_action(
             name="company_approve",
@@ -104,6 +110,12 @@ class CompanyAdmin(admin.ModelAdmin):
         if isinstance(db_field, models.URLField):
             kwargs["assume_scheme"] = "https"  # as on Company Profile (ACC-15)
         return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+    @admin.display(description=_("Logo"))
+    def logo_shown(self, company: Company) -> str:
+        if not company.logo_url:
+            return "—"
+        return format_html('<img src="{}" alt="" class="company-logo">', company.logo_url)
 
 
 @admin.register(Duns)
@@ -209,3 +221,16 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+
+# Django admin's login goes through the same backend as the login page (ACC-11 lockout,
+# SEC-5 limits); these give it the same messages and the same 429 with Retry-After.
+admin.site.login_form = StaffSignInForm
+_admin_site_login = admin.site.login
+
+
+def _staff_login(request, extra_context=None):
+    return sign_in_refused_response(request, _admin_site_login(request, extra_context))
+
+
+admin.site.login = _staff_login  # type: ignore[method-assign]

@@ -1,5 +1,9 @@
+from django.contrib import messages
+from django.contrib.auth import logout
 from django.shortcuts import redirect
 from django.utils import translation
+
+from .services import SignInReason, sign_in_message, user_sign_in_reason
 
 
 class UserLanguageMiddleware:
@@ -22,7 +26,7 @@ class TemporaryPasswordMiddleware:
     """A user signed in with a temporary password must replace it before anything else
     (ACC-6, ACC-12)."""
 
-    ALLOWED = ("accounts:set_up", "accounts:logout", "set_language")
+    ALLOWED = ("accounts:set_up", "accounts:logout", "set_language", "accounts:company_logo")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -37,3 +41,30 @@ class TemporaryPasswordMiddleware:
         if request.resolver_match and request.resolver_match.view_name in self.ALLOWED:
             return None
         return redirect("accounts:set_up")
+
+
+class AccountAccessMiddleware:
+    """ACC-10 on every request, not only at sign-in: a session whose account, company or
+    last Active DUNS is no longer Active ends at once, before any page or export is served.
+
+    Runs before the temporary-password gate, so an account revoked half-way through its
+    first log in is signed out rather than asked for a new password. The user was loaded
+    with what the check reads (`UserIdBackend.get_user`): it costs no query of its own.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        reason = user_sign_in_reason(user=user)
+        if reason is SignInReason.OK:
+            return None
+        logout(request)  # the session is flushed; the page goes on as for anyone signed out
+        messages.warning(request, sign_in_message(reason), fail_silently=True)
+        return None

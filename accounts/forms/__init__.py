@@ -1,6 +1,7 @@
 """Validation and cleaning of account forms; no side effects (SPEC §2)."""
 
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext
@@ -30,6 +31,17 @@ class SignInForm(AuthenticationForm):
                     code="invalid_login",
                 )
         return self.cleaned_data
+
+
+class StaffSignInForm(AdminAuthenticationForm):
+    """Django admin's login form, refused with the portal's own messages (ACC-10, ACC-11,
+    SEC-5): the same backend counted the attempt, and says why it was refused."""
+
+    def get_invalid_login_error(self):
+        message = getattr(self.request, "sign_in_error", "")
+        if message:
+            return forms.ValidationError(message, code="invalid_login")
+        return super().get_invalid_login_error()
 
 
 def _question_choices():

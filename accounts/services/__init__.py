@@ -6,27 +6,40 @@ transaction.
 """
 
 import hashlib
+import hmac
 import secrets
 import string
-from collections.abc import Mapping
+import threading
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from enum import StrEnum
 from typing import Any, TypeVar
 
+from django.conf import settings
 from django.contrib.auth.hashers import check_password, make_password
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
-from django.db.models import F
-from django.utils import timezone
+from django.db.models import Exists, F, OuterRef, QuerySet
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from smt.lib.errors import Refused
 
-from .. import emails
-from ..models import ApiToken, Company, Duns, StatusChange, Tdsp, User
+from .. import emails, ratelimit
+from ..models import (
+    SECURITY_QUESTIONS,
+    ApiToken,
+    Company,
+    Duns,
+    DunsGrant,
+    StatusChange,
+    Tdsp,
+    User,
+)
 from ..workflow import check_transition
+from .sessions import sessions_delete_for_users
 
 LOCKOUT_FAILURES = 5  # ACC-11: the 5th consecutive wrong password locks the account
 TEMPORARY_PASSWORD_DAYS = 14  # ACC-6: a temporary password dies with its 14-day window
@@ -43,6 +56,7 @@ class SignInReason(StrEnum):
     TEMPORARY_PASSWORD_EXPIRED = "temporary_password_expired"  # ACC-6
     COMPANY_INACTIVE = "company_inactive"  # ACC-8, ACC-10
     NO_ACTIVE_DUNS = "no_active_duns"  # ACC-10
+    RATE_LIMITED = "rate_limited"  # SEC-5: too many failures for this user ID or address
 
 
 _SIGN_IN_MESSAGES = {
@@ -72,15 +86,26 @@ def sign_in_message(reason: SignInReason) -> str:
 @dataclass(frozen=True)
 class SignInResult:
     """`user` when the person may sign in; otherwise `reason` says why not and `error` is
-    the message to show."""
+    the message to show. A refusal by a rate limit says in `retry_after` how many seconds
+    are left until the limit's window ends (SEC-5)."""
 
     user: User | None
     reason: SignInReason
     error: str = ""
+    retry_after: int = 0
 
     @classmethod
     def refused(cls, reason: SignInReason) -> "SignInResult":
         return cls(user=None, reason=reason, error=sign_in_message(reason))
+
+    @classmethod
+    def limited(cls, retry_after: int) -> "SignInResult":
+        return cls(
+            user=None,
+            reason=SignInReason.RATE_LIMITED,
+            error=ratelimit.too_many_message(retry_after),
+            retry_after=retry_after,
+        )
 
 
 @dataclass(frozen=True)
@@ -120,6 +145,10 @@ def status_change_record(
 # The models whose status moves through a `workflow` table.
 StatusSubject = TypeVar("StatusSubject", User, Company, Duns)
 
+# ACC-10: an account, company or DUNS moving to one of these may leave people who can no
+# longer sign in; their sessions and API tokens end when the change commits.
+ACCESS_ENDING_STATUSES = frozenset({"locked", "suspended", "revoked"})
+
 
 def status_transition(
     *,
@@ -149,7 +178,18 @@ def status_transition(
         reason=reason,
     )
     subject.status, subject.status_changed_at = locked.status, locked.status_changed_at
+    if to_status in ACCESS_ENDING_STATUSES:
+        users_end_access_on_commit(user_ids=_people_of(locked))
     return locked
+
+
+def _people_of(subject: User | Company | Duns) -> list[int]:
+    """The accounts whose access hangs on `subject` (ACC-10)."""
+    if isinstance(subject, User):
+        return [subject.pk]
+    if isinstance(subject, Company):
+        return list(subject.users.values_list("pk", flat=True))
+    return list(DunsGrant.objects.filter(duns=subject).values_list("user_id", flat=True))
 
 
 @transaction.atomic
@@ -205,8 +245,24 @@ def temporary_password_expired(*, user: User) -> bool:
     return user.must_change_password and expires is not None and expires <= timezone.now()
 
 
+def users_with_sign_in_facts() -> QuerySet[User]:
+    """Users with everything `user_sign_in_reason` reads, in one query: the company, and
+    `has_active_duns`. Every request's user is loaded so (`UserIdBackend.get_user`), so
+    checking ACC-10 on each request costs no query of its own."""
+    active_grants = DunsGrant.objects.filter(user=OuterRef("pk"), duns__status=Duns.Status.ACTIVE)
+    return User.objects.select_related("company").annotate(has_active_duns=Exists(active_grants))
+
+
+def _holds_an_active_duns(user: User) -> bool:
+    loaded: bool | None = getattr(user, "has_active_duns", None)  # users_with_sign_in_facts
+    if loaded is not None:
+        return loaded
+    return user.duns_grants.filter(status=Duns.Status.ACTIVE).exists()
+
+
 def user_sign_in_reason(*, user: User) -> SignInReason:
-    """Whether this user may sign in now, and if not why (ACC-6, ACC-7, ACC-8, ACC-10)."""
+    """Whether this user may sign in now, and if not why (ACC-6, ACC-7, ACC-8, ACC-10).
+    Asked at sign-in and again on every request of a session or API token."""
     if user.is_locked:
         return SignInReason.LOCKED
     # Approved accounts sign in once, with the temporary password, to finish set-up (ACC-6).
@@ -222,18 +278,42 @@ def user_sign_in_reason(*, user: User) -> SignInReason:
     )
     if user.kind in company_kinds and not company_usable:
         return SignInReason.COMPANY_INACTIVE
-    if user.works_by_duns and not user.duns_grants.filter(status=Duns.Status.ACTIVE).exists():
+    if user.works_by_duns and not _holds_an_active_duns(user):
         return SignInReason.NO_ACTIVE_DUNS
     return SignInReason.OK
 
 
-def user_sign_in(*, user_id: str, password: str) -> SignInResult:
-    """Check a user ID and password, counting failures toward the lockout (ACC-11).
+def user_sign_in(*, user_id: str, password: str, address: str | None = None) -> SignInResult:
+    """Check a user ID and password, counting failures toward the lockout (ACC-11) and the
+    sign-in rate limits (SEC-5).
 
-    Used by every sign-in path (pages, Django admin, API) through the auth backend, so a
-    failure counts the same wherever it happens. An unknown user ID gets the same answer as
-    a wrong password.
+    Used by every sign-in path (pages and Django admin through the auth backend, the API
+    directly), so a failure counts the same wherever it happens. An unknown user ID gets the
+    same answer as a wrong password.
+
+    SEC-5: only failures count, per user ID and per client `address` (None: not known, only
+    the user ID's limit applies). A user ID over its limit is refused before the password
+    is looked at. An address over its limit never refuses a correct password (an office
+    shares one address): only the failures from it get the limit's answer.
     """
+    retry_after = ratelimit.SIGN_IN_FAILURES_PER_USER_ID.reached(user_id)
+    if retry_after:
+        return SignInResult.limited(retry_after)
+    result = _user_check_password(user_id=user_id, password=password)
+    if result.user is not None:
+        # Whoever failed on this user ID before, the owner has just proved the password.
+        ratelimit.SIGN_IN_FAILURES_PER_USER_ID.clear(user_id)
+        return result
+    ratelimit.SIGN_IN_FAILURES_PER_USER_ID.hit(user_id)
+    if address is not None:
+        retry_after = ratelimit.SIGN_IN_FAILURES_PER_ADDRESS.hit(address)
+        if retry_after:
+            return SignInResult.limited(retry_after)
+    return result
+
+
+def _user_check_password(*, user_id: str, password: str) -> SignInResult:
+    """ACC-10, ACC-11 without the rate limits."""
     user = User.objects.select_related("company").filter(username__iexact=user_id).first()
     if user is None:
         make_password(password)  # spend the same time as a real check
@@ -378,7 +458,8 @@ def user_update_profile(*, user: User, changes: Mapping[str, Any]) -> None:
 
 
 def user_for_password_reset(*, user_id: str) -> User | None:
-    """ACC-12 step 1: an account that can use Forgot Password (it has a security question)."""
+    """ACC-12: the account of this user ID if it can use Forgot Password (Active or Locked,
+    with a security question)."""
     user = User.objects.filter(username__iexact=user_id).first()
     if user is None or not user.security_answer_hash:
         return None
@@ -387,10 +468,35 @@ def user_for_password_reset(*, user_id: str) -> User | None:
     return user
 
 
-def user_for_password_reset_by_pk(*, pk: int | str | None) -> User | None:
-    """ACC-12 step 2: the account chosen in step 1, if it may still reset."""
-    user = User.objects.filter(pk=pk).first() if pk else None
-    return user_for_password_reset(user_id=user.username) if user else None
+def _decoy_security_question(user_id: str) -> str:
+    """One of the questions, always the same for the same user ID, and unguessable without
+    the secret key: what an unknown user ID is asked, so step 2 looks like a real one."""
+    digest = hmac.new(
+        settings.SECRET_KEY.encode(), b"decoy-question:" + user_id.casefold().encode(), "sha256"
+    ).digest()
+    with translation.override("en"):  # stored questions are the English text; pages translate
+        return str(SECURITY_QUESTIONS[digest[0] % len(SECURITY_QUESTIONS)])
+
+
+def password_reset_question(*, user_id: str) -> str:
+    """ACC-12 step 2: the question asked for the user ID typed at step 1. An ID that cannot
+    reset (unknown, not Active or Locked, no question yet) gets a decoy question whose every
+    answer is wrong, so Forgot Password never tells whether a user ID exists."""
+    user = user_for_password_reset(user_id=user_id)
+    return user.security_question if user else _decoy_security_question(user_id)
+
+
+WRONG_SECURITY_ANSWER = gettext_lazy("That answer does not match the one in your profile.")
+
+
+def password_reset_answer(*, user_id: str, answer: str) -> PasswordResetResult:
+    """ACC-12 step 2 for the user ID typed at step 1: `user_reset_password` for an account
+    that can reset; for any other ID the answer is wrong, after the same hashing work."""
+    user = user_for_password_reset(user_id=user_id)
+    if user is None:
+        make_password(normalize_security_answer(answer))  # spend the time a check would
+        return PasswordResetResult(reset=False, error=str(WRONG_SECURITY_ANSWER))
+    return user_reset_password(user=user, answer=answer)
 
 
 @transaction.atomic
@@ -401,9 +507,7 @@ def user_reset_password(*, user: User, answer: str) -> PasswordResetResult:
     if not security_answer_matches(user=user, answer=answer):
         if user_record_failed_attempt(user=user) is SignInReason.LOCKED:
             return PasswordResetResult(reset=False, error=sign_in_message(SignInReason.LOCKED))
-        return PasswordResetResult(
-            reset=False, error=_("That answer does not match the one in your profile.")
-        )
+        return PasswordResetResult(reset=False, error=str(WRONG_SECURITY_ANSWER))
     if user.is_locked:
         user_transition(
             user=user,
@@ -413,6 +517,8 @@ def user_reset_password(*, user: User, answer: str) -> PasswordResetResult:
             notify=False,
         )
     user_issue_temporary_password(user=user, purpose="reset")
+    # The owner proved who they are: failures others made on this user ID stop counting.
+    ratelimit.SIGN_IN_FAILURES_PER_USER_ID.clear(user.username)
     return PasswordResetResult(reset=True)
 
 
@@ -421,6 +527,47 @@ def user_ids_send_reminder(*, email: str) -> None:
     users = list(User.objects.filter(email__iexact=email).order_by("username"))
     if users:
         emails.user_id_reminder(email=users[0].email, users=users)
+
+
+# --- ending access (ACC-10) -------------------------------------------------------------
+
+# The accounts to check when the current transaction commits. One status change can touch
+# many accounts (a company revoked with its accounts), and finding sessions means reading
+# the session store, so a transaction's accounts are checked together by the first of its
+# callbacks; the others find nothing left. Ids left here by a transaction rolled back are
+# checked with the next one: harmless, as only accounts that may not sign in are ended.
+_pending_access_checks = threading.local()
+
+
+def users_end_access_on_commit(*, user_ids: Iterable[int]) -> None:
+    """When the current transaction commits, end the web sessions and API tokens of those
+    of these accounts that may no longer sign in (ACC-10): a suspended, revoked or locked
+    account, or one whose company or last Active DUNS went, is signed out at once."""
+    pending: set[int] = getattr(_pending_access_checks, "user_ids", set())
+    pending.update(user_ids)
+    _pending_access_checks.user_ids = pending
+    transaction.on_commit(_users_end_pending_access, robust=True)
+
+
+def _users_end_pending_access() -> None:
+    user_ids: set[int] = getattr(_pending_access_checks, "user_ids", set())
+    _pending_access_checks.user_ids = set()
+    if user_ids:
+        users_end_access(user_ids=user_ids)
+
+
+def users_end_access(*, user_ids: Iterable[int]) -> list[int]:
+    """End the sessions and API tokens of those of these accounts that may not sign in now
+    (ACC-10); returns their ids. Accounts that still may are left alone."""
+    refused = [
+        user.pk
+        for user in users_with_sign_in_facts().filter(pk__in=list(user_ids))
+        if user_sign_in_reason(user=user) is not SignInReason.OK
+    ]
+    if refused:
+        ApiToken.objects.filter(user__in=refused).delete()
+        sessions_delete_for_users(user_ids=refused)
+    return refused
 
 
 # --- new accounts -------------------------------------------------------------------------

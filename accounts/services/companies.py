@@ -25,6 +25,7 @@ from . import (
     status_transition,
     user_issue_temporary_password,
     user_transition,
+    users_end_access_on_commit,
 )
 
 LOGO_MAX_BYTES = 20 * 1024  # ACC-1: "an image under 20 KB": 20,480 bytes is refused
@@ -245,7 +246,9 @@ def duns_remove(*, admin: User, duns: Duns) -> None:
     status_change_record(
         subject=current, from_status=current.status, to_status="removed", actor=admin
     )
-    DunsGrant.objects.filter(duns=current).delete()
+    grants = DunsGrant.objects.filter(duns=current)
+    users_end_access_on_commit(user_ids=list(grants.values_list("user_id", flat=True)))
+    grants.delete()
     current.delete()
 
 

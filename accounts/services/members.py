@@ -24,6 +24,7 @@ from . import (
     status_change_record,
     user_issue_temporary_password,
     user_transition,
+    users_end_access_on_commit,
 )
 
 MAX_ADMINS = 4  # ACC-18
@@ -432,6 +433,7 @@ def _apply_access(
     if current != {d.pk for d in duns}:
         _grant(user=user, duns=duns)
         changed.append(_("DUNS numbers"))
+        users_end_access_on_commit(user_ids=[user.pk])  # ACC-10: if none left is Active
     new_values = {
         "can_energy_data": (energy_data, _("Energy Data")),
         "can_in_home_devices": (in_home_devices, _("In-Home Device Services")),

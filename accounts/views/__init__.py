@@ -21,21 +21,31 @@ from ..forms import (
 from ..permissions import Capability, capability_required, user_has_capability
 from ..selectors import duns_granted_to_user
 
-RESET_SESSION_KEY = "password_reset_user_id"
-TOO_MANY = _("Too many attempts. Please wait a while and try again.")
+RESET_SESSION_KEY = "password_reset_for"  # ACC-12: the user ID typed at step 1
+
+
+def sign_in_refused_response(request, response):
+    """A sign-in refused by a rate limit answers 429 with Retry-After (SEC-5); the
+    backend left the wait on the request. Shared by the login page and Django admin's."""
+    retry_after = getattr(request, "sign_in_retry_after", 0)
+    return ratelimit.too_many_response(response, retry_after) if retry_after else response
+
+
+def _too_many(request, template, context, retry_after):
+    """A page refused by a rate limit: the form again with the message, 429, Retry-After."""
+    context["form"].add_error(None, ratelimit.too_many_message(retry_after))
+    return ratelimit.too_many_response(render(request, template, context), retry_after)
 
 
 class SignInView(auth_views.LoginView):
+    """SEC-5: the limits count failures only, in `user_sign_in` through the backend."""
+
     template_name = "accounts/login.html"
     authentication_form = SignInForm
     redirect_authenticated_user = True
 
-    def post(self, request, *args, **kwargs):
-        if ratelimit.SIGN_IN_PER_ADDRESS.hit(ratelimit.client_address(request)):  # SEC-5
-            form = self.get_form()
-            form.add_error(None, TOO_MANY)
-            return self.render_to_response(self.get_context_data(form=form), status=429)
-        return super().post(request, *args, **kwargs)
+    def form_invalid(self, form):
+        return sign_in_refused_response(self.request, super().form_invalid(form))
 
 
 @login_required
@@ -120,64 +130,57 @@ def security_question_change(request):
 
 @require_http_methods(["GET", "POST"])
 def forgot_password(request):
-    """ACC-12 step 1: the user ID."""
+    """ACC-12 step 1: the user ID. Every user ID goes on to a security question, so this
+    page never tells whether one exists (a decoy question for the others)."""
     form = ForgotPasswordUserForm(request.POST or None)
+    context = {"form": form}
     if request.method == "POST" and form.is_valid():
-        user_id = form.cleaned_data["username"]
-        if ratelimit.FORGOT_PASSWORD_PER_ADDRESS.hit(ratelimit.client_address(request)):
-            form.add_error(None, TOO_MANY)
-        else:
-            user = services.user_for_password_reset(user_id=user_id)
-            if user is None:
-                form.add_error(
-                    "username",
-                    _(
-                        "We could not reset the password for that User ID. Check it, or call "
-                        "the SMT Help Desk."
-                    ),
-                )
-            else:
-                request.session[RESET_SESSION_KEY] = user.pk
-                return redirect("accounts:forgot_password_answer")
-    return render(request, "accounts/forgot_password.html", {"form": form})
+        retry_after = ratelimit.FORGOT_PASSWORD_PER_ADDRESS.hit(ratelimit.client_address(request))
+        if retry_after:
+            return _too_many(request, "accounts/forgot_password.html", context, retry_after)
+        request.session[RESET_SESSION_KEY] = form.cleaned_data["username"]
+        return redirect("accounts:forgot_password_answer")
+    return render(request, "accounts/forgot_password.html", context)
 
 
 @require_http_methods(["GET", "POST"])
 def forgot_password_answer(request):
     """ACC-12 step 2: the security answer; the new temporary password goes by email only."""
-    user = services.user_for_password_reset_by_pk(pk=request.session.get(RESET_SESSION_KEY))
-    if user is None:
+    user_id = request.session.get(RESET_SESSION_KEY)
+    if not isinstance(user_id, str) or not user_id:
         return redirect("accounts:forgot_password")
     form = ForgotPasswordAnswerForm(request.POST or None)
+    context = {"form": form, "question": services.password_reset_question(user_id=user_id)}
+    template = "accounts/forgot_password_answer.html"
     if request.method == "POST" and form.is_valid():
-        if ratelimit.FORGOT_PASSWORD_PER_USER_ID.hit(user.username):
-            form.add_error(None, TOO_MANY)
-        else:
-            result = services.user_reset_password(
-                user=user, answer=form.cleaned_data["security_answer"]
-            )
-            if result.reset:
-                del request.session[RESET_SESSION_KEY]
-                return render(request, "accounts/forgot_password_done.html")
-            form.add_error("security_answer", result.error)
-    return render(
-        request, "accounts/forgot_password_answer.html", {"form": form, "reset_user": user}
-    )
+        retry_after = ratelimit.FORGOT_PASSWORD_PER_USER_ID.hit(user_id)
+        if retry_after:
+            return _too_many(request, template, context, retry_after)
+        result = services.password_reset_answer(
+            user_id=user_id, answer=form.cleaned_data["security_answer"]
+        )
+        if result.reset:
+            del request.session[RESET_SESSION_KEY]
+            return render(request, "accounts/forgot_password_done.html")
+        form.add_error("security_answer", result.error)
+    return render(request, template, context)
 
 
 @require_http_methods(["GET", "POST"])
 def forgot_user_id(request):
     """ACC-13: the same answer whether or not the address is known."""
     form = ForgotUserIdForm(request.POST or None)
+    context = {"form": form}
     if request.method == "POST" and form.is_valid():
         email = form.cleaned_data["email"]
-        limited = ratelimit.FORGOT_USER_ID_PER_ADDRESS.hit(ratelimit.client_address(request))
-        if limited or ratelimit.FORGOT_USER_ID_PER_EMAIL.hit(email):
-            form.add_error(None, TOO_MANY)
-        else:
-            services.user_ids_send_reminder(email=email)
-            return render(request, "accounts/forgot_user_id_done.html", {"email": email})
-    return render(request, "accounts/forgot_user_id.html", {"form": form})
+        retry_after = ratelimit.FORGOT_USER_ID_PER_ADDRESS.hit(
+            ratelimit.client_address(request)
+        ) or ratelimit.FORGOT_USER_ID_PER_EMAIL.hit(email)
+        if retry_after:
+            return _too_many(request, "accounts/forgot_user_id.html", context, retry_after)
+        services.user_ids_send_reminder(email=email)
+        return render(request, "accounts/forgot_user_id_done.html", {"email": email})
+    return render(request, "accounts/forgot_user_id.html", context)
 
 
 @capability_required(Capability.COMPANY_PROFILE_VIEW)

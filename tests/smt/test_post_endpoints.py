@@ -20,7 +20,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
-from accounts.models import Company, Duns, User
+from accounts.models import Company, Duns, DunsGrant, User
 from accounts.services import api_token_issue
 from tests.agreements.helpers import active_ongoing, details, one_time, token_of
 from tests.factories import (
@@ -184,7 +184,10 @@ def rep_serving(premise) -> User:
 
 
 def company_member(admin: User, **fields) -> User:
-    return UserFactory(kind=admin.kind, company=admin.company, with_active_duns=False, **fields)
+    """A plain user of the admin's company, holding its DUNS (ACC-10: they can sign in)."""
+    user = UserFactory(kind=admin.kind, company=admin.company, with_active_duns=False, **fields)
+    DunsGrant.objects.create(user=user, duns=admin.duns_grants.get())
+    return user
 
 
 def customer_and_agreement():

@@ -1,11 +1,13 @@
 """Parties of the portal: users, companies, DUNS numbers and TDSPs (SPEC §1, §2)."""
 
+import hashlib
 from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.db import models
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .validators import validate_duns_number, validate_user_id
@@ -74,6 +76,15 @@ class Company(models.Model):
     @property
     def is_revoked(self) -> bool:
         return self.status == self.Status.REVOKED
+
+    @property
+    def logo_url(self) -> str:
+        """ACC-1, NTF-1: the public address of the logo (`accounts:company_logo`), "" without
+        one; the version follows the stored file, so a new logo is a new address."""
+        if not self.logo:
+            return ""
+        version = hashlib.sha256(self.logo.name.encode()).hexdigest()[:12]
+        return f"{reverse('accounts:company_logo', args=[self.pk])}?v={version}"
 
 
 class Tdsp(models.Model):

@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
-from .views import companies, members
+from .views import companies, logos, members
 
 app_name = "accounts"
 
@@ -22,6 +22,8 @@ urlpatterns = [
         name="security_question_change",
     ),
     path("my-account/company/", views.company_profile, name="company_profile"),
+    # ACC-1, NTF-1: the one public kind of uploaded file (accounts/views/logos.py).
+    path("logos/<int:company_id>.png", logos.company_logo, name="company_logo"),
 ]
 
 urlpatterns += companies.urlpatterns + members.urlpatterns

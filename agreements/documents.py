@@ -1,7 +1,10 @@
 """The customer's copy of an agreement as a PDF (AGR-10: attached to EM203).
 
 Rendered with WeasyPrint (`smt.lib.pdf`) from the same context as the emails, so the copy says
-exactly what the customer was asked to accept, with the ESIID masked (NTF-4).
+exactly what the customer was asked to accept, with the ESIID masked (NTF-4). Rendering takes
+a second and real memory, so it happens in the worker (`agreements.tasks`), never inside the
+accepting request or its transaction. The copies are stored under COPY_FOLDER in the default
+storage, which no URL serves: they reach the customer only attached to EM203.
 """
 
 from django.core.files.base import ContentFile
@@ -34,3 +37,8 @@ def agreement_copy_save(*, agreement: Agreement, context: dict, language: str) -
         f"{COPY_FOLDER}/{filename}", ContentFile(agreement_pdf(context=context, language=language))
     )
     return Attachment(path=path, filename=filename, mimetype=PDF_MIMETYPE)
+
+
+def agreement_copy_delete(*, copy: Attachment) -> None:
+    """Remove a copy nothing refers to (a twin run of the EM203 task recorded its own)."""
+    default_storage.delete(copy.path)

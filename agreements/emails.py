@@ -15,7 +15,8 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
-from notifications.services import send_email
+from notifications.models import OutboundEmail
+from notifications.services import ATTACHMENTS_KEY, send_email
 
 from . import documents
 from .models import Agreement
@@ -74,9 +75,12 @@ def _context(agreement: Agreement, *, language: str) -> dict:
         "company_phone": agreement.contact_phone or company.phone,
         "contact_name": agreement.contact_name,
         "comments": agreement.comments,
-        # NTF-1: the 3rd party's logo, privacy seal and privacy-policy link.
-        "logo_url": f"{settings.SITE_URL}{company.logo.url}" if company.logo else "",
-        "logo_path": company.logo.url if company.logo else "",  # the PDF reads it from disk
+        # NTF-1: the 3rd party's logo (served by accounts:company_logo), privacy seal and
+        # privacy-policy link.
+        "logo_url": f"{settings.SITE_URL}{company.logo_url}" if company.logo else "",
+        # The PDF renderer reads the logo from the storage (smt.lib.pdf), never over HTTP;
+        # this is the storage address it resolves, not one any URL serves.
+        "logo_path": company.logo.url if company.logo else "",
         "has_privacy_seal": company.has_privacy_seal,
         "privacy_policy_url": company.privacy_policy_url,
         "customer_first_name": agreement.customer_first_name,
@@ -110,9 +114,9 @@ def _to_customer(
     event: str,
     attachments: tuple[Any, ...] = (),
     **extra: Any,
-) -> None:
+) -> OutboundEmail:
     language = customer_language(agreement)
-    send_email(
+    return send_email(
         attachments=attachments,
         to=agreement.customer_email,
         template=f"agreements/{template}",
@@ -158,14 +162,36 @@ def invitation_sent(*, agreement: Agreement) -> None:
     _to_third_party(agreement, template="invitation_sent", event="invitation-sent")
 
 
-def accepted(*, agreement: Agreement) -> None:
+ACCEPTED_EVENT = "accepted-customer"  # EM203's event: one email per agreement
+
+
+def accepted(*, agreement: Agreement) -> bool:
     """EM203: the customer's confirmation of the accepted agreement, with a copy of the
-    agreement as a PDF (AGR-10), in the customer's language."""
+    agreement as a PDF (AGR-10), in the customer's language. Run by the worker
+    (`agreements.tasks.agreement_copy_send_task`), never in the accepting request: the PDF
+    is rendered first and the email recorded once it exists. Once per agreement (the event
+    key): a run that finds it recorded renders nothing, and the copy of a twin run that
+    raced it is removed. Returns whether this run recorded the email."""
+    if accepted_recorded(agreement_ids=[agreement.pk]):
+        return False
     language = customer_language(agreement)
     copy = documents.agreement_copy_save(
         agreement=agreement, context=_context(agreement, language=language), language=language
     )
-    _to_customer(agreement, template="accepted", event="accepted-customer", attachments=(copy,))
+    email = _to_customer(agreement, template="accepted", event=ACCEPTED_EVENT, attachments=(copy,))
+    if copy.path not in [item["path"] for item in email.context.get(ATTACHMENTS_KEY, [])]:
+        documents.agreement_copy_delete(copy=copy)
+        return False
+    return True
+
+
+def accepted_recorded(*, agreement_ids: list[int]) -> set[int]:
+    """Which of these agreements have their EM203 recorded (the sweep of AGR-10 copies)."""
+    keys = {f"agreement-{pk}-{ACCEPTED_EVENT}": pk for pk in agreement_ids}
+    found = OutboundEmail.objects.filter(event_key__in=list(keys)).values_list(
+        "event_key", flat=True
+    )
+    return {keys[key] for key in found if key}
 
 
 def accepted_notice(*, agreement: Agreement) -> None:

@@ -1,8 +1,13 @@
-"""Beat-driven agreement jobs (OPS-2); thin wrappers around agreements.services."""
+"""Agreement jobs (OPS-2) and EM203's PDF copy (AGR-10); thin wrappers around
+agreements.services."""
 
 from celery import shared_task
 
-from agreements.services.answers import agreement_reports_notify_ready
+from agreements.services.answers import (
+    agreement_copies_send_missing,
+    agreement_copy_send,
+    agreement_reports_notify_ready,
+)
 from agreements.services.jobs import agreement_expire_ended, agreement_expire_pending
 
 
@@ -22,3 +27,24 @@ def agreement_expire_ended_task() -> int:
 def agreement_reports_notify_ready_task() -> int:
     """AGR-10 EM204: One-Time reports that finished are announced once."""
     return agreement_reports_notify_ready()
+
+
+# Retries wait 1, 2, 4, 8, 16 s (jittered) in the worker, well inside the broker's
+# visibility timeout; after the last, the beat sweep tries again every 15 minutes for a day.
+@shared_task(
+    acks_late=True,
+    autoretry_for=(Exception,),
+    retry_backoff=True,
+    retry_backoff_max=30,
+    max_retries=5,
+)
+def agreement_copy_send_task(agreement_id: int) -> bool:
+    """AGR-10 EM203: render the accepted agreement's PDF copy and record the email carrying
+    it; queued on commit by the acceptance. Safe to run twice (one email per agreement)."""
+    return agreement_copy_send(agreement_id=agreement_id)
+
+
+@shared_task(acks_late=True)
+def agreement_copies_send_missing_task() -> int:
+    """AGR-10, SEC-6: EM203s whose task went missing are queued again."""
+    return agreement_copies_send_missing()

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -23,6 +21,6 @@ urlpatterns = [
     path("", include("smt.api.tdsp.urls")),
     path("admin/", admin.site.urls),
 ]
-
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No URL serves MEDIA_ROOT, not even with DEBUG: report files, agreement PDF copies and TDSP
+# uploads are reached only through views that check who asks, and company logos, the one
+# public kind, through accounts:company_logo (SEC-1, SEC-2).

@@ -1,15 +1,19 @@
 """Company registration, Company Profile and TDSP approval forms (ACC-1, ACC-9, ACC-15);
 validation only."""
 
+import hashlib
 import re
+from pathlib import Path
 
 from django import forms
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils.text import slugify
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from ..models import Company, Duns
 from ..services.companies import LOGO_MAX_BYTES, Logo
-from ..validators import DUNS_PATTERN
+from ..validators import DUNS_PATTERN, logo_normalise, validate_logo_header
 from . import RegistrantForm
 from .members import COMMENT_MAX
 
@@ -69,6 +73,17 @@ US_STATES = [
 COUNTRIES = ("United States", "Canada", "Mexico")
 
 
+class LogoField(forms.ImageField):
+    """ACC-1, SEC-4: an image whose format and pixel count are checked from its header
+    before Pillow verifies it, so an oversized one gets its own message, not "not a valid
+    image"."""
+
+    def to_python(self, data):
+        if data not in self.empty_values and hasattr(data, "seek"):
+            validate_logo_header(data)
+        return super().to_python(data)
+
+
 class CompanyFieldsForm(forms.ModelForm):
     """The company fields of ACC-1, shared by registration and Company Profile (ACC-15)."""
 
@@ -85,10 +100,13 @@ class CompanyFieldsForm(forms.ModelForm):
         assume_scheme="https",
         help_text=_("Shown in emails to your customers."),
     )
-    logo = forms.ImageField(
+    logo = LogoField(
         label=_("Company logo"),
         required=False,
-        help_text=_("An image file (PNG, JPEG or GIF) smaller than 20 KB."),
+        help_text=_(
+            "An image file (PNG, JPEG or GIF) smaller than 20 KB and at most 1,000 × 1,000 "
+            "pixels; it is shown at most 300 × 150 pixels."
+        ),
     )
 
     class Meta:
@@ -150,14 +168,29 @@ class CompanyFieldsForm(forms.ModelForm):
         return self.cleaned_data["email2"]
 
     def clean_logo(self):
-        """ACC-1, SEC-4: a real image under 20 KB (Pillow has checked it is an image)."""
+        """ACC-1, SEC-4: a real image under 20 KB and within the pixel limit (the field has
+        checked both), returned as the PNG that is stored (`logo_normalise`), its name
+        carrying a hash of the content, so a new logo is a new file (and address)."""
         logo = self.cleaned_data.get("logo")
-        if logo and logo.size >= LOGO_MAX_BYTES:
+        if not logo:
+            return logo
+        if logo.size >= LOGO_MAX_BYTES:
             raise forms.ValidationError(
                 gettext("The logo must be smaller than 20 KB; this file is %(size)s KB.")
                 % {"size": f"{logo.size / 1024:.1f}"}
             )
-        return logo
+        logo.seek(0)
+        try:
+            png = logo_normalise(logo.read())
+        except forms.ValidationError:
+            raise
+        except Exception as error:  # SEC-4: a file Pillow cannot decode is a form error
+            raise forms.ValidationError(
+                self.fields["logo"].error_messages["invalid_image"], code="invalid_image"
+            ) from error
+        stem = slugify(Path(logo.name).stem)[:40] or "logo"
+        name = f"{stem}-{hashlib.sha256(png).hexdigest()[:16]}.png"
+        return SimpleUploadedFile(name, png, content_type="image/png")
 
     def company_fields(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
@@ -176,7 +209,7 @@ def duns_numbers_parse(text: str) -> list[str]:
     numbers = list(dict.fromkeys(n for n in re.split(r"[\s,;]+", text.strip()) if n))
     if not numbers:
         raise forms.ValidationError(gettext("Enter at least one DUNS number."))
-    wrong = [n for n in numbers if not DUNS_PATTERN.match(n)]
+    wrong = [n for n in numbers if not DUNS_PATTERN.fullmatch(n)]
     if wrong:
         raise forms.ValidationError(
             gettext("A DUNS number has 9 or 13 digits: %(numbers)s.")

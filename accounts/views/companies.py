@@ -87,7 +87,8 @@ def company_register(request, kind):
 
 
 def _logo_for_session(logo: Logo | None) -> dict | None:
-    # A logo is under 20 KB (ACC-1), so it travels in the session as base64.
+    # A logo is re-encoded small (at most 300 x 150 px), so it travels in the session as
+    # base64 until the registration is finished.
     if logo is None:
         return None
     return {"name": logo.name, "content": base64.b64encode(logo.content).decode()}

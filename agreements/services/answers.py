@@ -2,8 +2,10 @@
 Account, an invitation or an extension request; an accepted One-Time agreement's report
 (AGR-10) and its EM204 notice."""
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 
 from dateutil.relativedelta import relativedelta
 from django.db import transaction
@@ -31,8 +33,15 @@ from usage.services import reports
 from usage.services.report_requests import report_request_create
 from usage.services.sharing import share_token_hash
 
+logger = logging.getLogger(__name__)
+
 # AGR-18: who caused a change when it was no signed-in person.
 CUSTOMER_LINK = "customer link"
+# AGR-10, SEC-6: an accepted agreement whose EM203 is still missing this long after the
+# acceptance (its task was lost: broker down at commit, retries spent) is queued again by
+# the beat sweep, for a day.
+COPY_SWEEP_AFTER = timedelta(minutes=10)
+COPY_SWEEP_WITHIN = timedelta(days=1)
 
 
 REPORT_DURATIONS: dict[str, relativedelta] = {  # AGR-3 → how far back the report reaches
@@ -179,8 +188,48 @@ def _accept(
         # on commit, and the 3rd party finds it in Report Request Status (USG-9).
         locked.report_request = _report_request_create(locked, today=today)
         locked.save(update_fields=["report_request"])
-    emails.accepted(agreement=locked)  # EM203
+    # EM203 carries the PDF copy; the worker renders it after commit, not this request.
+    transaction.on_commit(partial(_copy_dispatch, locked.pk))
     emails.accepted_notice(agreement=locked)  # AGR-10 notice to the 3rd party
+
+
+def _copy_dispatch(agreement_id: int) -> None:
+    from agreements.tasks import agreement_copy_send_task
+
+    try:
+        agreement_copy_send_task.delay(agreement_id)
+    except Exception:
+        logger.exception(
+            "Could not queue EM203 of agreement %s; the beat sweep retries", agreement_id
+        )
+
+
+def agreement_copy_send(*, agreement_id: int) -> bool:
+    """AGR-10 EM203: render the customer's PDF copy of an accepted agreement and record the
+    email that carries it; once per agreement (the email's event key). Returns whether this
+    call recorded it."""
+    agreement = Agreement.objects.select_related(
+        "company", "premise", "customer", "initiated_by"
+    ).get(pk=agreement_id)
+    return emails.accepted(agreement=agreement)
+
+
+def agreement_copies_send_missing(*, now: datetime | None = None, dry_run: bool = False) -> int:
+    """AGR-10, SEC-6 beat sweep: agreements accepted between COPY_SWEEP_WITHIN and
+    COPY_SWEEP_AFTER ago without their EM203 get the task queued again. Returns how many
+    (`dry_run`: only counts them)."""
+    now = now or timezone.now()
+    # responded_at is written by _accept and _reject only; a rejected agreement stays so.
+    accepted = Agreement.objects.filter(
+        responded_at__gte=now - COPY_SWEEP_WITHIN, responded_at__lte=now - COPY_SWEEP_AFTER
+    ).exclude(status=Agreement.Status.REJECTED)
+    ids = sorted(accepted.values_list("pk", flat=True))
+    recorded = emails.accepted_recorded(agreement_ids=ids)
+    missing = [pk for pk in ids if pk not in recorded]
+    if not dry_run:
+        for pk in missing:
+            _copy_dispatch(pk)
+    return len(missing)
 
 
 def _ongoing_end_date(agreement: Agreement, *, start: date) -> date:

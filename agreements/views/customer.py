@@ -6,13 +6,17 @@ AGR-18).
 The link pages work without signing in. A GET never changes anything (mail scanners fetch
 links); only the POST answers, through `answers.agreement_answer`, which spends the link
 once. The outcome page is reached by a redirect and reads what to say from the session, so
-a reload answers nothing again.
+a reload answers nothing again. Only the POST that answered writes that session, and the
+registration hand-off (AGR-12) in it lasts ANSWER_SESSION_TTL: a used or expired link shows
+its problem page to anyone who posts it again, and reveals nothing (SEC-2).
 """
+
+from datetime import timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -30,6 +34,9 @@ from ..models import Agreement, AgreementInvitation
 from .company import SORT_COLUMNS, history_rows
 
 ANSWERED_SESSION_KEY = "agreement_answered"  # AGR-10, AGR-11: what the outcome page says
+# AGR-12, SEC-2: how long the answering session keeps the registration hand-off (time to
+# fill in the registration form) and counts a repeated POST of its link as a double click.
+ANSWER_SESSION_TTL = timedelta(minutes=30)
 LINK_NOT_VALID, LINK_EXPIRED, LINK_CHANGED = "not_valid", "expired", "changed"
 LINK_MESSAGES = {
     LINK_NOT_VALID: answers.LINK_NOT_VALID,
@@ -109,7 +116,11 @@ def _registration_initial(agreement: Agreement) -> dict:
 
 
 def _answered_remember(request, agreement: Agreement, *, accepted: bool, extension: bool):
+    """Only for the POST that changed the agreement: the outcome page's text and, for a
+    customer without an account, the registration hand-off, both until ANSWER_SESSION_TTL
+    from now (a timestamp: the session stores JSON)."""
     registered = agreement.customer_id is not None or request.user.is_authenticated
+    until = (timezone.now() + ANSWER_SESSION_TTL).timestamp()
     request.session[ANSWERED_SESSION_KEY] = {
         "agreement_number": agreement.agreement_number,
         "company_name": agreement.company.name,
@@ -119,9 +130,25 @@ def _answered_remember(request, agreement: Agreement, *, accepted: bool, extensi
         "registered": registered,
         "customer_kind": agreement.customer_kind,
         "language": customer_language(agreement),
+        "until": until,
     }
-    if not registered:
-        request.session[REGISTRATION_INITIAL_SESSION_KEY] = _registration_initial(agreement)
+    if registered:
+        request.session.pop(REGISTRATION_INITIAL_SESSION_KEY, None)
+    else:
+        request.session[REGISTRATION_INITIAL_SESSION_KEY] = {
+            **_registration_initial(agreement),
+            "expires_at": until,
+        }
+
+
+def _answered_here(request, agreement: Agreement) -> bool:
+    """A repeated POST of the same answer (double click) by the session that answered,
+    within ANSWER_SESSION_TTL: it sees the outcome again; nothing is written again."""
+    outcome = request.session.get(ANSWERED_SESSION_KEY) or {}
+    return (
+        outcome.get("agreement_number") == agreement.agreement_number
+        and outcome.get("until", 0) > timezone.now().timestamp()
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -139,9 +166,17 @@ def answer(request, token):
                 invitation.refresh_from_db()
                 problem = _link_problem(invitation, str(refusal))
                 return _link_page(request, problem, invitation)
-            extension = invitation.purpose == AgreementInvitation.Purpose.EXTENSION
-            _answered_remember(request, result.agreement, accepted=form.accept, extension=extension)
-            return redirect("agreements:answered")
+            if result.changed:
+                extension = invitation.purpose == AgreementInvitation.Purpose.EXTENSION
+                _answered_remember(
+                    request, result.agreement, accepted=form.accept, extension=extension
+                )
+                return redirect("agreements:answered")
+            if _answered_here(request, result.agreement):
+                return redirect("agreements:answered")
+            # SEC-2: a used link, posted again by anyone else or later, reveals nothing.
+            invitation.refresh_from_db()
+            return _link_page(request, _link_problem(invitation), invitation)
     problem = _link_problem(invitation)
     if problem:
         return _link_page(request, problem, invitation)

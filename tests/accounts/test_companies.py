@@ -179,6 +179,7 @@ def test_the_optional_company_fields_may_be_left_empty(client):  # ACC-1
         ("1234567890123", True),
         ("12345678901234", False),
         ("12345678a", False),
+        ("١٢٣٤٥٦٧٨٩", False),  # Arabic-Indic digits are not a DUNS number
         ("123456789, 1234567890123", True),
         ("123456789 987654321;555555555", True),
         ("123456789, 12345", False),
@@ -238,7 +239,82 @@ def test_a_file_that_is_not_an_image_is_a_form_error(client):  # ACC-1, SEC-4
 def test_the_logo_travels_to_the_registered_company(client, tdsp_admin):  # ACC-1
     register(client, files={"logo": png(LOGO_MAX_BYTES - 1)})
     company = Company.objects.get(name="Watt Watchers")
-    assert company.logo and company.logo.size == LOGO_MAX_BYTES - 1
+    # Stored re-encoded (SEC-4): the padding of the upload is gone, the picture is kept.
+    assert company.logo and company.logo.name.endswith(".png")
+    with company.logo.open("rb") as handle, Image.open(handle) as stored:
+        assert (stored.format, stored.size) == ("PNG", (8, 8))
+
+
+def image_upload(size, mode="1", fmt="PNG", name="logo.png", **save) -> SimpleUploadedFile:
+    """An image of `size` pixels; a one-bit blank one compresses to almost nothing."""
+    buffer = io.BytesIO()
+    Image.new(mode, size).save(buffer, fmt, **save)
+    return SimpleUploadedFile(name, buffer.getvalue(), content_type=f"image/{fmt.lower()}")
+
+
+LOGO_TOO_LARGE = (
+    "The logo may have at most 1,000,000 pixels (for example 1,000 × 1,000 pixels); "
+    "choose a smaller image."
+)
+
+
+def test_a_decompression_bomb_logo_is_refused_with_a_clear_message(client):  # ACC-1, SEC-4
+    bomb = image_upload((12_500, 12_500), optimize=True)
+    assert bomb.size < LOGO_MAX_BYTES  # 19 KB on disk, 156 megapixels decoded
+    response = page_one(client, logo=bomb)
+    assert response.status_code == 200
+    assert LOGO_TOO_LARGE in response.content.decode()
+    assert "Upload a valid image." not in response.content.decode()
+    assert not client.session.get("company_registration", {}).get("logo")
+
+
+@pytest.mark.parametrize(
+    "size, accepted", [((1000, 1000), True), ((1001, 1000), False), ((1, 1_000_001), False)]
+)
+def test_a_logo_has_at_most_one_megapixel(client, size, accepted):  # ACC-1, SEC-4
+    response = page_one(client, logo=image_upload(size, mode="RGB"))
+    assert (response.status_code == 302) is accepted
+    if not accepted:
+        assert LOGO_TOO_LARGE in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "size, fmt, mode, stored_size",
+    [
+        ((600, 300), "PNG", "RGB", (300, 150)),
+        ((1000, 1000), "PNG", "RGBA", (150, 150)),
+        ((400, 50), "JPEG", "RGB", (300, 38)),
+        ((120, 60), "GIF", "P", (120, 60)),  # never scaled up
+    ],
+)
+def test_the_logo_is_stored_as_a_png_within_300_by_150(
+    client, tdsp_admin, size, fmt, mode, stored_size
+):  # ACC-1, SEC-4
+    upload = image_upload(size, mode=mode, fmt=fmt, name=f"Our Logo.{fmt.lower()}")
+    register(client, files={"logo": upload})
+    company = Company.objects.get(name="Watt Watchers")
+    assert company.logo.name.startswith("company-logos/our-logo-")
+    assert company.logo.name.endswith(".png")
+    with company.logo.open("rb") as handle, Image.open(handle) as stored:
+        assert stored.format == "PNG"
+        assert stored.size == stored_size
+        assert stored.mode == ("RGBA" if mode == "RGBA" else "RGB")
+
+
+@pytest.mark.parametrize("fmt", ["BMP", "TIFF", "WEBP"])
+def test_a_logo_is_a_png_jpeg_or_gif(client, fmt):  # ACC-1, SEC-4
+    upload = image_upload((40, 20), mode="RGB", fmt=fmt, name=f"logo.{fmt.lower()}")
+    response = page_one(client, logo=upload)
+    assert response.status_code == 200
+    assert "The logo must be a PNG, JPEG or GIF image." in response.content.decode()
+
+
+def test_a_truncated_image_is_a_form_error_not_a_500(client):  # SEC-4
+    whole = image_upload((200, 100), mode="RGB", fmt="JPEG").read()
+    broken = SimpleUploadedFile("logo.jpg", whole[: len(whole) // 2], content_type="image/jpeg")
+    response = page_one(client, logo=broken)
+    assert response.status_code == 200
+    assert "Upload a valid image." in response.content.decode()
 
 
 def test_a_valid_logo_is_kept_when_another_field_has_an_error(client, tdsp_admin):  # ACC-1
@@ -490,7 +566,7 @@ def test_an_added_duns_waits_for_a_tdsp_admin(client, rep_admin, tdsp_admin):  #
     assert Duns.objects.filter(number="555555555").count() == 1
 
 
-@pytest.mark.parametrize("number", ["", "12345678", "1234567890", "12345678901234"])
+@pytest.mark.parametrize("number", ["", "12345678", "1234567890", "12345678901234", "١٢٣٤٥٦٧٨٩"])
 def test_an_added_duns_has_9_or_13_digits(client, rep_admin, number):  # ACC-9
     client.force_login(rep_admin)
     client.post(reverse("accounts:company_profile_duns_add"), {"number": number})
@@ -563,6 +639,7 @@ def test_a_third_party_admin_edits_their_company_too(client):  # ACC-15
 
 
 def test_an_admin_without_a_company_gets_not_found(client):  # ACC-15
-    admin = UserFactory(kind=User.Kind.TDSP, is_company_admin=True, company=None)
+    # SMT staff sign in without a company (a TDSP admin without one is signed out, ACC-10).
+    admin = UserFactory(kind=User.Kind.SMT_STAFF, is_company_admin=True, company=None)
     client.force_login(admin)
     assert client.get(reverse("accounts:company_profile_edit")).status_code == 404

@@ -6,12 +6,17 @@ import io
 import re
 import zlib
 from datetime import date, timedelta
+from unittest import mock
 
 import pytest
 import time_machine
+from celery import current_task
 from dateutil.relativedelta import relativedelta
 from django.core import mail
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from PIL import Image
@@ -21,11 +26,16 @@ from agreements.models import Agreement, AgreementHistory, AgreementInvitation
 from agreements.selectors import agreement_list_for_customer
 from agreements.services.actions import agreement_request_extension, agreement_resend
 from agreements.services.answers import (
+    COPY_SWEEP_AFTER,
+    COPY_SWEEP_WITHIN,
     INVITATION_EXPIRED,
     LINK_NOT_VALID,
+    agreement_accept,
     agreement_answer_by_customer,
+    agreement_reject,
 )
 from agreements.services.core import STATUS_CHANGED, AgreementRefused
+from agreements.tasks import agreement_copies_send_missing_task, agreement_copy_send_task
 from tests.factories import (
     AgreementFactory,
     CustomerPremiseFactory,
@@ -313,6 +323,83 @@ def test_the_hand_off_never_travels_in_the_url(client):  # AGR-12
     assert not [h for h in hrefs if "Chika" in h or agreement.premise.esiid in h]
 
 
+# --- SEC-2, AGR-12: a used link reveals nothing ------------------------------------------------
+
+CUSTOMER_DETAILS = ("Chika", "Akin", "214-555-0100", CUSTOMER_EMAIL)
+REGISTER = reverse("usage:register_customer", args=["residential"])
+
+
+def registration_reveals(client, agreement: Agreement) -> list[str]:
+    """What of the request's details the registration page shows this browser."""
+    response = client.get(REGISTER)
+    page = response.content.decode()
+    form = response.context["form"]
+    shown = [value for value in CUSTOMER_DETAILS if value in page]
+    shown += [v for v in (agreement.premise.esiid, agreement.meter_number) if v in page]
+    shown += [f for f in ("first_name", "email", "esiid", "meter_number") if form[f].value()]
+    return shown
+
+
+def test_the_answering_browser_gets_the_hand_off_for_30_minutes(client):  # AGR-12, SEC-2
+    with time_machine.travel("2026-03-02 15:00 -0600", tick=False) as traveller:
+        agreement = one_time()
+        post_answer(client, agreement, "accept")
+        traveller.shift(timedelta(minutes=29))
+        assert "Chika" in registration_reveals(client, agreement)
+        traveller.shift(timedelta(minutes=2))
+        assert registration_reveals(client, agreement) == []
+        assert "registration_initial" not in client.session
+
+
+@pytest.mark.parametrize(
+    "same_browser, later",
+    [
+        (True, timedelta(minutes=31)),
+        (True, timedelta(days=31)),
+        (False, timedelta(0)),
+        (False, timedelta(days=31)),
+    ],
+)
+def test_a_used_link_posted_again_reveals_nothing(client, same_browser, later):  # SEC-2, AGR-12
+    with time_machine.travel("2026-03-02 15:00 -0600", tick=False) as traveller:
+        agreement = one_time()
+        token = token_of(agreement)
+        post_answer(client, agreement, "accept")
+        traveller.shift(later)
+        browser = client if same_browser else Client()
+        response = post_answer(browser, agreement, "accept", token=token)
+        page = response.content.decode()
+        assert response.status_code == 404 and LINK_NOT_VALID in page
+        assert agreement.company.name not in page and "Chika" not in page
+        assert registration_reveals(browser, agreement) == []
+        if not same_browser:
+            assert browser.get(ANSWERED).url == reverse("home")
+    agreement.refresh_from_db()
+    assert agreement.status == Agreement.Status.COMPLETE
+    assert AgreementHistory.objects.filter(agreement=agreement).count() == 2
+
+
+def test_a_double_click_writes_no_second_hand_off(client):  # AGR-12, SEC-2
+    agreement = one_time()
+    post_answer(client, agreement, "accept")
+    session = client.session
+    del session["registration_initial"]  # as a finished registration drops it
+    session.save()
+    response = post_answer(client, agreement, "accept")
+    assert response.url == ANSWERED
+    assert "registration_initial" not in client.session
+    assert registration_reveals(client, agreement) == []
+
+
+def test_an_expired_link_reveals_nothing_either(client):  # AGR-9, SEC-2
+    with time_machine.travel("2026-03-02 15:00 -0600", tick=False) as traveller:
+        agreement = one_time()
+        traveller.shift(timedelta(days=31))
+        response = post_answer(client, agreement, "accept")
+        assert INVITATION_EXPIRED in response.content.decode()
+        assert registration_reveals(client, agreement) == []
+
+
 # --- AGR-10: EM203's PDF copy -------------------------------------------------------------------
 
 
@@ -346,6 +433,81 @@ def test_the_pdf_copy_shows_the_third_partys_logo(
     content = message.attachments[0][1]
 
     assert b"/Subtype /Image" in content or b"/Subtype/Image" in content
+
+
+def test_accepting_renders_no_pdf_in_the_request(
+    client, django_capture_on_commit_callbacks
+):  # AGR-10, SEC-4
+    agreement = one_time()
+    rendered_in = []
+
+    def pdf_from_html(html):
+        rendered_in.append(current_task.name if current_task else "the request")
+        return b"%PDF-1.7 test"
+
+    with mock.patch("agreements.documents.pdf_from_html", side_effect=pdf_from_html):
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            response = post_answer(client, agreement, "accept")
+        assert response.url == ANSWERED
+        assert rendered_in == [] and emails("accepted") == []  # nothing rendered yet
+        for callback in callbacks:  # the commit: the worker's turn
+            callback()
+    assert rendered_in == ["agreements.tasks.agreement_copy_send_task"]
+    [email] = emails("accepted")
+    [copy] = email.context["_attachments"]
+    assert copy["path"].startswith("agreements/copies/")
+    assert default_storage.open(copy["path"]).read() == b"%PDF-1.7 test"
+
+
+def test_a_twin_run_of_the_copy_task_sends_one_email_and_keeps_one_copy(
+    django_capture_on_commit_callbacks,
+):  # AGR-10, NTF-3
+    agreement = one_time()
+    with django_capture_on_commit_callbacks(execute=True):
+        agreement_accept(token=token_of(agreement))
+    assert len(emails("accepted")) == 1
+    assert agreement_copy_send_task(agreement.pk) is False  # a redelivered task
+    # A twin that raced the first (both saw no email yet) renders, then drops its copy.
+    with mock.patch("agreements.emails.accepted_recorded", return_value=set()):
+        assert agreement_copy_send_task(agreement.pk) is False
+    assert len(emails("accepted")) == 1
+    _, copies = default_storage.listdir("agreements/copies")
+    assert copies == [f"agreement-{agreement.agreement_number}.pdf"]
+
+
+def test_a_lost_copy_task_is_queued_again_by_the_sweep(
+    django_capture_on_commit_callbacks,
+):  # AGR-10, SEC-6
+    with time_machine.travel("2026-03-02 15:00 -0600", tick=False) as traveller:
+        agreement = one_time()
+        with (
+            mock.patch("agreements.tasks.agreement_copy_send_task.delay") as lost,
+            django_capture_on_commit_callbacks(execute=True),
+        ):
+            agreement_accept(token=token_of(agreement))
+        assert lost.call_count == 1 and emails("accepted") == []
+        traveller.shift(COPY_SWEEP_AFTER - timedelta(seconds=1))
+        assert agreement_copies_send_missing_task() == 0  # the worker may still be on it
+        traveller.shift(timedelta(seconds=2))
+        assert agreement_copies_send_missing_task() == 1
+        assert len(emails("accepted")) == 1
+        assert agreement_copies_send_missing_task() == 0  # sent: never again
+        traveller.shift(COPY_SWEEP_WITHIN)
+        assert agreement_copies_send_missing_task() == 0
+
+
+def test_the_sweep_leaves_rejected_agreements_alone():  # AGR-11
+    with time_machine.travel("2026-03-02 15:00 -0600", tick=False) as traveller:
+        agreement = one_time()
+        agreement_reject(token=token_of(agreement))
+        traveller.shift(timedelta(hours=1))
+        assert agreement_copies_send_missing_task() == 0
+    assert emails("accepted") == []
+
+
+def test_beat_runs_the_copy_sweep(settings):  # OPS-2
+    tasks = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert "agreements.tasks.agreement_copies_send_missing_task" in tasks
 
 
 # --- AGR-15, AGR-16, AGR-18: My Account / 3rd Party Agreements ----------------------------------
@@ -669,3 +831,17 @@ def test_my_agreements_sort_by_start_date_and_status(client, sort, expected):  #
     key = sort.lstrip("-")
     arrow = "▼" if sort.startswith("-") else "▲"
     assert re.search(rf'href="\?sort=-?{key}"[^>]*>[^<]*<span aria-hidden="true">{arrow}', page)
+
+
+def test_the_copy_sweep_is_a_command_with_a_dry_run():  # OPS-2, AGR-10
+    with time_machine.travel("2026-03-02 15:00 -0600", tick=False) as traveller:
+        agreement = one_time()
+        with mock.patch("agreements.tasks.agreement_copy_send_task.delay"):
+            agreement_accept(token=token_of(agreement))
+        traveller.shift(COPY_SWEEP_AFTER + timedelta(seconds=1))
+        out = io.StringIO()
+        call_command("send_missing_agreement_copies", "--dry-run", stdout=out)
+        assert "Would queue 1 agreement copy email(s)." in out.getvalue()
+        assert emails("accepted") == []
+        call_command("send_missing_agreement_copies", stdout=io.StringIO())
+        assert len(emails("accepted")) == 1

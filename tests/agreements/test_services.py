@@ -342,11 +342,15 @@ def test_confirmation_page_lookup_changes_nothing():  # AGR-8: a GET never chang
     assert agreement.status == S.PENDING and invitation.used_at is None
 
 
-def test_accepting_a_one_time_agreement_completes_it_and_orders_the_report():  # AGR-10
+def test_accepting_a_one_time_agreement_completes_it_and_orders_the_report(
+    django_capture_on_commit_callbacks,
+):  # AGR-10
     user = third_party_admin()
     with time_machine.travel(datetime(2026, 11, 20, 12, 0, tzinfo=CHICAGO), tick=False):
         agreement = one_time(user=user)
-        result = agreement_accept(token=token_of(agreement))
+        # EM203 is recorded by the worker once its PDF exists, after the commit.
+        with django_capture_on_commit_callbacks(execute=True):
+            result = agreement_accept(token=token_of(agreement))
     agreement.refresh_from_db()
     assert result.changed and agreement.status == S.COMPLETE
     assert agreement.start_date == date(2026, 11, 20)
@@ -385,11 +389,14 @@ def test_rejecting_sends_em205_to_the_third_party():  # AGR-11
     assert not emails("accepted")
 
 
-def test_double_click_on_accept_changes_once_and_emails_once():  # AGR-8
+def test_double_click_on_accept_changes_once_and_emails_once(
+    django_capture_on_commit_callbacks,
+):  # AGR-8
     agreement = one_time()
     token = token_of(agreement)
-    first = agreement_accept(token=token)
-    second = agreement_accept(token=token)
+    with django_capture_on_commit_callbacks(execute=True):  # EM203 comes from the worker
+        first = agreement_accept(token=token)
+        second = agreement_accept(token=token)
     assert first.changed and not second.changed
     assert second.agreement.status == S.COMPLETE
     assert len(history(agreement)) == 2
@@ -642,12 +649,15 @@ def test_created_at_is_timezone_aware():
     assert timezone.is_aware(one_time().created_at)
 
 
-def test_every_agreement_email_renders_in_english_and_spanish():  # NTF-1
+def test_every_agreement_email_renders_in_english_and_spanish(
+    django_capture_on_commit_callbacks,
+):  # NTF-1
     from notifications.models import OutboundEmail
     from notifications.services import email_render
 
     one = one_time()
-    agreement_accept(token=token_of(one))
+    with django_capture_on_commit_callbacks(execute=True):  # EM203 comes from the worker
+        agreement_accept(token=token_of(one))
     agreement_reject(token=token_of(one_time()))
     agreement = active_ongoing()
     agreement_request_extension(

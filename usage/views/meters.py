@@ -10,6 +10,7 @@ from django.http import (
 )
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -18,7 +19,7 @@ from smt.lib.errors import Refused, refusal_add_to_form
 from smt.lib.listing import listing_build
 from smt.lib.pdf import pdf_from_html
 from usage import selectors
-from usage.formats import information
+from usage.formats import csv_export, information
 from usage.forms import (
     CustomerRegistrationForm,
     MeterImportForm,
@@ -31,10 +32,20 @@ CUSTOMER_KINDS = ("residential", "business")
 
 
 # AGR-12, seed 000 functional rule 15: another page (the answered agreement invitation) may
-# leave {"kind": "residential"|"business", "initial": {field: value}} in the session under
-# this key; the registration form of that kind starts from it. A plain dict, so usage never
+# leave {"kind": "residential"|"business", "initial": {field: value}, "expires_at": POSIX
+# seconds} in the session under this key; the registration form of that kind starts from it
+# until it expires (SEC-2: it names the customer and the meter). A plain dict, so usage never
 # imports the app that wrote it.
 REGISTRATION_INITIAL_SESSION_KEY = "registration_initial"
+
+
+def _registration_handoff(request) -> dict:
+    """The hand-off while it lasts; an expired one (or one without an expiry) is dropped."""
+    handoff = request.session.get(REGISTRATION_INITIAL_SESSION_KEY) or {}
+    if handoff and handoff.get("expires_at", 0) <= timezone.now().timestamp():
+        request.session.pop(REGISTRATION_INITIAL_SESSION_KEY, None)
+        return {}
+    return handoff
 
 
 @require_http_methods(["GET", "POST"])
@@ -42,7 +53,7 @@ def register_customer(request, kind):
     """Create a Residential / Business Account (ACC-3)."""
     if kind not in CUSTOMER_KINDS:
         raise Http404
-    handoff = request.session.get(REGISTRATION_INITIAL_SESSION_KEY) or {}
+    handoff = _registration_handoff(request)
     initial = handoff.get("initial", {}) if handoff.get("kind") == kind else {}
     form = CustomerRegistrationForm(request.POST or None, kind=kind, initial=initial)
     refusal = None
@@ -211,10 +222,9 @@ def premise_information_pdf(request, esiid, kind):
 @login_required
 def premise_information_csv(request, esiid, kind):
     """MTR-6 Export: the same information as a CSV file, at once."""
-    _premise, rows = _information(request, esiid, kind)
+    premise, _rows = _information(request, esiid, kind)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{kind}-information-{esiid}.csv"'
-    writer = csv.writer(response)
-    writer.writerow([label for label, _description, _value in rows])
-    writer.writerow([value for _label, _description, value in rows])
+    # The same rows as the offline export, formula-safe (OWASP CSV injection).
+    csv.writer(response).writerows(csv_export.information_rows(kind, premise))
     return response

@@ -4,7 +4,7 @@
 import asyncio
 import json
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -14,8 +14,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.ratelimit import RateLimit
 from accounts.services import API_TOKEN_IDLE_MINUTES
-from smt.api.compat.views import smt_slots
+from smt.api.common.errors import ApiError
+from smt.api.common.limits import limit_enforce
+from smt.api.compat.views import SmtApiError, smt_slots
 from tests.factories import DEFAULT_PASSWORD, CustomerPremiseFactory, MeterFactory
 from usage.models import OnDemandRead
 from usage.services import odr
@@ -67,6 +70,22 @@ def test_a_locked_account_is_403(client, customer):  # API-1, ACC-11
         client, "api_authenticate", {"username": "api.customer", "password": DEFAULT_PASSWORD}
     )
     assert response.status_code == 403
+
+
+def test_an_api_limit_answers_429_with_retry_after_in_the_apis_own_shape():  # SEC-5, API-4
+    limit = RateLimit("test-api-limit", limit=1, window_seconds=60)
+    with time_machine.travel(datetime(2026, 5, 1, 12, 0, 15, tzinfo=UTC), tick=False):
+        limit_enforce(limit, "caller", error=SmtApiError)
+        with pytest.raises(ApiError) as refusal:
+            limit_enforce(limit, "caller", error=SmtApiError)
+    response = refusal.value.response()
+    assert response.status_code == 429
+    assert response["Retry-After"] == "45"
+    assert json.loads(response.content) == {
+        "errorCode": "RATE_LIMITED",
+        "errormessage": "Too many attempts. Please try again in 1 minute.",
+        "retryAfter": 45,
+    }
 
 
 def test_bad_json_is_a_400_not_a_500(client):  # API-4

@@ -5,8 +5,12 @@ history and the customer's attachment; who may see what follows from them throug
 once, with no extra step.
 """
 
+import re
 from datetime import date
+from decimal import Decimal
+from functools import cache
 from typing import Any
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -15,6 +19,15 @@ from django.utils import timezone
 from django.utils.module_loading import import_string
 
 from smt.lib.errors import Refused
+from smt.lib.fields import (
+    ISO_DATE,
+    FieldInvalid,
+    clean_boolean,
+    clean_date,
+    clean_decimal,
+    clean_integer,
+    clean_text,
+)
 from usage.models import CustomerPremise, Meter, MeterShare, Premise, RorPeriod
 from usage.services.meters import normalize_meter_number
 
@@ -167,29 +180,102 @@ METER_UPDATABLE = [
 ]
 
 
+# The real format of each updatable field (MTR-1), checked before the model's own
+# validation (max_length, choices, blank, its validators), which takes "-1" as a voltage and
+# str({...}) as a city. Text fields not named here are any text without control characters.
+_DIRECTIONAL = (re.compile(r"N|S|E|W|NE|NW|SE|SW"), "N, S, E, W, NE, NW, SE or SW")
+TEXT_FORMATS: dict[str, tuple[re.Pattern[str], str]] = {
+    # volts, or the two of a split or wye service: 120/240, 277/480, 480, 12470
+    "service_voltage": (
+        re.compile(r"[1-9]\d{1,5}(/[1-9]\d{1,5})?", re.ASCII),
+        "volts, as 120/240 or 480",
+    ),
+    "leading_directional": _DIRECTIONAL,
+    "trailing_directional": _DIRECTIONAL,
+    "state": (re.compile(r"[A-Z]{2}"), "a two-letter state code, as TX"),
+    "zip_code": (re.compile(r"\d{5}", re.ASCII), "5 digits"),
+    "zip_plus4": (re.compile(r"\d{4}", re.ASCII), "4 digits"),
+}
+NUMBER_RANGES: dict[str, tuple[int, int]] = {
+    "channels": (1, 4),  # consumption, generation and two more at most
+    "dg_channel": (1, 4),
+    "phases": (1, 3),
+    "interval_minutes": (5, 60),
+}
+DECIMAL_RANGES: dict[str, tuple[Decimal, Decimal]] = {
+    "kwh_multiplier": (Decimal("0.001"), Decimal(10**5)),  # up to the column's 8 digits
+}
+
+
+@cache
+def _time_zones() -> frozenset[str]:
+    return frozenset(available_timezones())
+
+
+def _clean_change(field: models.Field, value: Any) -> Any:
+    """One changed value to its field's real type and format (MTR-1); FieldInvalid names it.
+    A blank value clears a field that may be empty."""
+    name = field.name
+    if isinstance(field, models.BooleanField):
+        return clean_boolean(value, field=name)
+    if isinstance(field, models.DateField):
+        return clean_date(value, field=name, form=ISO_DATE, required=not field.null)
+    if isinstance(field, models.DecimalField):
+        low, below = DECIMAL_RANGES[name]
+        return clean_decimal(
+            value,
+            field=name,
+            minimum=low,
+            below=below,
+            places=field.decimal_places or 0,
+            required=not field.null,
+        )
+    if isinstance(field, models.IntegerField):
+        least, most = NUMBER_RANGES[name]
+        return clean_integer(
+            value, field=name, minimum=least, maximum=most, required=not field.null
+        )
+    pattern, shown = TEXT_FORMATS.get(name, (None, ""))
+    text = clean_text(
+        value,
+        field=name,
+        max_length=field.max_length or 0,
+        required=not field.blank,
+        pattern=pattern,
+        shown=shown,
+    )
+    if name == "time_zone" and text not in _time_zones():
+        raise FieldInvalid(f"{name} must be an IANA time zone, as America/Chicago.", name)
+    return text
+
+
 def _apply_changes(
     record: Premise | Meter, changes: dict[str, Any], allowed: list[str]
 ) -> list[str]:
-    """Set the changed fields after the model's own validation; ValidationError names each
-    bad field. Returns the names of the fields whose value changed."""
+    """Set the changed fields after checking each to its real format and the model's own
+    validation; ValidationError names each bad field and nothing is set. Returns the names
+    of the fields whose value changed."""
     unknown = sorted(set(changes) - set(allowed))
     if unknown:
         raise ValidationError({name: "This field cannot be updated." for name in unknown})
     errors: dict[str, list[str]] = {}
-    changed: list[str] = []
+    cleaned_values: dict[str, Any] = {}
     for name, value in changes.items():
         field = record._meta.get_field(name)
         assert isinstance(field, models.Field)  # the UPDATABLE lists name concrete fields only
         try:
-            cleaned = field.clean(field.to_python("" if value is None else value), record)
+            cleaned_values[name] = field.clean(_clean_change(field, value), record)
+        except FieldInvalid as invalid:
+            errors[name] = [str(invalid)]
         except ValidationError as error:
             errors[name] = error.messages
-            continue
+    if errors:
+        raise ValidationError(errors)
+    changed: list[str] = []
+    for name, cleaned in cleaned_values.items():
         if getattr(record, name) != cleaned:
             setattr(record, name, cleaned)
             changed.append(name)
-    if errors:
-        raise ValidationError(errors)
     return changed
 
 

@@ -6,26 +6,62 @@ message id seen before is acknowledged with its first outcome and changes nothin
 API's HTTP view and the simulated TDSP both call it, so a real and a simulated TDSP go through
 the same checks. A message that cannot be applied raises `TdspMessageInvalid` with a code, a
 message and the field (API-4).
+
+Every field is checked to its real format before anything is applied (API-4, MTR-1..MTR-3):
+a DUNS is 9 or 13 digits (the rule of `accounts.validators`), a meter number letters, digits
+and hyphens, dates YYYY-MM-DD; a bad one refuses the whole message, nothing stored.
 """
 
+import re
 from collections.abc import Callable, Mapping
-from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
-from typing import Any, cast
+from datetime import date
+from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 
 from accounts.models import Tdsp
+from accounts.validators import validate_duns_number
 from smt.lib.errors import Refused
-from usage.models import Premise, TdspMessage
+from smt.lib.fields import (
+    ISO_DATE,
+    FieldInvalid,
+    clean_boolean,
+    clean_choice,
+    clean_date,
+    clean_datetime,
+    clean_decimal,
+    clean_text,
+)
+from usage.models import Meter, OnDemandRead, Premise, RorPeriod, TdspMessage
 from usage.services import odr, ror
 
-# A CharField always has its max_length.
+
+def _max_length(model: type[models.Model], name: str) -> int:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.CharField) and field.max_length is not None
+    return field.max_length
+
+
 Body = dict[str, Any]  # a message as the TDSP sent it (a JSON object)
-MESSAGE_ID_LENGTH = cast(int, TdspMessage._meta.get_field("message_id").max_length)
+MESSAGE_ID_LENGTH = _max_length(TdspMessage, "message_id")
+# One id space for messages and uploaded files: an upload's id names its stored file and
+# its status URL, so no slash, no dot first, nothing a path or a URL would read.
+MESSAGE_ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*", re.ASCII)
+MESSAGE_ID_SHOWN = "letters, digits, '.', '_' and '-', starting with a letter or digit"
+TYPE_LENGTH = _max_length(TdspMessage, "kind")
+ESIID_LENGTH = _max_length(Premise, "esiid")
+DUNS_LENGTH = _max_length(RorPeriod, "ror_duns")
+METER_NUMBER_LENGTH = _max_length(Meter, "meter_number")
+# MTR-3: as meters are numbered (113000111, L113000111, C-0001): letters, digits, hyphens.
+METER_NUMBER_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]{2,29}", re.ASCII)
+METER_NUMBER_SHOWN = "3 to 30 letters, digits or hyphens"
+REQUEST_ID_LENGTH = _max_length(OnDemandRead, "tdsp_request_id")
+REASON_LENGTH = 1_000  # an odr_result's reason; the first 300 characters are kept
 ODR_RESULT = "odr_result"  # the message type of an On Demand Read answer (USG-11)
+KWH_BELOW = Decimal(10**9)  # a register read or usage of 1,000,000,000 kWh is not a meter's
 
 
 class TdspMessageInvalid(Refused):
@@ -40,23 +76,53 @@ class TdspMessageInvalid(Refused):
         self.not_found = not_found
 
 
-def message_text(body: Mapping[str, Any], field: str) -> str:
-    """A required, non-blank text field of a message (API-4 names it when missing)."""
-    value = body.get(field)
-    if not isinstance(value, str) or not value.strip():
-        raise TdspMessageInvalid("MISSING_FIELD", f"{field} is required.", field)
-    return value.strip()
+def message_text(body: Mapping[str, Any], field: str, *, max_length: int) -> str:
+    """A required, non-blank text field of a message, at most `max_length` characters, no
+    control characters (API-4 names it when missing or wrong)."""
+    return clean_text(body.get(field), field=field, max_length=max_length)
+
+
+def message_id_clean(value: Any) -> str:
+    """API-3: a message's id, for JSON messages and uploaded files alike."""
+    return clean_text(
+        value,
+        field="message_id",
+        max_length=MESSAGE_ID_LENGTH,
+        pattern=MESSAGE_ID_PATTERN,
+        shown=MESSAGE_ID_SHOWN,
+    )
 
 
 def _date(body: Body, field: str) -> date:
+    day = clean_date(body.get(field), field=field, form=ISO_DATE)
+    assert day is not None  # required
+    return day
+
+
+def _duns(body: Body) -> str:
+    """MTR-2: the new REP of Record's DUNS, 9 or 13 digits as `accounts` registers them."""
+    duns = message_text(body, "duns", max_length=DUNS_LENGTH)
     try:
-        return date.fromisoformat(message_text(body, field))
-    except ValueError as error:
-        raise TdspMessageInvalid("INVALID_DATE", f"{field} must be YYYY-MM-DD.", field) from error
+        if not duns.isascii():  # the rule's \d would take other scripts' digits
+            raise ValidationError("not ASCII")
+        validate_duns_number(duns)
+    except ValidationError as error:
+        raise FieldInvalid("duns must be a DUNS number: 9 or 13 digits.", "duns") from error
+    return duns
+
+
+def _meter_number(body: Body) -> str:
+    return clean_text(
+        body.get("meter_number"),
+        field="meter_number",
+        max_length=METER_NUMBER_LENGTH,
+        pattern=METER_NUMBER_PATTERN,
+        shown=METER_NUMBER_SHOWN,
+    )
 
 
 def _own_premise(tdsp: Tdsp, body: Body) -> str:
-    esiid = message_text(body, "esiid")
+    esiid = message_text(body, "esiid", max_length=ESIID_LENGTH)
     if not Premise.objects.filter(esiid=esiid, tdsp=tdsp).exists():
         raise TdspMessageInvalid(
             "ESIID_NOT_FOUND", f"ESIID {esiid} is not one of yours.", "esiid", not_found=True
@@ -67,16 +133,14 @@ def _own_premise(tdsp: Tdsp, body: Body) -> str:
 def _switch(tdsp: Tdsp, body: Body) -> dict[str, Any]:
     esiid = _own_premise(tdsp, body)
     period = ror.ror_switch(
-        esiid=esiid, new_duns=message_text(body, "duns"), effective=_date(body, "effective_date")
+        esiid=esiid, new_duns=_duns(body), effective=_date(body, "effective_date")
     )
     return {"esiid": esiid, "ror_duns": period.ror_duns}
 
 
 def _move_in(tdsp: Tdsp, body: Body) -> dict[str, Any]:
     esiid = _own_premise(tdsp, body)
-    period = ror.ror_move_in(
-        esiid=esiid, duns=message_text(body, "duns"), effective=_date(body, "effective_date")
-    )
+    period = ror.ror_move_in(esiid=esiid, duns=_duns(body), effective=_date(body, "effective_date"))
     return {"esiid": esiid, "ror_duns": period.ror_duns}
 
 
@@ -88,12 +152,10 @@ def _move_out(tdsp: Tdsp, body: Body) -> dict[str, Any]:
 
 def _meter_exchange(tdsp: Tdsp, body: Body) -> dict[str, Any]:
     esiid = _own_premise(tdsp, body)
-    is_smart = body.get("is_smart", True)
-    if not isinstance(is_smart, bool):
-        raise TdspMessageInvalid("INVALID_FIELD", "is_smart must be true or false.", "is_smart")
+    is_smart = clean_boolean(body.get("is_smart", True), field="is_smart")
     meter = ror.meter_exchange(
         esiid=esiid,
-        new_meter_number=message_text(body, "meter_number"),
+        new_meter_number=_meter_number(body),
         exchanged_on=_date(body, "exchange_date"),
         is_smart=is_smart,
     )
@@ -111,7 +173,10 @@ def _changes(body: Body) -> dict[str, Any]:
 
 def _field_errors(error: ValidationError) -> TdspMessageInvalid:
     name, messages = next(iter(error.message_dict.items()))
-    return TdspMessageInvalid("INVALID_FIELD", f"{name}: {' '.join(messages)}", f"changes.{name}")
+    text = " ".join(messages)
+    if not text.startswith(f"{name} "):  # Django's own say "This field…"
+        text = f"{name}: {text}"
+    return TdspMessageInvalid("INVALID_FIELD", text, f"changes.{name}")
 
 
 def _premise_update(tdsp: Tdsp, body: Body) -> dict[str, Any]:
@@ -127,7 +192,7 @@ def _meter_update(tdsp: Tdsp, body: Body) -> dict[str, Any]:
     esiid = _own_premise(tdsp, body)
     try:
         changed = ror.meter_update(
-            esiid=esiid, meter_number=message_text(body, "meter_number"), changes=_changes(body)
+            esiid=esiid, meter_number=_meter_number(body), changes=_changes(body)
         )
     except ValidationError as error:
         raise _field_errors(error) from error
@@ -139,39 +204,27 @@ def _meter_update(tdsp: Tdsp, body: Body) -> dict[str, Any]:
 ODR_STATUSES = ("COMPLETED", "FAILED")  # API-3 odr_result `status`
 
 
-def _decimal_field(body: Body, field: str) -> Decimal:
-    value = body.get(field)
-    try:
-        plain = isinstance(value, (str, int, float)) and not isinstance(value, bool)
-        number = Decimal(str(value)) if plain else None
-    except InvalidOperation:
-        number = None
-    if number is None or not number.is_finite() or number < 0 or number >= 10**9:
-        raise TdspMessageInvalid("INVALID_FIELD", f"{field} must be a number of kWh.", field)
-    return number.quantize(Decimal("0.001"))
-
-
-def _optional_decimal_field(body: Body, field: str) -> Decimal | None:
-    return None if body.get(field) is None else _decimal_field(body, field)
-
-
-def _datetime_field(body: Body, field: str) -> datetime:
-    try:
-        value = datetime.fromisoformat(message_text(body, field))
-    except ValueError:
-        value = None
-    if value is None or value.tzinfo is None:
-        raise TdspMessageInvalid(
-            "INVALID_DATETIME", f"{field} must be an ISO 8601 time with its offset.", field
-        )
-    return value
+def _kwh(body: Body, field: str, *, required: bool = True) -> Decimal | None:
+    """A register read or usage in kWh, kept to the watt-hour (3 decimals)."""
+    number = clean_decimal(
+        body.get(field),
+        field=field,
+        minimum=Decimal(0),
+        below=KWH_BELOW,
+        places=18,
+        required=required,
+    )
+    return None if number is None else number.quantize(Decimal("0.001"))
 
 
 def _odr_result(tdsp: Tdsp, body: Body) -> dict[str, Any]:
-    request_id = message_text(body, "request_id")
-    status = message_text(body, "status").upper()
-    if status not in ODR_STATUSES:
-        raise TdspMessageInvalid("INVALID_FIELD", "status must be COMPLETED or FAILED.", "status")
+    request_id = message_text(body, "request_id", max_length=REQUEST_ID_LENGTH)
+    status = body.get("status")
+    status = clean_choice(
+        status.upper() if isinstance(status, str) else status,
+        field="status",
+        choices=ODR_STATUSES,
+    )
     read = odr.on_demand_read_for_tdsp(tdsp=tdsp, request_id=request_id)
     if read is None:
         raise TdspMessageInvalid(
@@ -181,17 +234,19 @@ def _odr_result(tdsp: Tdsp, body: Body) -> dict[str, Any]:
             not_found=True,
         )
     if status == "COMPLETED":
+        register_read = _kwh(body, "register_read")
+        assert register_read is not None  # required
         read = odr.on_demand_read_complete(
             read_id=read.pk,
-            register_read=_decimal_field(body, "register_read"),
-            read_at=_datetime_field(body, "read_at"),
-            usage_kwh=_optional_decimal_field(body, "usage_kwh"),
+            register_read=register_read,
+            read_at=clean_datetime(body.get("read_at"), field="read_at"),
+            usage_kwh=_kwh(body, "usage_kwh", required=False),
         )
     else:
-        reason = body.get("reason", "")
-        if not isinstance(reason, str):
-            raise TdspMessageInvalid("INVALID_FIELD", "reason must be text.", "reason")
-        read = odr.on_demand_read_fail(read_id=read.pk, reason=reason.strip() or "Failed.")
+        reason = clean_text(
+            body.get("reason"), field="reason", max_length=REASON_LENGTH, required=False
+        )
+        read = odr.on_demand_read_fail(read_id=read.pk, reason=reason or "Failed.")
     return {"request_id": request_id, "odr_status": read.status}
 
 
@@ -216,15 +271,19 @@ def tdsp_message_find(
 
 def tdsp_message_apply(*, tdsp: Tdsp, body: Body) -> dict[str, Any]:
     """Check, apply and record one message (API-3); a repeated message id is answered with
-    its first outcome and changes nothing. Raises TdspMessageInvalid."""
-    message_id = message_text(body, "message_id")
-    kind = message_text(body, "type")
-    if kind not in HANDLERS:
-        raise TdspMessageInvalid("UNKNOWN_TYPE", f"Unknown type {kind}.", "type")
-    previous = tdsp_message_find(tdsp=tdsp, message_id=message_id)
-    if previous:
-        return {"message_id": message_id, "status": "duplicate", **previous.outcome}
-    return _apply(tdsp, message_id, kind, body)
+    its first outcome and changes nothing. Raises TdspMessageInvalid, naming the field, for
+    any field not in its format: the whole message is refused, nothing stored (API-4)."""
+    try:
+        message_id = message_id_clean(body.get("message_id"))
+        kind = message_text(body, "type", max_length=TYPE_LENGTH)
+        if kind not in HANDLERS:
+            raise TdspMessageInvalid("UNKNOWN_TYPE", f"Unknown type {kind}.", "type")
+        previous = tdsp_message_find(tdsp=tdsp, message_id=message_id)
+        if previous:
+            return {"message_id": message_id, "status": "duplicate", **previous.outcome}
+        return _apply(tdsp, message_id, kind, body)
+    except FieldInvalid as invalid:  # one TdspMessageInvalid for callers to catch
+        raise TdspMessageInvalid(invalid.code, str(invalid), invalid.field or "") from invalid
 
 
 def _apply(tdsp: Tdsp, message_id: str, kind: str, body: Body) -> dict[str, Any]:

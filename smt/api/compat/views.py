@@ -6,7 +6,7 @@ and there are few. Errors are JSON with a code and a message (API-4); a meter th
 not see is a 404 (USG-12).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from functools import wraps
 from typing import Any
@@ -17,14 +17,15 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from accounts import ratelimit
 from accounts.services import SignInReason, api_token_issue, api_token_user, user_sign_in
 from smt.api.common.errors import ApiError, refused_error
-from smt.api.common.limits import limit_enforce
+from smt.api.common.limits import RateLimited
 from smt.api.common.requests import (
     AuthenticatedHttpRequest,
+    JsonBody,
     authorization_credential,
     json_endpoint,
-    json_object,
 )
 from smt.lib.errors import Refused
+from smt.lib.fields import US_DATE, FieldInvalid, clean_date, clean_text
 from usage import selectors
 from usage.models import DailyRead, IntervalDay, MonthlyUsage, OnDemandRead, Premise
 from usage.services import odr, reports
@@ -43,8 +44,11 @@ ODR_STATUSES: dict[str, str] = {  # API-1 "odrstatus" of each On Demand Read sta
     OnDemandRead.Status.FAILED: "FAILED",
 }
 ODR_LIMIT_CODE = "5031"  # SMT's status code for too many On Demand Read requests
+ESIID_LENGTH = 22  # the longest ESIID (Premise.esiid)
+METER_NUMBER_LENGTH = 30  # the longest meter number (Meter.meter_number)
+MAX_ESIIDS = 100  # ESIIDs in one usage request
 
-Body = dict[str, Any]  # the request's JSON object
+Body = Mapping[str, Any]  # the request's JSON object, read after the credential check
 ApiView = Callable[..., HttpResponse]
 
 
@@ -60,12 +64,16 @@ class SmtApiError(ApiError):
 
 
 def api_view(view: ApiView) -> ApiView:
-    """POST-only JSON endpoint called with the parsed body; errors answer in SMT's shape."""
+    """POST-only JSON endpoint called with the body; errors answer in SMT's shape. The body
+    is parsed on the view's first look at it, after `bearer_required` (API-4)."""
 
     @json_endpoint(["POST"])
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        return view(request, json_object(request, error=SmtApiError), *args, **kwargs)
+        try:
+            return view(request, JsonBody(request, error=SmtApiError), *args, **kwargs)
+        except FieldInvalid as refusal:
+            raise refused_error(refusal, error=SmtApiError) from refusal
 
     return wrapped
 
@@ -90,18 +98,18 @@ def bearer_required(view: ApiView) -> ApiView:
 
 @api_view
 def authenticate(request: HttpRequest, body: Body) -> JsonResponse:
-    """POST /commonapi/user/authenticate → {"token"}; 400 wrong credentials, 403 locked or
-    rate limited (ACC-11, SEC-5). Failures count like the login page's."""
-    limit_enforce(
-        ratelimit.SIGN_IN_PER_ADDRESS,
-        ratelimit.client_address(request),
-        status=403,  # SMT answers a locked or throttled sign-in with 403
-        error=SmtApiError,
-    )
+    """POST /commonapi/user/authenticate → {"token"}; 400 wrong credentials, 403 locked
+    (ACC-11), 429 with Retry-After past a sign-in limit (SEC-5). Failures count like the
+    login page's, under the same limits."""
     username, password = body.get("username"), body.get("password")
     if not isinstance(username, str) or not isinstance(password, str) or not username:
         raise SmtApiError(400, "ERR-USR-USERNOTFOUND", "username and password are required.")
-    result = user_sign_in(user_id=username, password=password)
+    result = user_sign_in(
+        user_id=username, password=password, address=ratelimit.client_address(request)
+    )
+    if result.reason is SignInReason.RATE_LIMITED:
+        shaped = SmtApiError(429, "RATE_LIMITED", result.error)
+        raise RateLimited(shaped, retry_after=result.retry_after)
     if result.reason is SignInReason.LOCKED:
         raise SmtApiError(403, "ERR-USR-LOCKED", result.error)
     if result.user is None:
@@ -120,7 +128,7 @@ def authenticate(request: HttpRequest, body: Body) -> JsonResponse:
 @bearer_required
 def meters(request: AuthenticatedHttpRequest, body: Body) -> JsonResponse:
     """POST /api/meter {"esiid": "*" | ESIID} → the meters the user may see (USG-12)."""
-    wanted = str(body.get("esiid", "*")).strip() or "*"
+    wanted = _esiid(body.get("esiid", "*"), "esiid", required=False) or "*"
     premises = selectors.premises_visible_to(user=request.user).select_related("tdsp")
     if wanted != "*":
         premises = premises.filter(esiid=wanted)
@@ -145,15 +153,16 @@ def meters(request: AuthenticatedHttpRequest, body: Body) -> JsonResponse:
 # --- usage -------------------------------------------------------------------------------------
 
 
+def _esiid(value: object, field: str, *, required: bool = True) -> str:
+    return clean_text(
+        value, field=field, max_length=ESIID_LENGTH, required=required, code="INVALID_ESIID"
+    )
+
+
 def _date(body: Body, field: str) -> date:
-    text = str(body.get(field, ""))
-    try:
-        month, day, year = (int(part) for part in text.split("/"))
-        return date(year, month, day)
-    except ValueError as error:
-        raise SmtApiError(
-            400, "INVALID_DATE", f"{field} must be a date MM/DD/YYYY.", field
-        ) from error
+    day = clean_date(body.get(field), field=field, form=US_DATE, code="INVALID_DATE")
+    assert day is not None  # required
+    return day
 
 
 def _range(body: Body) -> tuple[date, date]:
@@ -171,19 +180,22 @@ def _range(body: Body) -> tuple[date, date]:
 
 
 def _premises(request: AuthenticatedHttpRequest, body: Body) -> list[Premise]:
-    esiids = body.get("ESIID")
-    if isinstance(esiids, str):
-        esiids = [esiids]
-    if not isinstance(esiids, list) or not esiids or len(esiids) > 100:
-        raise SmtApiError(400, "INVALID_ESIID", "ESIID must list 1 to 100 ESIIDs.", "ESIID")
+    given = body.get("ESIID")
+    if isinstance(given, str):
+        given = [given]
+    if not isinstance(given, list) or not given or len(given) > MAX_ESIIDS:
+        raise SmtApiError(
+            400, "INVALID_ESIID", f"ESIID must list 1 to {MAX_ESIIDS} ESIIDs.", "ESIID"
+        )
+    esiids = [_esiid(esiid, "ESIID") for esiid in given]
     visible = selectors.premises_visible_to(user=request.user)
-    found = {p.esiid: p for p in visible.filter(esiid__in=[str(e) for e in esiids])}
-    missing = [str(e) for e in esiids if str(e) not in found]
+    found = {p.esiid: p for p in visible.filter(esiid__in=esiids)}
+    missing = [esiid for esiid in esiids if esiid not in found]
     if missing:
         raise SmtApiError(
             404, "ESIID_NOT_FOUND", f"ESIID not found: {', '.join(missing)}.", "ESIID"
         )
-    return [found[str(e)] for e in esiids]
+    return [found[esiid] for esiid in esiids]
 
 
 def _visible_days(
@@ -322,12 +334,10 @@ def monthly_synch(request: AuthenticatedHttpRequest, body: Body) -> JsonResponse
 
 
 def _odr_premise(request: AuthenticatedHttpRequest, body: Body) -> Premise:
-    esiid = body.get("ESIID")
-    if not isinstance(esiid, str) or not esiid.strip():
-        raise SmtApiError(400, "INVALID_ESIID", "ESIID is required.", "ESIID")
-    premise = selectors.premises_visible_to(user=request.user).filter(esiid=esiid.strip()).first()
+    esiid = _esiid(body.get("ESIID"), "ESIID")
+    premise = selectors.premises_visible_to(user=request.user).filter(esiid=esiid).first()
     if premise is None:
-        raise SmtApiError(404, "ESIID_NOT_FOUND", f"ESIID not found: {esiid.strip()}.", "ESIID")
+        raise SmtApiError(404, "ESIID_NOT_FOUND", f"ESIID not found: {esiid}.", "ESIID")
     return premise
 
 
@@ -338,9 +348,12 @@ def on_demand_read(request: AuthenticatedHttpRequest, body: Body) -> JsonRespons
     The limit's refusal is a 429 with SMT's "FLR" answer and when the next one is possible;
     the `smart-meter-texas` package ignores this answer and polls latestodrread."""
     premise = _odr_premise(request, body)
-    meter_number = body.get("MeterNumber")
-    if not isinstance(meter_number, str) or not meter_number.strip():
-        raise SmtApiError(400, "INVALID_METER", "MeterNumber is required.", "MeterNumber")
+    meter_number = clean_text(
+        body.get("MeterNumber"),
+        field="MeterNumber",
+        max_length=METER_NUMBER_LENGTH,
+        code="INVALID_METER",
+    )
     current = reports.meter_in_service(premise)
     if current is None or normalize_meter_number(meter_number) != normalize_meter_number(
         current.meter_number

@@ -6,12 +6,15 @@ and sends `Authorization: Token <key>`.
 - `POST /tdsp-api/v1/usage-files`: a usage file (multipart `message_id`, `file`), 202 while a
   worker loads it; `GET /tdsp-api/v1/usage-files/<message_id>` tells what became of it.
 
-Errors are JSON with a code, a message and the field (API-4).
+Errors are JSON with a code, a message and the field (API-4). The credential is checked
+before the body is read.
 """
 
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.db import IntegrityError
 from django.http import HttpRequest, JsonResponse
-from django.urls import reverse
+from django.http.multipartparser import MultiPartParserError
+from django.urls import NoReverseMatch, reverse
 
 from accounts.models import Tdsp
 from smt.api.common.errors import ApiError, refused_error
@@ -20,12 +23,7 @@ from smt.lib.errors import Refused
 from usage.models import TdspMessage
 from usage.tdsp import files
 from usage.tdsp.credentials import tdsp_for_key
-from usage.tdsp.messages import (
-    MESSAGE_ID_LENGTH,
-    message_text,
-    tdsp_message_apply,
-    tdsp_message_find,
-)
+from usage.tdsp.messages import message_id_clean, tdsp_message_apply, tdsp_message_find
 
 
 def _tdsp(request: HttpRequest) -> Tdsp:
@@ -47,23 +45,23 @@ def messages(request: HttpRequest) -> JsonResponse:
 
 def _upload_answer(message: TdspMessage, status: str, http_status: int = 200) -> JsonResponse:
     body = {"message_id": message.message_id, "status": status, **message.outcome}
-    body["status_url"] = reverse("tdsp_api:tdsp_usage_file", args=[message.message_id])
+    try:
+        body["status_url"] = reverse("tdsp_api:tdsp_usage_file", args=[message.message_id])
+    except NoReverseMatch:  # an id taken before ids had their format ("a/b") has no URL
+        body["status_url"] = ""
     return JsonResponse(body, status=http_status)
 
 
 def _upload_message_id(request: HttpRequest) -> str:
+    """The upload's message id; a form Django cannot read is a 400 about the body."""
     try:
-        message_id = message_text(request.POST, "message_id")
+        return message_id_clean(request.POST.get("message_id"))
     except Refused as refusal:
         raise refused_error(refusal) from refusal
-    if len(message_id) > MESSAGE_ID_LENGTH:
+    except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent) as problem:
         raise ApiError(
-            400,
-            "INVALID_FIELD",
-            f"message_id has at most {MESSAGE_ID_LENGTH} characters.",
-            "message_id",
-        )
-    return message_id
+            400, "INVALID_BODY", "The request body is not a readable multipart form.", "body"
+        ) from problem
 
 
 @json_endpoint(["POST"])

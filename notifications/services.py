@@ -27,7 +27,10 @@ from .models import OutboundEmail
 logger = logging.getLogger(__name__)
 
 EMAIL_MAX_ATTEMPTS = 8  # NTF-3: then Failed, visible to staff, who can resend
-EMAIL_RETRY_MAX_SECONDS = 600  # stays below the broker's visibility timeout
+# A retry's countdown is spent in the worker holding the task unacknowledged, so the wait
+# plus the send (EMAIL_TIMEOUT, 30 s) must stay below the broker's visibility timeout (90 s,
+# CELERY_VISIBILITY_TIMEOUT); a longer wait would make Redis hand the task to a second worker.
+EMAIL_RETRY_MAX_SECONDS = 45
 # A queued email whose task went missing (broker down at commit, lost message) is
 # dispatched again by the beat sweep after this long.
 EMAIL_STALE_AFTER = timedelta(minutes=15)
@@ -175,7 +178,8 @@ def email_deliver(*, email_id: int) -> DeliveryOutcome:
 
 
 def email_retry_delay(attempt: int) -> int:
-    """Seconds before retry number `attempt` (0-based): 30 s doubling, capped."""
+    """Seconds before retry number `attempt` (0-based): 30 s, then EMAIL_RETRY_MAX_SECONDS;
+    the 8 attempts span about 5 minutes before the email is Failed for staff to resend."""
     return min(30 * 2**attempt, EMAIL_RETRY_MAX_SECONDS)
 
 

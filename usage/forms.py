@@ -176,7 +176,7 @@ class MeterImportForm(forms.Form):
 def _row_error(value: str, id_type: str) -> str:
     if "," in value:
         return gettext("one value per row, without commas (a trailing comma is not allowed)")
-    is_esiid = bool(re.fullmatch(r"\d{17,22}", value))
+    is_esiid = bool(re.fullmatch(r"\d{17,22}", value, re.ASCII))
     if id_type == "esiid" and not is_esiid:
         return gettext("%(value)s is not an ESI ID (17 to 22 digits)") % {"value": value}
     if id_type == "meter_number" and (is_esiid or not re.fullmatch(r"[A-Za-z0-9-]{1,30}", value)):

@@ -392,7 +392,14 @@ class ReportRequest(models.Model):
     detail = models.CharField(max_length=300, blank=True)
     file = models.FileField(upload_to="reports/%Y/%m/", blank=True)
     rows = models.PositiveIntegerField(default=0)
+    # SEC-6: tries of the part being built (a task run builds one part, then queues the next);
+    # after MAX_ATTEMPTS tries of one part the request is Unsuccessful.
     attempts = models.PositiveSmallIntegerField(default=0)
+    # The file is built in parts: how many meters (in ESIID order) and bytes it holds so far,
+    # and (Green Button) the channels whose ReadingType entry the feed already has.
+    premises_built = models.PositiveIntegerField(default=0)
+    bytes_built = models.PositiveBigIntegerField(default=0)
+    feed_reading_types = models.CharField(max_length=8, blank=True)
     requested_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)

@@ -5,10 +5,16 @@ from celery import shared_task
 from usage.services import odr, report_requests
 from usage.tdsp import files, simulated
 
+# Retry countdowns are spent in the worker holding the task unacknowledged: they stay far
+# below the broker's visibility timeout (CELERY_VISIBILITY_TIMEOUT, 90 s; SEC-6).
+RETRY_DELAY_SECONDS = 30
+RETRY_BACKOFF_MAX_SECONDS = 30
 
-@shared_task(bind=True, acks_late=True, max_retries=2, default_retry_delay=30)
+
+@shared_task(bind=True, acks_late=True, max_retries=2, default_retry_delay=RETRY_DELAY_SECONDS)
 def report_request_build_task(self, request_id: int) -> str:
-    """USG-7: build one offline report; a crash retries, the last one marks it failed."""
+    """USG-7: build the next part of an offline report (each part queues the next, so no run
+    is long: SEC-6); a crash retries, the last one marks it failed."""
     try:
         return report_requests.report_request_build(request_id=request_id).status
     except Exception as error:
@@ -30,7 +36,7 @@ def report_files_purge_task() -> int:
     return report_requests.report_files_purge_expired()
 
 
-@shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=30)
+@shared_task(bind=True, acks_late=True, max_retries=3, default_retry_delay=RETRY_DELAY_SECONDS)
 def tdsp_file_load_task(self, message_pk: int) -> str:
     """USG-2: load a file a TDSP uploaded; a crash retries, the last one records the failure."""
     try:
@@ -47,6 +53,7 @@ def tdsp_file_load_task(self, message_pk: int) -> str:
     autoretry_for=(Exception,),
     max_retries=odr.MAX_SEND_ATTEMPTS - 1,
     retry_backoff=True,
+    retry_backoff_max=RETRY_BACKOFF_MAX_SECONDS,
 )
 def on_demand_read_send_task(read_id: int) -> str:
     """USG-11: hand one Pending read to its TDSP's adapter, once; an adapter error is
@@ -54,7 +61,13 @@ def on_demand_read_send_task(read_id: int) -> str:
     return odr.on_demand_read_send(read_id=read_id).status
 
 
-@shared_task(acks_late=True, autoretry_for=(Exception,), max_retries=3, retry_backoff=True)
+@shared_task(
+    acks_late=True,
+    autoretry_for=(Exception,),
+    max_retries=3,
+    retry_backoff=True,
+    retry_backoff_max=RETRY_BACKOFF_MAX_SECONDS,
+)
 def simulated_tdsp_odr_answer_task(read_id: int) -> dict | None:
     """The simulated TDSP's answer (USG-11), through the TDSP API; a rerun is a replay."""
     return simulated.simulated_odr_answer(read_id=read_id)

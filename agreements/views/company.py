@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.permissions import Capability, capability_required, user_has_capability
 from agreements import selectors
 from agreements.services import actions, core, creation
+from smt.lib.csv_cells import spreadsheet_safe
 from smt.lib.errors import Refused
 from smt.lib.listing import listing_build
 
@@ -144,8 +145,9 @@ def agreement_export(request):
                     _show_date(agreement.start_date),
                     _show_date(agreement.end_date),
                     agreement.masked_esiid,
-                    agreement.meter_number,
-                    agreement.customer_last_name,
+                    # Typed by people: a spreadsheet must not run them (OWASP CSV injection).
+                    spreadsheet_safe(agreement.meter_number),
+                    spreadsheet_safe(agreement.customer_last_name),
                     agreement.get_status_display(),
                 ]
             )

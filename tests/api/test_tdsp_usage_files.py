@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from tests.factories import CompanyFactory, MeterFactory, PremiseFactory, TdspFactory
 from tests.support.tdsp import send_tdsp_message as send
-from usage.models import IntervalDay, TdspMessage
+from usage.models import DailyRead, IntervalDay, TdspMessage
+from usage.services import ingest
 from usage.tdsp import files
 from usage.tdsp.credentials import tdsp_credential_issue
 
@@ -276,3 +277,41 @@ def test_uploaded_files_are_removed_after_their_retention_and_the_record_stays(
     assert not default_storage.exists(stored)
     message = TdspMessage.objects.get()
     assert message.outcome["result"] == "loaded" and message.payload["stored_as"] == ""
+
+
+# --- whole or nothing, bounded lines (USG-2, SEC-4, SEC-6) -----------------------------------
+
+
+def daily_file(esiid, rows, tail=b"") -> SimpleUploadedFile:
+    days = (date(1980, 1, 1) + timedelta(days=n) for n in range(rows))
+    text = "esiid,date,version,start_read,end_read,consumption_kwh\n" + "".join(
+        f"{esiid},{day},1,1.000,2.000,1.000\n" for day in days
+    )
+    return SimpleUploadedFile("reads.csv", text.encode() + tail, "text/csv")
+
+
+def test_a_file_refused_after_12000_good_rows_stores_none_of_them(
+    client, key, premise, django_capture_on_commit_callbacks
+):  # USG-2, SEC-4: never "refused" with rows stored
+    bad_byte = b"\xff\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, key, file=daily_file(premise.esiid, 12_000, tail=bad_byte))
+
+    status = client.get(response.json()["status_url"], HTTP_AUTHORIZATION=f"Token {key}").json()
+    assert status["result"] == "refused" and status["reason"] == "the file is not UTF-8 text"
+    assert (status["line"], status["stored"]) == (12_002, 0)
+    assert DailyRead.objects.count() == 0
+
+
+def test_an_overlong_line_is_a_bad_row_and_the_rest_loads(
+    client, key, premise, django_capture_on_commit_callbacks, monkeypatch
+):  # SEC-4
+    monkeypatch.setattr(ingest, "MAX_LINE_BYTES", 1024)
+    long_line = b"1" * 1_000_000 + b"\n"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = upload(client, key, file=daily_file(premise.esiid, 2, tail=long_line))
+
+    status = client.get(response.json()["status_url"], HTTP_AUTHORIZATION=f"Token {key}").json()
+    assert (status["result"], status["stored"], status["skipped"]) == ("loaded", 2, 1)
+    assert status["errors"] == [{"line": 4, "message": "the line is longer than 1,024 bytes"}]
+    assert DailyRead.objects.count() == 2

@@ -70,6 +70,16 @@ def test_export_is_a_csv_with_the_same_fields(client, premise):  # MTR-6
     assert row["Electric Utility Company"] == premise.tdsp.name
 
 
+def test_export_neutralises_a_formula_typed_into_a_field(client):  # MTR-6 (OWASP CSV injection)
+    premise = PremiseFactory(city="=HYPERLINK(1)", unit="@SUM(1)")
+    MeterFactory(premise=premise)
+    client.force_login(rep_serving(premise))
+    response = client.get(url("premise_information_csv", premise, "premise"))
+    header, values = list(csv.reader(io.StringIO(response.content.decode())))
+    row = dict(zip(header, values, strict=True))
+    assert row["City"] == "'=HYPERLINK(1)" and row["Unit Designation"] == "'@SUM(1)"
+
+
 @pytest.mark.parametrize(
     "name", ["premise_information", "premise_information_pdf", "premise_information_csv"]
 )

@@ -198,9 +198,23 @@ def test_an_import_may_hold_more_than_100_values(client, rep):  # MTR-5 (beyond 
         (csv_file("x", name="meters.txt"), "The file must be a .csv file."),
         (SimpleUploadedFile("m.csv", b"\xff\xfe\x00bad"), "The file is not a text (CSV) file."),
         (csv_file("\n\n"), "The file has no rows."),
+        (csv_file("1" * 17 + "\n" * (1024 * 1024)), "The file must be smaller than 1 MB."),
+        (csv_file("12345678901234567\n" * 10_001), "A file may hold at most 10000 rows."),
+        (SimpleUploadedFile("m.csv", b"PK\x03\x04\x14\x00\x80\x81"), "not a text (CSV) file"),
     ],
 )
 def test_a_bad_file_is_a_clear_error(client, rep, upload, message):  # MTR-5, SEC-4
+    served(rep)
     client.force_login(rep)
-    html = client.post(URL, {"id_type": "esiid", "file": upload}).content.decode()
-    assert message in html
+    response = client.post(URL, {"id_type": "esiid", "file": upload})
+    assert response.status_code == 200 and message in response.content.decode()
+    assert "ror_meter_import" not in client.session  # nothing partial is kept to export
+
+
+@pytest.mark.parametrize("value", ["١٢٣٤٥٦٧٨٩٠١٢٣٤٥٦٧", "10443720000000001\x00", "1" * 5000])
+def test_a_bad_row_is_reported_not_searched(client, rep, value):  # MTR-5, SEC-4
+    premise = served(rep)[0]
+    client.force_login(rep)
+    text = f"{premise.esiid}\n{value}\n"
+    html = client.post(URL, {"id_type": "esiid", "file": csv_file(text)}, follow=True).content
+    assert b"2 rows read, 1 meters found" in html and b"Line 2: " in html

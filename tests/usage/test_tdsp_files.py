@@ -1,7 +1,10 @@
 """TDSP usage files: loaded by `load_tdsp_file` (USG-1, USG-2, OPS-3; docs/tdsp-files.md)."""
 
 import gzip
-from datetime import date
+import io
+import re
+import tracemalloc
+from datetime import date, timedelta
 from decimal import Decimal
 from io import StringIO
 
@@ -10,7 +13,9 @@ from django.core.management import CommandError, call_command
 
 from tests.factories import CompanyFactory, PremiseFactory, TdspFactory
 from usage.models import DailyRead, IntervalDay, MonthlyUsage
+from usage.services import ingest
 from usage.services.ingest import TdspFileRefused, tdsp_file_load
+from usage.tdsp.files import MAX_UPLOAD_BYTES
 
 pytestmark = pytest.mark.django_db
 
@@ -292,3 +297,104 @@ def test_the_command_names_missing_files_and_unknown_tdsps(tmp_path):
     path = tmp_path / "x.csv"
     path.write_text(INTERVAL_HEADER + "\n")
     assert run(str(path), "--tdsp", "nobody")[2].startswith("Unknown TDSP 'nobody'")
+
+
+# --- whole or nothing, and bounded reading (SEC-4, SEC-6) ------------------------------------
+
+
+def daily_lines(premise, count, first=date(1980, 1, 1)):
+    """`count` good daily-read rows of consecutive days: more than one batch of 10,000."""
+    days = (first + timedelta(days=n) for n in range(count))
+    return "".join(f"{premise.esiid},{day},1,1.000,2.000,1.000\n" for day in days)
+
+
+def test_a_file_that_turns_out_not_utf8_after_a_stored_batch_stores_nothing(premise, tmp_path):
+    path = tmp_path / "reads.csv"
+    text = f"{DAILY_HEADER}\n{daily_lines(premise, 12_000)}"
+    path.write_bytes(text.encode() + b"\xff\xfe not text\n")
+
+    out, err, failure = run(str(path))
+
+    assert f"{path}: refused, nothing loaded: the file is not UTF-8 text (line 12,002)" in err
+    assert out == "" and failure == "1 of 1 file(s) had rows skipped or refused."
+    assert DailyRead.objects.count() == 0
+
+
+def test_a_truncated_gzip_stores_nothing(premise, tmp_path):
+    whole = gzip.compress(f"{DAILY_HEADER}\n{daily_lines(premise, 30_000)}".encode())
+    path = tmp_path / "reads.csv.gz"
+    path.write_bytes(whole[: len(whole) * 9 // 10])  # cut off mid-stream, as a broken copy
+
+    out, err, failure = run(str(path))
+
+    assert f"{path}: refused, nothing loaded: the compressed file ends early (truncated)" in err
+    line = int(re.search(r"\(line ([\d,]+)\)", err)[1].replace(",", ""))
+    assert line > ingest.BATCH_ROWS + 1  # a whole batch had been written before
+    assert failure is not None
+    assert DailyRead.objects.count() == 0
+
+
+def test_a_corrupt_gzip_is_refused_clearly(premise, tmp_path):
+    path = tmp_path / "reads.csv.gz"
+    path.write_bytes(b"\x1f\x8b\x08\x00garbage, not deflate data")
+
+    _out, err, failure = run(str(path))
+
+    assert f"{path}: refused, nothing loaded: the file is not valid gzip" in err
+    assert failure is not None
+
+
+def test_an_endless_line_is_skipped_with_its_number_in_bounded_memory(
+    premise, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(ingest, "MAX_LINE_BYTES", 1024)
+    path = tmp_path / "bomb.csv.gz"
+    with gzip.open(path, "wb") as handle:
+        handle.write(f"{DAILY_HEADER}\n{premise.esiid},{DAY},1,1.000,2.000,1.000\n".encode())
+        handle.write(b"1" * 10_000_000 + b"\n")  # one 10 MB line from a 10 kB file
+        handle.write(f"{premise.esiid},2026-03-15,1,2.000,3.000,1.000\n".encode())
+    assert path.stat().st_size < 100_000
+
+    tracemalloc.start()
+    try:
+        out, err, failure = run(str(path))
+        _size, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert "3 rows read, 2 stored" in out and "1 skipped" in out
+    assert f"{path}:3: the line is longer than 1,024 bytes" in err
+    assert failure == "1 of 1 file(s) had rows skipped or refused."
+    assert peak < 2_000_000  # the 10 MB line was never held
+    assert DailyRead.objects.count() == 2
+
+
+def test_a_line_of_exactly_the_limit_is_read(premise, monkeypatch):
+    line = f"{premise.esiid},{DAY},1,1.000,2.000,1.000\n".encode()
+    monkeypatch.setattr(ingest, "MAX_LINE_BYTES", len(line) - 1)  # the line end not counted
+    lines = list(ingest.tdsp_file_lines(io.BytesIO(line + line[:-1] + b"0\n")))
+
+    assert lines[0] == line.decode()
+    assert isinstance(lines[1], str) and lines[1] == ""  # one byte more: the stand-in
+
+
+def test_a_file_that_expands_past_the_limit_is_refused_and_stores_nothing(
+    premise, tmp_path, monkeypatch
+):
+    monkeypatch.setattr(ingest, "MAX_FILE_BYTES", 1_000_000)
+    path = tmp_path / "bomb.csv.gz"
+    with gzip.open(path, "wb") as handle:
+        handle.write(f"{DAILY_HEADER}\n{daily_lines(premise, 12_000)}".encode())
+        handle.write(b"\n" * 5_000_000)  # 5 MB of empty lines
+
+    _out, err, failure = run(str(path))
+
+    assert f"{path}: refused, nothing loaded: the file is larger than 1,000,000 bytes" in err
+    assert failure is not None
+    assert DailyRead.objects.count() == 0
+
+
+def test_the_bounds_are_generous_for_real_files():  # SEC-4, docs/tdsp-files.md
+    fall_back_day = interval_row("1" * 22, FALL_BACK, count=100, value="999999.999")
+    assert len(fall_back_day) * 10 < ingest.MAX_LINE_BYTES
+    assert ingest.MAX_FILE_BYTES == 4 * MAX_UPLOAD_BYTES

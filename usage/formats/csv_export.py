@@ -6,8 +6,11 @@ import csv
 from collections.abc import Iterator
 from datetime import date
 
+from django.db import models
+
+from smt.lib.csv_cells import spreadsheet_safe
 from usage.formats import information
-from usage.models import Premise
+from usage.models import Meter, Premise
 from usage.selectors import DataWindow
 from usage.services.reports import (
     DAILY,
@@ -58,12 +61,32 @@ def _text(value: object) -> str:
 
 
 def information_rows(kind: str, premise: Premise) -> Iterator[list[str]]:
-    """MTR-7: Premise or Meter Information of one meter as a header and one row."""
+    """MTR-7: Premise or Meter Information of one meter as a header and one row. The values
+    are mostly text a TDSP typed (addresses, names, models), so a cell a spreadsheet would
+    run as a formula is neutralised; the numeric fields are written as they are."""
     rows = information.information_rows(kind, premise)
     if kind == "meter" and not rows:
         rows = [(label, "", "") for label in information.labels("meter")]
-    yield [label for label, _description, _value in rows]
-    yield [value for _label, _description, value in rows]
+    numbers = _number_fields(kind)
+    yield [spreadsheet_safe(label) for label, _description, _value in rows]
+    yield [
+        value if number else spreadsheet_safe(value)
+        for (_label, _description, value), number in zip(rows, numbers, strict=True)
+    ]
+
+
+def _number_fields(kind: str) -> list[bool]:
+    """For each information field in order: whether it is a number field of the model."""
+    model: type[models.Model] = Premise if kind == "premise" else Meter
+    fields = information.PREMISE_FIELDS if kind == "premise" else information.METER_FIELDS
+    return [
+        isinstance(field.value, str)
+        and isinstance(
+            model._meta.get_field(field.value),
+            models.IntegerField | models.DecimalField | models.FloatField,
+        )
+        for field in fields
+    ]
 
 
 def information_csv(kind: str, premise: Premise, *, header: bool = True) -> Iterator[str]:

@@ -6,18 +6,26 @@ value only when that fails, to name the bad interval), and the good rows are wri
 batches: COPY straight into the table on PostgreSQL, bulk_create elsewhere. A malformed row is
 reported with its line number and skipped; the others load.
 
+A file loads whole or not at all (SEC-4, SEC-6): every batch is written in one transaction,
+so a file refused half-way (not UTF-8, a truncated gzip, too big once expanded) leaves
+nothing behind and its report can say "nothing loaded". `tdsp_file_lines` reads the bytes
+with bounded memory: a line longer than MAX_LINE_BYTES is skipped with its number, and a file
+that expands beyond MAX_FILE_BYTES is refused.
+
 Versions: a row whose version is higher than the stored current one becomes current (the old
 one is kept); the same version again changes nothing (the values must be the same, else the
 row is refused); a lower version is stored but does not become current.
 """
 
+import gzip
 import io
 import re
-from collections.abc import Callable, Iterable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from django.db import connection, models, transaction
 from django.db.models import QuerySet
@@ -30,11 +38,18 @@ from usage.services.intervals import intervals_in_day
 
 M = TypeVar("M", bound=models.Model)
 
-BATCH_ROWS = 10_000  # rows per transaction and per COPY
+BATCH_ROWS = 10_000  # rows per COPY (the whole file is one transaction)
+# SEC-4: bounds on what a file may make the loader hold or read. A 100-interval day is about
+# 1.3 kB of text, so 64 KiB is generous; a longer line is skipped with its number, read past
+# in pieces, never held whole. The expanded size is bounded at 4 × the TDSP API's upload
+# limit (usage.tdsp.files.MAX_UPLOAD_BYTES, 512 MB): a gzip bomb is refused, not read for ever.
+MAX_LINE_BYTES = 64 * 1024
+MAX_FILE_BYTES = 2 * 1024**3
 MAX_REPORTED_ERRORS = 100_000  # a file of garbage must not exhaust memory; the count stays exact
 MAX_VERSION = 32_767  # PositiveSmallIntegerField on every database
-# Whole-database lock for the read-decide-write of a batch (PostgreSQL): two loads of files
-# with the same days cannot both decide that a day is new.
+# Whole-database lock for the read-decide-write of a load (PostgreSQL), taken at its first
+# batch and held until its one transaction ends: two loads of files with the same days cannot
+# both decide that a day is new.
 INGEST_LOCK_ID = 7_412_001
 
 ESIID_LENGTHS = range(17, 23)
@@ -47,7 +62,19 @@ CHANNELS = {choice.value for choice in Channel}
 
 
 class TdspFileRefused(Refused):
-    """The file as a whole cannot be read (no known header): nothing is loaded."""
+    """The file as a whole cannot be loaded (no known header, not UTF-8, a broken gzip, too
+    big once expanded): nothing is loaded. `line` names the line where that showed, if any."""
+
+    def __init__(self, message: Any = None, field: str | None = None, *, line: int = 0) -> None:
+        super().__init__(message, field)
+        self.line = line
+
+
+class _LineTooLong(str):
+    """Stands, in the lines of a file, for a line longer than MAX_LINE_BYTES (not kept)."""
+
+
+NOT_UTF8 = "the file is not UTF-8 text"
 
 
 class BadRow(Exception):
@@ -294,35 +321,90 @@ def _kind_for_header(line: str) -> RecordKind:
     return kind
 
 
+# --- reading -------------------------------------------------------------------------------
+
+
+class ByteLines(Protocol):
+    """A binary file: a plain file, a gzip stream, a stored upload."""
+
+    def readline(self, size: int = -1, /) -> bytes: ...
+
+
+def tdsp_file_lines(stream: ByteLines) -> Iterator[str]:
+    """The lines of a TDSP file (plain or a `gzip.open(..., "rb")` stream) as text, with their
+    line ends, read with bounded memory (SEC-4). A line longer than MAX_LINE_BYTES comes as an
+    empty stand-in that `tdsp_file_load` reports with its number; text that is not UTF-8, a
+    gzip stream that is broken or ends early, and more than MAX_FILE_BYTES in all raise
+    TdspFileRefused naming the line."""
+    max_line, max_file = MAX_LINE_BYTES, MAX_FILE_BYTES  # read now: tests lower them
+    total = number = 0
+    try:
+        while raw := stream.readline(max_line + 1):
+            number += 1
+            total += len(raw)
+            too_long = len(raw) > max_line and not raw.endswith(b"\n")
+            while too_long and not raw.endswith(b"\n") and total <= max_file:
+                raw = stream.readline(max_line)  # read past the rest, a piece at a time
+                if not raw:
+                    break
+                total += len(raw)
+            if total > max_file:
+                raise TdspFileRefused(
+                    f"the file is larger than {max_file:,} bytes (uncompressed)", line=number
+                )
+            if too_long:
+                yield _LineTooLong()
+                continue
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise TdspFileRefused(NOT_UTF8, line=number) from None
+    except EOFError:
+        raise TdspFileRefused(
+            "the compressed file ends early (truncated)", line=number + 1
+        ) from None
+    except (gzip.BadGzipFile, zlib.error) as error:
+        raise TdspFileRefused(f"the file is not valid gzip: {error}", line=number + 1) from None
+
+
 # --- loading -------------------------------------------------------------------------------
 
 
 def tdsp_file_load(
     *, lines: Iterable[str], name: str, tdsp: Tdsp | None = None, batch_rows: int = BATCH_ROWS
 ) -> TdspFileReport:
-    """Load one TDSP file (USG-2); see the module docstring. Raises TdspFileRefused when the
-    first line is not a known header. With `tdsp`, only that TDSP's ESIIDs are accepted."""
+    """Load one TDSP file (USG-2); see the module docstring. `lines` are text lines, best
+    read by `tdsp_file_lines`. The file loads whole or not at all: one transaction holds
+    every batch, so a TdspFileRefused (the first line is not a known header, or whatever
+    `tdsp_file_lines` refuses, even after 10,000s of rows) leaves nothing stored. With
+    `tdsp`, only that TDSP's ESIIDs are accepted."""
     report = TdspFileReport(name=name)
-    rows = iter(lines)
-    header = next(rows, "")
-    kind = _kind_for_header(header.rstrip("\r\n"))
-    report.kind = kind.name
-    loader = _BatchLoader(kind, report, tdsp, batch_rows)
-    parser = RowParser()
-    parse = kind.parse
-    for number, line in enumerate(rows, start=2):
-        report.rows_read += 1
-        line = line.rstrip("\r\n")
-        if not line.strip():
-            report.refuse(number, "empty line")
-            continue
-        try:
-            esiid, key, version, values = parse(parser, line)
-        except BadRow as error:
-            report.refuse(number, str(error))
-            continue
-        loader.add((number, esiid, key, version, values))
-    loader.flush()
+    with transaction.atomic():
+        rows = iter(lines)
+        header = next(rows, "")
+        if isinstance(header, _LineTooLong):
+            raise TdspFileRefused(f"the first line is longer than {MAX_LINE_BYTES:,} bytes")
+        kind = _kind_for_header(header.rstrip("\r\n"))
+        report.kind = kind.name
+        loader = _BatchLoader(kind, report, tdsp, batch_rows)
+        parser = RowParser()
+        parse = kind.parse
+        for number, line in enumerate(rows, start=2):
+            report.rows_read += 1
+            if isinstance(line, _LineTooLong):
+                report.refuse(number, f"the line is longer than {MAX_LINE_BYTES:,} bytes")
+                continue
+            line = line.rstrip("\r\n")
+            if not line.strip():
+                report.refuse(number, "empty line")
+                continue
+            try:
+                esiid, key, version, values = parse(parser, line)
+            except BadRow as error:
+                report.refuse(number, str(error))
+                continue
+            loader.add((number, esiid, key, version, values))
+        loader.flush()
     report.errors.sort(key=lambda error: error.line)
     return report
 
@@ -353,8 +435,7 @@ class _BatchLoader:
         rows = self._with_premises(self.rows)
         self.rows, self.keys = [], set()
         if rows:
-            with transaction.atomic():
-                self._store(rows)
+            self._store(rows)  # inside tdsp_file_load's one transaction
 
     def _with_premises(self, rows: list[Row]) -> list[PremiseRow]:
         """The rows with the premise id for the ESIID; unknown ESIIDs are refused."""

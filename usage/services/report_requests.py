@@ -1,18 +1,27 @@
 """Offline report requests (USG-7, USG-8, USG-9, SEC-6): the writes and the scoped reads.
 
 A request is recorded Processing in the caller's transaction and a worker task is queued on
-commit. The task builds the whole file again if it runs twice, so a worker killed mid-way
-costs a retry, never a half file; a beat sweep re-queues requests whose worker vanished and
-gives up after `MAX_ATTEMPTS`, so no request stays Processing for ever.
+commit. The file is built in parts so that no task run is long (a killed worker's task comes
+back after the broker's visibility timeout, CELERY_VISIBILITY_TIMEOUT, which must stay above
+the longest run): one run appends the next meters, in ESIID order, for about
+REPORT_PART_SECONDS, records how far the file got and queues the next run. The row stays
+locked while a part is written, so two runs of one request take turns; a run killed mid-part
+leaves bytes past the recorded length, which the next run cuts off before writing that part
+again. The file becomes the request's (downloadable) only when the last part is in, so a
+user never sees half a file. A part tried MAX_ATTEMPTS times makes the request Unsuccessful,
+and a beat sweep re-queues requests whose task went missing, so no request stays Processing
+for ever.
 """
 
-import tempfile
+import os
+import re
+import time
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime, timedelta
 from typing import IO
 
 from django.conf import settings
-from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Concat
@@ -20,7 +29,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from notifications.services import Attachment, send_email
@@ -30,9 +39,16 @@ from usage.models import Premise, ReportRequest
 from usage.services import reports
 
 MAX_METERS = 5000  # USG-8: meters one export request may hold (decision)
-MAX_ATTEMPTS = 3  # SEC-6: then the request is Unsuccessful, with the reason
+MAX_ATTEMPTS = 3  # SEC-6: tries of one part; then the request is Unsuccessful, with the reason
 STALE_MINUTES = 15  # a request started this long ago without finishing is re-queued
+# SEC-6: one task run adds meters to the file for about this long, then queues the next part.
+# Well below the broker's visibility timeout (90 s): measured, 1,000 meters × 30 days of
+# Daily Usage take 4.5 s (benchmarks/RESULTS.md), so a part holds ~130,000 meter-days, and
+# one meter's 48 months (the longest report, USG-6) take ~0.1 s, so a run ends within a
+# second of this.
+REPORT_PART_SECONDS = 20.0
 NO_DATA = "No data found for the options chosen."  # USG-9
+COULD_NOT_BUILD = gettext_lazy("The report could not be built. Please request it again.")
 # agreements.Agreement.report_request points at a request with this related name (AGR-10).
 # usage reads the link by name only and never imports agreements (CONVENTIONS).
 AGREEMENTS_RELATION = "agreements"
@@ -96,35 +112,105 @@ def _dispatch(request_id: int) -> None:
 
 
 def report_request_build(*, request_id: int) -> ReportRequest:
-    """Build the CSV or Green Button file of a Processing request and finish it
-    (idempotent)."""
+    """Build the next part of a Processing request's CSV or Green Button file, finishing the
+    request with its last part (USG-7, SEC-6; idempotent). Queues the next part on commit."""
     with transaction.atomic():
         request = ReportRequest.objects.select_for_update().get(pk=request_id)
         if request.status != ReportRequest.Status.PROCESSING:
             return request
-        request.attempts += 1
+        if request.attempts >= MAX_ATTEMPTS:  # this part failed (or killed a worker) each time
+            report_request_fail(request_id=request_id, reason=str(COULD_NOT_BUILD))
+            request.refresh_from_db()
+            return request
+        request.attempts += 1  # committed now: a run killed mid-part still counts
         request.started_at = timezone.now()
         request.save(update_fields=["attempts", "started_at"])
+    return _build_part(request_id)
+
+
+@transaction.atomic
+def _build_part(request_id: int) -> ReportRequest:
+    # Locked until the part is recorded: a second run of the same request waits here, then
+    # goes on from where this one left the file.
+    request = ReportRequest.objects.select_for_update().get(pk=request_id)
+    if request.status != ReportRequest.Status.PROCESSING:
+        return request
+    part = _Part(
+        request.premises.order_by("esiid")[request.premises_built :],
+        deadline=time.monotonic() + REPORT_PART_SECONDS,
+    )
     windows = _data_windows(request)
-    if request.file_format == ReportRequest.FileFormat.GREEN_BUTTON:
-        return _build_green_button(request, windows)
-    rows = 0
-    header = True
-    with tempfile.TemporaryFile(mode="w+b") as handle:
-        for premise in request.premises.order_by("esiid"):
-            window = windows.get(premise.pk, selectors.UNLIMITED)
-            chunks = _premise_csv(request, premise, window, header=header)
-            if chunks is None:
-                continue  # USG-12: no day of the range within the agreement's period
-            for chunk in chunks:
-                handle.write(chunk.encode())
-                rows += chunk.count("\n")
-            if header:
-                rows -= 1  # the header line
-                header = False
-        handle.seek(0)
-        _finish(request, handle, rows)
+    path = default_storage.path(_building_name(request))
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "r+b" if os.path.exists(path) else "w+b") as handle:
+        # Whatever a killed run wrote past the recorded length is cut off and written again.
+        handle.truncate(request.bytes_built)
+        handle.seek(request.bytes_built)
+        if request.file_format == ReportRequest.FileFormat.GREEN_BUTTON:
+            rows = _green_button_part(request, handle, part, windows)
+        else:
+            rows = _csv_part(request, handle, part, windows)
+        handle.flush()
+        os.fsync(handle.fileno())
+        request.bytes_built = handle.tell()
+    request.premises_built += part.taken
+    request.rows += rows
+    if part.exhausted:
+        _finish(request)
+        return request
+    request.attempts = 0  # the part is in: the next part has its own tries
+    request.save(
+        update_fields=["premises_built", "bytes_built", "feed_reading_types", "rows", "attempts"]
+    )
+    transaction.on_commit(lambda: _dispatch(request_id))
     return request
+
+
+class _Part:
+    """The premises of one part: those not in the file yet, until the time is up (always at
+    least one, so every run makes progress)."""
+
+    def __init__(self, premises: Iterable[Premise], *, deadline: float) -> None:
+        self.premises = premises
+        self.deadline = deadline
+        self.taken = 0  # premises handed out, each written whole before the next is asked for
+        self.exhausted = False  # True once the last premise of the request was handed out
+
+    def __iter__(self) -> Iterator[Premise]:
+        for premise in self.premises:
+            if self.taken and time.monotonic() >= self.deadline:
+                return
+            self.taken += 1
+            yield premise
+        self.exhausted = True
+
+
+def _building_name(request: ReportRequest) -> str:
+    """Where the file is built, and stays once complete (the order number makes it unique)."""
+    return f"reports/{request.requested_at:%Y/%m}/{report_file_name(request)}"
+
+
+def _csv_part(
+    request: ReportRequest,
+    handle: IO[bytes],
+    part: _Part,
+    windows: dict[int, selectors.DataWindow],
+) -> int:
+    """Append the part's meters to the CSV file (the header once, at the top); returns the
+    data rows written."""
+    rows = 0
+    for premise in part:
+        window = windows.get(premise.pk, selectors.UNLIMITED)
+        header = handle.tell() == 0
+        chunks = _premise_csv(request, premise, window, header=header)
+        if chunks is None:
+            continue  # USG-12: no day of the range within the agreement's period
+        for chunk in chunks:
+            handle.write(chunk.encode())
+            rows += chunk.count("\n")
+        if header:
+            rows -= 1  # the header line
+    return rows
 
 
 def _premise_csv(
@@ -179,20 +265,42 @@ def _delivers_agreement(request: ReportRequest) -> bool:
     ).exists()
 
 
-def _build_green_button(
-    request: ReportRequest, windows: dict[int, selectors.DataWindow]
-) -> ReportRequest:
-    """USG-10: one ESPI feed for all the request's meters, streamed into the file."""
+# A ReadingType entry of the feed: one per channel per feed, which parts must not repeat.
+_READING_TYPE_ENTRY = re.compile(
+    r'^<entry><id>[^<]*</id><link rel="self" href="[^"]*/ReadingType/(\d+)"'
+)
+
+
+def _green_button_part(
+    request: ReportRequest,
+    handle: IO[bytes],
+    part: _Part,
+    windows: dict[int, selectors.DataWindow],
+) -> int:
+    """USG-10: append the part's meters to the one ESPI feed of the request. Each part is
+    the feed of its meters with what an earlier part wrote left out: the feed's head and
+    LocalTimeParameters (its first two chunks), ReadingType entries already in the file, and
+    the closing tag until the last part. Returns the IntervalReadings written."""
+    first = request.bytes_built == 0
+    sent = set(request.feed_reading_types)
     readings = 0
-    with tempfile.TemporaryFile(mode="w+b") as handle:
-        for chunk in greenbutton.green_button_feed(
-            request.premises.order_by("esiid"), *_dates(request), windows=windows or None
-        ):
-            handle.write(chunk.encode())
-            readings += greenbutton.reading_count(chunk)
-        handle.seek(0)
-        _finish(request, handle, readings)
-    return request
+    feed = greenbutton.green_button_feed(
+        part, *_dates(request), now=request.requested_at, windows=windows or None
+    )
+    for index, chunk in enumerate(feed):
+        if index < 2 and not first:
+            continue
+        if chunk == "</feed>\n" and not part.exhausted:
+            continue
+        reading_type = _READING_TYPE_ENTRY.match(chunk)
+        if reading_type:
+            if reading_type[1] in sent:
+                continue
+            sent.add(reading_type[1])
+        handle.write(chunk.encode())
+        readings += greenbutton.reading_count(chunk)
+    request.feed_reading_types = "".join(sorted(sent))
+    return readings
 
 
 def report_file_name(request: ReportRequest) -> str:
@@ -204,22 +312,31 @@ def report_content_type(request: ReportRequest) -> str:
     return FILE_TYPES[request.file_format][1]
 
 
-@transaction.atomic
-def _finish(request: ReportRequest, handle: IO[bytes], rows: int) -> None:
-    locked = ReportRequest.objects.select_for_update().get(pk=request.pk)
-    if locked.status != ReportRequest.Status.PROCESSING:
-        return  # another run finished it first
-    locked.rows = rows
-    locked.completed_at = timezone.now()
-    if rows:
-        locked.status = ReportRequest.Status.COMPLETE
-        locked.file.save(report_file_name(locked), File(handle), save=False)
+def _finish(request: ReportRequest) -> None:
+    """The last part is in (inside _build_part's transaction, the row locked): the file
+    becomes the request's, or the request is Unsuccessful when it holds no data."""
+    name = _building_name(request)
+    request.completed_at = timezone.now()
+    if request.rows:
+        request.status = ReportRequest.Status.COMPLETE
+        request.file.name = name
     else:
-        locked.status = ReportRequest.Status.UNSUCCESSFUL
-        locked.detail = NO_DATA
-    locked.save(update_fields=["rows", "completed_at", "status", "detail", "file"])
-    _email_finished(locked)
-    request.status, request.detail, request.rows = locked.status, locked.detail, locked.rows
+        request.status = ReportRequest.Status.UNSUCCESSFUL
+        request.detail = NO_DATA
+        default_storage.delete(name)
+    request.save(
+        update_fields=[
+            "premises_built",
+            "bytes_built",
+            "feed_reading_types",
+            "rows",
+            "completed_at",
+            "status",
+            "detail",
+            "file",
+        ]
+    )
+    _email_finished(request)
 
 
 def report_email_attaches(request: ReportRequest) -> bool:
@@ -283,6 +400,7 @@ def report_request_fail(*, request_id: int, reason: str) -> None:
     locked = ReportRequest.objects.select_for_update().get(pk=request_id)
     if locked.status != ReportRequest.Status.PROCESSING:
         return
+    default_storage.delete(_building_name(locked))  # the parts built so far, if any
     locked.status = ReportRequest.Status.UNSUCCESSFUL
     locked.detail = reason[:300]
     locked.completed_at = timezone.now()
@@ -307,10 +425,7 @@ def report_requests_requeue_stale(*, now: datetime | None = None, dry_run: bool 
     requeued = 0
     for request in stale:
         if request.attempts >= MAX_ATTEMPTS:
-            report_request_fail(
-                request_id=request.pk,
-                reason=_("The report could not be built. Please request it again."),
-            )
+            report_request_fail(request_id=request.pk, reason=str(COULD_NOT_BUILD))
         else:
             report_request_requeue(request_id=request.pk, now=now)
             requeued += 1

@@ -2,7 +2,7 @@
 their outcome recorded on the message, the file removed after its retention (OPS-2)."""
 
 import hashlib
-import io
+import re
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -14,13 +14,21 @@ from django.utils import timezone
 
 from accounts.models import Tdsp
 from usage.models import TdspMessage
-from usage.services.ingest import TdspFileRefused, tdsp_file_load
+from usage.services.ingest import TdspFileRefused, tdsp_file_lines, tdsp_file_load
 
 UPLOAD_KIND = "usage_file"
 UPLOAD_DIR = "tdsp-files"
 MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # SEC-4: a day file of 100,000 meters is ~120 MB
 ERRORS_IN_OUTCOME = 1_000  # bad rows listed in the API answer; the count stays exact
 PROCESSING = "processing"
+_UNSAFE_IN_NAME = re.compile(r"[^A-Za-z0-9_-]")  # a dot too: never "..", never a hidden file
+
+
+def _storage_name(tdsp: Tdsp, message_id: str) -> str:
+    """Where the file is kept: the message id made safe for a path whatever it holds (the
+    TDSP API checks its format first; storage picks a free name on a clash)."""
+    safe = _UNSAFE_IN_NAME.sub("_", message_id)[:64] or "upload"
+    return f"{UPLOAD_DIR}/{tdsp.code}/{timezone.now():%Y/%m}/{safe}.csv"
 
 
 @transaction.atomic
@@ -34,9 +42,7 @@ def tdsp_file_receive(*, tdsp: Tdsp, message_id: str, upload: UploadedFile) -> T
     for chunk in upload.chunks():
         digest.update(chunk)
     upload.seek(0)
-    stored = default_storage.save(
-        f"{UPLOAD_DIR}/{tdsp.code}/{timezone.now():%Y/%m}/{message_id}.csv", upload
-    )
+    stored = default_storage.save(_storage_name(tdsp, message_id), upload)
     message = TdspMessage.objects.create(
         tdsp=tdsp,
         message_id=message_id,
@@ -63,12 +69,14 @@ def tdsp_file_process(*, message_pk: int) -> dict[str, Any]:
         return message.outcome
     try:
         with default_storage.open(message.payload["stored_as"], "rb") as raw:
-            lines = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+            # Bounded reading (SEC-4); the load is one transaction, so a refusal at any line
+            # (not UTF-8, too big) stores nothing and the outcome says so.
+            lines = tdsp_file_lines(raw)
             report = tdsp_file_load(lines=lines, name=message.payload["file"], tdsp=message.tdsp)
     except TdspFileRefused as error:
-        outcome = {"result": "refused", "reason": str(error)}
-    except UnicodeDecodeError:
-        outcome = {"result": "refused", "reason": "the file is not UTF-8 text"}
+        outcome = {"result": "refused", "reason": str(error), "stored": 0}
+        if error.line:
+            outcome["line"] = error.line
     else:
         outcome = {"result": "loaded", **report.summary(limit=ERRORS_IN_OUTCOME)}
     return _finish_upload(message_pk, outcome)

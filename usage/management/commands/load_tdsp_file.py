@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import Tdsp
 from smt.lib.errors import Refused
-from usage.services.ingest import TdspFileReport, tdsp_file_load
+from usage.services.ingest import TdspFileReport, tdsp_file_lines, tdsp_file_load
 
 PROGRESS_SECONDS = 0.5  # how often the progress line is redrawn
 
@@ -46,8 +46,10 @@ class Command(BaseCommand):
         for path in paths:
             try:
                 report = self._load(Path(path), tdsp_record, show_progress)
-            except (Refused, UnicodeDecodeError, gzip.BadGzipFile, EOFError) as error:
-                self.stderr.write(f"{path}: refused, nothing loaded: {error}")
+            except Refused as error:
+                # The load is one transaction: a file refused at any line stored nothing.
+                where = f" (line {error.line:,})" if getattr(error, "line", 0) else ""
+                self.stderr.write(f"{path}: refused, nothing loaded: {error}{where}")
                 troubles += 1
                 continue
             self._print(report, max_errors)
@@ -67,17 +69,19 @@ class Command(BaseCommand):
 
     def _load(self, path: Path, tdsp: Tdsp | None, show_progress: bool) -> TdspFileReport:
         opener = gzip.open if path.suffix == ".gz" else open
-        with opener(path, "rt", encoding="utf-8", newline="") as handle:
-            lines = self._with_progress(handle, path) if show_progress else handle
+        with opener(path, "rb") as handle:
+            # Bounded reading (SEC-4): long lines skipped, a gzip bomb refused.
+            lines = tdsp_file_lines(handle)
+            if show_progress:
+                lines = self._with_progress(lines, handle, path)
             return tdsp_file_load(lines=lines, name=str(path), tdsp=tdsp)
 
-    def _with_progress(self, handle, path: Path) -> Iterator[str]:
+    def _with_progress(self, lines: Iterator[str], handle, path: Path) -> Iterator[str]:
         """The file's lines, drawing a progress bar on stderr (by compressed bytes for .gz)."""
         size = max(path.stat().st_size, 1)
-        raw = getattr(handle, "buffer", None)
-        raw = getattr(raw, "fileobj", None) or raw  # gzip: the compressed file's position
+        raw = getattr(handle, "fileobj", None) or handle  # gzip: the compressed file's position
         started = last = time.monotonic()
-        for count, line in enumerate(handle, start=1):
+        for count, line in enumerate(lines, start=1):
             yield line
             now = time.monotonic()
             if now - last >= PROGRESS_SECONDS:

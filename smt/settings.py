@@ -12,7 +12,9 @@ from pathlib import Path
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+from PIL import Image
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -66,15 +68,18 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "smt.middleware.BadUrlMiddleware",  # a NUL or non-UTF-8 URL is a 400 (API-4)
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.AccountAccessMiddleware",  # ACC-10 on every request
     "accounts.middleware.UserLanguageMiddleware",
     "accounts.middleware.TemporaryPasswordMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "smt.urls"
@@ -155,6 +160,9 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
+# SEC-5: behind our TLS proxy the client address is the X-Forwarded-For hop it added;
+# without it that header is ignored (anyone can send it).
+BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
 
 # --- Internationalisation -------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -170,8 +178,14 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "staticfiles"
 # Outside production, serve static files straight from the app folders (no collectstatic).
 WHITENOISE_USE_FINDERS = not PRODUCTION
-MEDIA_URL = "/media/"
+MEDIA_URL = "/media/"  # no URL serves it (smt/urls.py); logos: accounts:company_logo
 MEDIA_ROOT = VAR_DIR / "media"
+# SEC-4: Pillow's decompression-bomb guard for every image this process opens (logo uploads,
+# the logos WeasyPrint draws into PDFs): it warns above this many pixels and refuses twice as
+# many before decoding. Logos themselves are refused above 1 megapixel at upload
+# (accounts.validators.LOGO_MAX_PIXELS); 4 MP leaves room and stays ~16 MB decoded.
+IMAGE_MAX_PIXELS = 4_000_000
+Image.MAX_IMAGE_PIXELS = IMAGE_MAX_PIXELS
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -200,10 +214,17 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 # --- Celery ---------------------------------------------------------------------------
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    # A task whose worker died is redelivered after this many seconds: a few minutes above
-    # the longest task (exports are chunked to stay short).
+    # SEC-6: a task whose worker died is redelivered after this many seconds, so a killed
+    # worker's job is back within 2 minutes (timeout + the 10 s look below; measured 94 s
+    # with a 1 s look). It must stay above a task run, countdown included, or Redis hands
+    # the running task to a second worker: report parts stop after 20 s
+    # (usage.services.report_requests), email retries wait at most 45 s in the worker
+    # (notifications.services.EMAIL_RETRY_MAX_SECONDS) plus EMAIL_TIMEOUT, a TDSP day file
+    # of 100,000 meters (70 MB) loads in 6-15 s. Only an upload near the 512 MB limit may
+    # take longer; its second delivery is harmless (the load is idempotent and waits for
+    # the first on its advisory lock, and a run finding the file loaded stops at once).
     CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=900),
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=90),
         # kombu looks for a dead worker's tasks only every interval x throttle seconds
         # (10 x 10 by default); look every 10 s so recovery is bounded by the timeout.
         "unacked_restore_interval": 10,
@@ -289,6 +310,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agreements.tasks.agreement_reports_notify_ready_task",
         "schedule": crontab(minute="*/5"),
     },
+    # AGR-10, SEC-6: an EM203 whose task went missing (broker down at commit) is queued again.
+    "agreements-copies-send-missing": {
+        "task": "agreements.tasks.agreement_copies_send_missing_task",
+        "schedule": crontab(minute="*/15"),
+    },
 }
 
 # MTR-2: what else a Move-Out ends, called in the TDSP's transaction (usage imports no app).
@@ -331,8 +357,28 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
-    if env.bool("BEHIND_TLS_PROXY", default=False):
+    if BEHIND_TLS_PROXY:
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# SEC-3: Content-Security-Policy (django-csp 4), on every page including the staff admin.
+# Scripts and styles come only from static/: no inline <script>, <style>, style= or on…=
+# handler (tests/smt/test_csp.py scans the templates). A page that ever needs an inline block
+# writes nonce="{{ request.csp_nonce }}" and the header then carries that request's nonce.
+# Django 5.2's admin, with this project's ModelAdmins (select2, calendars, actions), runs
+# under the same policy without a violation (tests/e2e/test_csp.py walks it), so it gets no
+# exception. Chromium's viewer shows the inline PDFs under it; emails are not pages.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
 
 LOGGING = {
     "version": 1,

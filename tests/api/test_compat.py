@@ -20,7 +20,7 @@ from smt.api.common.errors import ApiError
 from smt.api.common.limits import limit_enforce
 from smt.api.compat.views import SmtApiError, smt_slots
 from tests.factories import DEFAULT_PASSWORD, CustomerPremiseFactory, MeterFactory
-from usage.models import OnDemandRead
+from usage.models import MeterShare, OnDemandRead
 from usage.services import odr
 from usage.services.intervals import IntervalDayInput, interval_days_store, intervals_in_day
 
@@ -318,3 +318,24 @@ def test_the_smart_meter_texas_package_works_against_the_portal(live_server, mon
     assert read.status == OnDemandRead.Status.COMPLETED
     assert meter.reading == float(read.register_read) > 0
     assert meter.reading_datetime == read.read_at
+
+
+def test_a_friend_may_not_request_an_on_demand_read_of_a_shared_meter(
+    client, customer, odr_clock
+):  # ACC-22, API-1
+    premise = customer.premise_links.get().premise
+    friend = CustomerPremiseFactory(customer__username="api.friend").customer
+    MeterShare.objects.create(
+        owner=customer,
+        premise=premise,
+        friend=friend,
+        friend_email=friend.email,
+        token_hash="x" * 64,
+        invited_at=timezone.now(),
+        status=MeterShare.Status.ACTIVE,
+    )
+    body = {"ESIID": premise.esiid, "MeterNumber": "113777001"}
+    refused = post(client, "api_on_demand_read", body, token_for(client, "api.friend"))
+    assert refused.status_code == 403 and refused.json()["errorCode"] == "NOT_ALLOWED"
+    assert not OnDemandRead.objects.exists()
+    assert post(client, "api_on_demand_read", body, token_for(client)).status_code == 200

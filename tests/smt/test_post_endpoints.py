@@ -818,12 +818,7 @@ def test_it_requires_a_csrf_token(nothing_changes, name):  # SEC-3
 # --- found while writing this table -------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="ACC-22 shares read-only usage access, but a friend can request an On Demand Read "
-    "of the owner's meter (web and API-1), using up its one-an-hour limit (USG-11, SEC-5)",
-)
-def test_a_friend_cannot_request_an_on_demand_read(client, nothing_changes):  # ACC-22
+def test_a_friend_cannot_request_an_on_demand_read(client, nothing_changes):  # ACC-22, USG-11
     _owner, link, meter = customer_with_meter()
     friend = UserFactory(email="friend@example.com")
     share(link, friend=friend, status=MeterShare.Status.ACTIVE)

@@ -25,6 +25,7 @@ from tests.factories import (
 from tests.support.tdsp import send_tdsp_message as send
 from usage.models import OnDemandRead, TdspMessage
 from usage.services import odr
+from usage.services.sharing import meter_share_answer, meter_share_invite
 from usage.tasks import on_demand_read_send_task, simulated_tdsp_odr_answer_task
 from usage.tdsp import simulated as tdsp_adapter
 
@@ -261,6 +262,7 @@ def test_another_tdsps_request_id_is_a_404(client, clock, key, customer):  # API
     centerpoint = TdspFactory(code="centerpoint", name="CenterPoint")
     theirs = PremiseFactory(tdsp=centerpoint)
     MeterFactory(premise=theirs)
+    CustomerPremiseFactory(premise=theirs, customer=customer)
     read = odr.on_demand_read_request(user=customer, premise=theirs)
     response = send(client, key, **completed(read))
     assert response.status_code == 404
@@ -510,3 +512,20 @@ def test_staff_see_on_demand_reads_read_only_in_admin(client, clock, customer, p
     assert client.get(reverse("admin:usage_ondemandread_add")).status_code == 403
     detail = client.get(reverse("admin:usage_ondemandread_change", args=[read.pk]))
     assert detail.status_code == 200 and b'name="status"' not in detail.content
+
+
+def test_a_shared_meter_is_read_only_for_the_friend(client, clock, customer, premise):
+    # ACC-22, USG-11: a read uses the meter's hourly limit, so only its customer asks.
+    friend = UserFactory(email="friend@example.com")
+    link = customer.premise_links.get()
+    share = meter_share_invite(link=link, friend_email=friend.email)
+    meter_share_answer(share=share, user=friend, accept=True)
+    html = report_page(client, friend, premise).content.decode()
+    assert "its own customer can request an On Demand Read" in html
+    assert 'disabled aria-describedby="odr-limit"' in html
+    with pytest.raises(odr.OnDemandReadRefused):
+        odr.on_demand_read_request(user=friend, premise=premise)
+    assert not OnDemandRead.objects.exists()
+    owner_page = report_page(client, customer, premise).content.decode()
+    assert "its own customer can request" not in owner_page
+    assert odr.on_demand_read_request(user=customer, premise=premise).is_pending

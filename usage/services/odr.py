@@ -24,7 +24,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import Tdsp, User
 from smt.lib.errors import Refused
-from usage.models import Meter, OnDemandRead, Premise
+from usage.models import CustomerPremise, Meter, OnDemandRead, Premise
 from usage.selectors import DataWindow
 from usage.services.intervals import MARKET_TZ
 from usage.services.ror import TransactionRefused
@@ -69,6 +69,23 @@ class OdrAvailability:
     allowed: bool
     reason: str = ""
     next_at: datetime | None = None
+
+
+SHARED_READ_ONLY = gettext_lazy(
+    "This meter is shared with you to see its usage only: its own customer can request an "
+    "On Demand Read."
+)
+
+
+def on_demand_read_may_request(*, user: User, premise: Premise) -> bool:
+    """ACC-22, USG-11: a meter shared with a friend is read-only, so a customer asks the meter
+    for a read only when it is attached to their own account (a read uses up the meter's
+    hourly limit). Everyone else who may see the meter (USG-12) may ask."""
+    if not user.is_customer:
+        return True
+    return CustomerPremise.objects.filter(
+        customer=user, premise=premise.pk, detached_at__isnull=True
+    ).exists()
 
 
 def local_time(value: datetime) -> str:
@@ -140,6 +157,8 @@ def on_demand_read_request(*, user: User, premise: Premise) -> OnDemandRead:
     """USG-11, SEC-5: record a Pending read of the premise's meter and send it to the TDSP
     once committed (SEC-6); refused with `OnDemandReadRefused` while the limit holds. The
     caller has checked that the user may see the premise (USG-12)."""
+    if not on_demand_read_may_request(user=user, premise=premise):
+        raise OnDemandReadRefused(str(SHARED_READ_ONLY))
     # One request at a time per meter: the limit is counted under the premise's lock.
     locked = Premise.objects.select_for_update().get(pk=premise.pk)
     meter = _meter_in_service(locked)
@@ -275,9 +294,12 @@ class OdrPanel:
     error_message = ERROR_MESSAGE  # shown for a Failed read
 
 
-def on_demand_read_panel(*, premise: Premise, window: DataWindow | None = None) -> OdrPanel:
+def on_demand_read_panel(
+    *, premise: Premise, window: DataWindow | None = None, may_request: bool = True
+) -> OdrPanel:
     """The latest read of a premise the user may see (within their data window, USG-12), and
-    whether the button is enabled (the limit counts every read of the meter)."""
+    whether the button is enabled (the limit counts every read of the meter; `may_request`
+    is `on_demand_read_may_request` for the user)."""
     now = timezone.now()
     # One query for both, newest first (Meta.ordering): the reads the limit counts are a
     # prefix of that order, and so are the reads the user may see, so the latest shown is
@@ -291,4 +313,6 @@ def on_demand_read_panel(*, premise: Premise, window: DataWindow | None = None) 
     latest = newest[0] if newest else None
     if latest and shown_from and latest.requested_at < shown_from:
         latest = None
+    if not may_request:
+        return OdrPanel(latest=latest, availability=OdrAvailability(False, str(SHARED_READ_ONLY)))
     return OdrPanel(latest=latest, availability=availability_from(recent, now))

@@ -47,7 +47,11 @@ def usage_report(request, esiid):
         data, installed_on=reports.installed_on(premise), today=today, window=window
     )
     context = {"premise": premise, "form": form, "report": None}
-    context["odr"] = odr.on_demand_read_panel(premise=premise, window=window)  # USG-11
+    context["odr"] = odr.on_demand_read_panel(  # USG-11, ACC-22
+        premise=premise,
+        window=window,
+        may_request=odr.on_demand_read_may_request(user=request.user, premise=premise),
+    )
     context["data_window_limited"] = window.is_limited  # USG-12: the page help says so
     # USG-7: too large to show, but it can be built offline.
     context["offline_suggested"] = form.has_error("end_date", "too_large")

@@ -361,6 +361,8 @@ def on_demand_read(request: AuthenticatedHttpRequest, body: Body) -> JsonRespons
         raise SmtApiError(
             400, "INVALID_METER", "MeterNumber is not the meter of this ESIID.", "MeterNumber"
         )
+    if not odr.on_demand_read_may_request(user=request.user, premise=premise):
+        raise SmtApiError(403, "NOT_ALLOWED", str(odr.SHARED_READ_ONLY), "ESIID")  # ACC-22
     try:
         read = odr.on_demand_read_request(user=request.user, premise=premise)
     except Refused as refusal:

@@ -9,12 +9,17 @@ import random
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from io import BytesIO
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
+from PIL import Image, ImageDraw
 
 from accounts.models import Company, Duns, DunsGrant, Tdsp, User
 from accounts.services import security_answer_hash
+from accounts.validators import logo_normalise
 from notifications.models import Notice
 from smt.demo_agreements import seed_agreements
 from usage.models import (
@@ -312,7 +317,22 @@ def seed_companies() -> dict[str, Company]:
         url="https://brightenergy.example.com",
     )
     _duns(companies["third_party"], THIRD_PARTY_DUNS)
+    _demo_logo(companies["third_party"], background=(24, 94, 160), mark=(250, 200, 40))
     return companies
+
+
+def _demo_logo(company: Company, *, background: tuple, mark: tuple) -> None:
+    """A small logo drawn here (no file to ship), stored as an uploaded one would be (ACC-1):
+    the agreement pages, emails and PDF copies then show a 3rd party's logo."""
+    if company.logo:
+        return
+    image = Image.new("RGB", (240, 80), background)
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((16, 16, 64, 64), fill=mark)
+    draw.text((80, 32), company.name, fill=(255, 255, 255))
+    raw = BytesIO()
+    image.save(raw, format="PNG")
+    company.logo.save(f"{slugify(company.name)}.png", ContentFile(logo_normalise(raw.getvalue())))
 
 
 def seed_users(companies: dict[str, Company]) -> None:

@@ -152,3 +152,14 @@ def test_the_demo_third_party_has_agreements_in_every_status_a_new_database_show
     }
     third_party = User.objects.get(username="tp.admin")
     assert premises_visible_to(user=third_party).count() == 2  # AGR-14: the Active ongoing
+
+
+def test_the_demo_third_party_shows_a_logo(client):  # OPS-3, ACC-1
+    seed(days=1)
+    company = User.objects.get(username="tp.admin").company
+    response = client.get(company.logo_url)
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
+    stored = company.logo.name
+    seed(days=1)
+    company.refresh_from_db()
+    assert company.logo.name == stored  # seeding again keeps the one logo

@@ -22,17 +22,21 @@ class UserLanguageMiddleware:
         return response
 
 
-class TemporaryPasswordMiddleware:
-    """A user signed in with a temporary password must replace it before anything else
-    (ACC-6, ACC-12)."""
-
-    ALLOWED = ("accounts:set_up", "accounts:logout", "set_language", "accounts:company_logo")
+class _ViewMiddleware:
+    """A middleware that only decides before the view (`process_view`)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
         return self.get_response(request)
+
+
+class TemporaryPasswordMiddleware(_ViewMiddleware):
+    """A user signed in with a temporary password must replace it before anything else
+    (ACC-6, ACC-12)."""
+
+    ALLOWED = ("accounts:set_up", "accounts:logout", "set_language", "accounts:company_logo")
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = getattr(request, "user", None)
@@ -43,7 +47,7 @@ class TemporaryPasswordMiddleware:
         return redirect("accounts:set_up")
 
 
-class AccountAccessMiddleware:
+class AccountAccessMiddleware(_ViewMiddleware):
     """ACC-10 on every request, not only at sign-in: a session whose account, company or
     last Active DUNS is no longer Active ends at once, before any page or export is served.
 
@@ -51,12 +55,6 @@ class AccountAccessMiddleware:
     first log in is signed out rather than asked for a new password. The user was loaded
     with what the check reads (`UserIdBackend.get_user`): it costs no query of its own.
     """
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request):
-        return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
         user = getattr(request, "user", None)

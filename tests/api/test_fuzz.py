@@ -3,10 +3,10 @@ valid credential, each answered below 500, and every refusal a 4xx in the API's 
 a body that is malformed as a whole (not UTF-8, not a JSON object, too deep, too large, a NUL
 or a lone surrogate anywhere) is a 400.
 
-Per family, over 2,000 bodies a run: the SMT-compatible API's seven endpoints (API-1), and
-the TDSP API's messages of every type, usage-file uploads and their status (API-3); about
-1,000 of each from hypothesis, the rest every value of the fixed corpus in
-tests/data/fuzz/values.json (the cases that were 500s or were stored) in every field.
+At least 1,000 malformed requests to every endpoint a run: the SMT-compatible API's seven
+endpoints (API-1), and the TDSP API's messages of every type, usage-file uploads and their
+status (API-3); 850 to 1,000 each from hypothesis, the rest every value of the fixed corpus
+in tests/data/fuzz/values.json (the cases that were 500s or were stored) in every field.
 """
 
 import json
@@ -42,12 +42,12 @@ CORPUS: list[Any] = json.loads(
 # One database and one client for all of an endpoint's examples: state builds up as it would
 # in production, and a run stays well under a minute.
 FUZZ = settings(
-    max_examples=150,
+    max_examples=850,
     deadline=None,
     database=None,  # nothing written to the working tree
     suppress_health_check=list(HealthCheck),
 )
-PER_TYPE = settings(FUZZ, max_examples=110)
+PER_TYPE = settings(FUZZ, max_examples=850)
 
 
 # --- values and bodies ----------------------------------------------------------------------
@@ -365,7 +365,7 @@ uploads = st.one_of(
 )
 
 
-@FUZZ
+@settings(FUZZ, max_examples=1000)
 @given(upload=uploads)
 def test_usage_file_uploads_never_answer_5xx(client, tdsp_world, upload):  # API-3, API-4
     body, content_type = upload
@@ -378,7 +378,7 @@ def test_usage_file_uploads_never_answer_5xx(client, tdsp_world, upload):  # API
     check(response, whole_body_malformed=False, keys=TDSP_KEYS)
 
 
-@settings(FUZZ, max_examples=100)
+@settings(FUZZ, max_examples=1000)
 @given(message_id=nasty)
 def test_usage_file_status_never_answers_5xx(client, tdsp_world, message_id):  # API-3
     url = reverse("tdsp_api:tdsp_usage_files") + "/" + quote(raw_text(message_id), safe="")

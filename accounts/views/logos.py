@@ -28,7 +28,7 @@ LOGO_TYPES = (
 )
 
 
-def _public_logo(company_id: int) -> tuple[bytes, str, float | None]:
+def _public_logo(company_id: int) -> tuple[bytes, str, int | None]:
     """The logo's bytes, type and modification time, or 404. Logos are public by design
     (ACC-1: shown on agreement pages and in emails); a purged company has none."""
     company = Company.objects.filter(pk=company_id, purged_at__isnull=True).first()
@@ -43,11 +43,17 @@ def _public_logo(company_id: int) -> tuple[bytes, str, float | None]:
     content_type = next((kind for magic, kind in LOGO_TYPES if content.startswith(magic)), "")
     if not content_type:
         raise Http404
+    return content, content_type, _modified_time(name)
+
+
+def _modified_time(name: str) -> int | None:
+    """When the stored logo was written, for Last-Modified. A storage that keeps no such
+    time (Django's base Storage raises NotImplementedError) leaves it out: the ETag and the
+    versioned address still let caches revalidate."""
     try:
-        modified: float | None = default_storage.get_modified_time(name).timestamp()
+        return int(default_storage.get_modified_time(name).timestamp())
     except (NotImplementedError, OSError):
-        modified = None
-    return content, content_type, modified
+        return None
 
 
 @require_safe
@@ -56,14 +62,11 @@ def company_logo(request: HttpRequest, company_id: int) -> HttpResponse:
     a company without one."""
     content, content_type, modified = _public_logo(company_id)
     etag = f'"{hashlib.sha256(content).hexdigest()[:32]}"'
-    last_modified = http_date(modified) if modified is not None else None
-    response = get_conditional_response(
-        request, etag=etag, last_modified=int(modified) if modified is not None else None
-    )
+    response = get_conditional_response(request, etag=etag, last_modified=modified)
     if response is None:
         response = HttpResponse(content, content_type=content_type)
     response.headers["ETag"] = etag
-    if last_modified:
-        response.headers["Last-Modified"] = last_modified
+    if modified is not None:
+        response.headers["Last-Modified"] = http_date(modified)
     patch_cache_control(response, public=True, max_age=LOGO_MAX_AGE)
     return response

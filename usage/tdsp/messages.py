@@ -103,9 +103,7 @@ def _duns(body: Body) -> str:
     """MTR-2: the new REP of Record's DUNS, 9 or 13 digits as `accounts` registers them."""
     duns = message_text(body, "duns", max_length=DUNS_LENGTH)
     try:
-        if not duns.isascii():  # the rule's \d would take other scripts' digits
-            raise ValidationError("not ASCII")
-        validate_duns_number(duns)
+        validate_duns_number(duns)  # ASCII digits only, the whole value
     except ValidationError as error:
         raise FieldInvalid("duns must be a DUNS number: 9 or 13 digits.", "duns") from error
     return duns

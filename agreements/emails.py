@@ -45,7 +45,7 @@ def _day(value: date | datetime | None) -> str:
     return formats.date_format(value, "m/d/Y")
 
 
-def _context(agreement: Agreement, *, language: str) -> dict:
+def email_context(agreement: Agreement, *, language: str) -> dict:
     """The agreement as the seed's emails show it, labels in the recipient's language."""
     company = agreement.company
     with translation.override(language):
@@ -123,7 +123,7 @@ def _to_customer(
         language=language,
         related=agreement,
         event_key=f"agreement-{agreement.pk}-{event}",
-        context={**_context(agreement, language=language), **extra},
+        context={**email_context(agreement, language=language), **extra},
         secret_keys=tuple(key for key in ("accept_url", "reject_url") if key in extra),
     )
 
@@ -136,7 +136,7 @@ def _to_third_party(agreement: Agreement, *, template: str, event: str, **extra:
         language=language,
         related=agreement,
         event_key=f"agreement-{agreement.pk}-{event}",
-        context={**_context(agreement, language=language), **extra},
+        context={**email_context(agreement, language=language), **extra},
     )
 
 
@@ -176,7 +176,7 @@ def accepted(*, agreement: Agreement) -> bool:
         return False
     language = customer_language(agreement)
     copy = documents.agreement_copy_save(
-        agreement=agreement, context=_context(agreement, language=language), language=language
+        agreement=agreement, context=email_context(agreement, language=language), language=language
     )
     email = _to_customer(agreement, template="accepted", event=ACCEPTED_EVENT, attachments=(copy,))
     if copy.path not in [item["path"] for item in email.context.get(ATTACHMENTS_KEY, [])]:

@@ -27,6 +27,7 @@ class Agreement(models.Model):
         ONE_TIME = "one_time", _("One-Time Energy Data")
         ONGOING = "ongoing", _("Ongoing Energy Data")
         ONGOING_HAN = "ongoing_han", _("Ongoing HAN Services")
+        HAN_DEVICE = "han_device", _("HAN Provision")  # HAN-1, seed 001's list label
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
@@ -37,6 +38,22 @@ class Agreement(models.Model):
         EXTENSION_PENDING = "extension_pending", _("Extension Pending")
         EXPIRED = "expired", _("Expired")
         TERMINATED = "terminated", _("Terminated")
+        # HAN-3 (seeds 001 and 004): a HAN Device (provision) agreement's statuses …
+        ADD_ACKNOWLEDGED = "add_acknowledged", _("Add Acknowledged")
+        REQUEST_EMAIL_SENT = "request_email_sent", _("Provision Request Email Sent to Customer")
+        PAIRING_INITIATED = "pairing_initiated", _("Customer Initiated Pairing Window")
+        PAIRING_NOT_INITIATED = "not_initiated", _("Customer Did NOT Initiate Pairing Window")
+        CUSTOMER_REJECTED = "customer_rejected", _("Customer Rejected Provision Request")
+        ADD_PENDING = "add_pending", _("Add Pending")
+        ADD_REJECTED = "add_rejected", _("Add Rejected")
+        METER_READY = "meter_ready", _("Meter Ready")
+        ADD_FAILED = "add_failed", _("Add Failed")
+        DEVICE_ADDED = "device_added", _("Device Added")
+        # … and the de-provision ones (HAN-8 decision, docs/decisions.md).
+        REMOVE_REQUESTED = "remove_requested", _("Remove Requested")
+        REMOVE_PENDING = "remove_pending", _("Remove Pending")
+        REMOVED = "removed", _("Removed")
+        REMOVE_FAILED = "remove_failed", _("Remove Failed")
 
     class CustomerKind(models.TextChoices):
         RESIDENTIAL = "residential", _("Residential")
@@ -142,7 +159,7 @@ class Agreement(models.Model):
                 name="agreement_one_time_has_report",
             ),
             models.CheckConstraint(
-                condition=Q(kind="one_time")
+                condition=Q(kind__in=["one_time", "han_device"])
                 | Q(
                     duration_months__gte=MIN_DURATION_MONTHS,
                     duration_months__lte=MAX_DURATION_MONTHS,
@@ -209,7 +226,12 @@ class Agreement(models.Model):
 
     @property
     def is_ongoing(self) -> bool:
-        return self.kind != self.Kind.ONE_TIME
+        return self.kind in (self.Kind.ONGOING, self.Kind.ONGOING_HAN)
+
+    @property
+    def is_han_device(self) -> bool:
+        """HAN-1: a HAN Device (provision) agreement, shown by the `han` pages."""
+        return self.kind == self.Kind.HAN_DEVICE
 
     @property
     def is_residential(self) -> bool:
@@ -254,6 +276,7 @@ class AgreementInvitation(models.Model):
     class Purpose(models.TextChoices):
         INVITATION = "invitation", _("Invitation")
         EXTENSION = "extension", _("Extension request")
+        PAIRING = "pairing", _("HAN pairing request")  # HAN-4: Start the Pairing Process
 
     class Answer(models.TextChoices):
         ACCEPT = "accept", _("Accepted")

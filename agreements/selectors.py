@@ -39,7 +39,7 @@ def agreement_list_for_user(*, user: User | AnonymousUser) -> QuerySet[Agreement
         if user_has_capability(user, Capability.THIRD_PARTY_ENERGY_DATA):
             kinds += [Agreement.Kind.ONE_TIME, Agreement.Kind.ONGOING]
         if user_has_capability(user, Capability.THIRD_PARTY_HAN):
-            kinds.append(Agreement.Kind.ONGOING_HAN)
+            kinds += [Agreement.Kind.ONGOING_HAN, Agreement.Kind.HAN_DEVICE]
         return base.filter(company=user.company_id, kind__in=kinds)
     return base.none()
 

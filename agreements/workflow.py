@@ -15,7 +15,7 @@ class Role(StrEnum):
     CUSTOMER = "customer"  # by the emailed link or signed in (AGR-8, AGR-16)
     THIRD_PARTY = "third_party"  # a user of the agreement's company (AGR-15)
     SYSTEM = "system"  # a scheduled job (AGR-9, AGR-14)
-    TDSP = "tdsp"  # a TDSP transaction: Move-Out (MTR-2)
+    TDSP = "tdsp"  # a TDSP transaction: Move-Out (MTR-2), a HAN status (HAN-7)
 
 
 class TransitionNotAllowed(Refused):
@@ -72,10 +72,55 @@ ONGOING_TRANSITIONS: dict[str, dict[str, frozenset[Role]]] = {
     S.TERMINATED: {},
 }
 
+# HAN-3, HAN-7 (seed 004 wins over 001, SPEC HAN-5): one HAN device's provision request. The
+# TDSP may skip statuses (a Device Added can arrive before its Meter Ready) but never goes
+# back; an Add Failed after Meter Ready keeps Meter Ready (no move: `han` records the issue).
+# The de-provision statuses are a decision (HAN-8, docs/decisions.md).
+HAN_DEVICE_TRANSITIONS: dict[str, dict[str, frozenset[Role]]] = {
+    S.ADD_ACKNOWLEDGED: {S.REQUEST_EMAIL_SENT: frozenset({SYS})},  # P1.5 → P1.7
+    S.REQUEST_EMAIL_SENT: {
+        S.PAIRING_INITIATED: frozenset({C}),  # P2.1 Start the Pairing Process
+        S.CUSTOMER_REJECTED: frozenset({C}),  # Reject
+        S.PAIRING_NOT_INITIATED: frozenset({SYS}),  # HAN-5: 35 days without an answer
+    },
+    S.PAIRING_INITIATED: {
+        S.ADD_PENDING: frozenset({T}),
+        S.ADD_REJECTED: frozenset({T}),
+        S.METER_READY: frozenset({T}),
+        S.ADD_FAILED: frozenset({T}),
+        S.DEVICE_ADDED: frozenset({T}),
+    },
+    S.ADD_PENDING: {
+        S.ADD_REJECTED: frozenset({T}),
+        S.METER_READY: frozenset({T}),
+        S.ADD_FAILED: frozenset({T}),
+        S.DEVICE_ADDED: frozenset({T}),
+    },
+    S.METER_READY: {
+        S.DEVICE_ADDED: frozenset({T}),
+        # HAN-5 decision: the pairing window closed without a Device Added.
+        S.ADD_FAILED: frozenset({SYS}),
+    },
+    S.DEVICE_ADDED: {S.REMOVE_REQUESTED: frozenset({C, P})},  # HAN-8 Remove
+    S.REMOVE_REQUESTED: {
+        S.REMOVE_PENDING: frozenset({T}),
+        S.REMOVED: frozenset({T}),
+        S.REMOVE_FAILED: frozenset({T}),
+    },
+    S.REMOVE_PENDING: {S.REMOVED: frozenset({T}), S.REMOVE_FAILED: frozenset({T})},
+    S.REMOVE_FAILED: {S.REMOVE_REQUESTED: frozenset({C, P})},  # Remove again
+    S.PAIRING_NOT_INITIATED: {},
+    S.CUSTOMER_REJECTED: {},
+    S.ADD_REJECTED: {},
+    S.ADD_FAILED: {},
+    S.REMOVED: {},
+}
+
 TRANSITIONS: dict[str, dict[str, dict[str, frozenset[Role]]]] = {
     Agreement.Kind.ONE_TIME: ONE_TIME_TRANSITIONS,
     Agreement.Kind.ONGOING: ONGOING_TRANSITIONS,
     Agreement.Kind.ONGOING_HAN: ONGOING_TRANSITIONS,  # AGR-17: same lifecycle as AGR-14
+    Agreement.Kind.HAN_DEVICE: HAN_DEVICE_TRANSITIONS,  # HAN-3
 }
 
 

@@ -310,6 +310,27 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agreements.tasks.agreement_reports_notify_ready_task",
         "schedule": crontab(minute="*/5"),
     },
+    # HAN-5: "you have N days" reminders (their day is the one to send on; hourly is enough).
+    "han-reminders-send": {
+        "task": "han.tasks.han_reminders_send_task",
+        "schedule": crontab(minute=33),
+    },
+    # HAN-5: 35 days without an answer; Meter Ready pairing windows that closed. Hourly, so
+    # nothing outlives its deadline by more than an hour.
+    "han-requests-expire": {
+        "task": "han.tasks.han_requests_expire_task",
+        "schedule": crontab(minute=27),
+    },
+    # HAN-5: closed requests leave the HAN lists and free their slot 10 days later.
+    "han-requests-clear": {
+        "task": "han.tasks.han_requests_clear_task",
+        "schedule": crontab(minute=43),
+    },
+    # SEC-6: a started request or removal whose send task went missing is queued again.
+    "han-requests-send-missing": {
+        "task": "han.tasks.han_requests_send_missing_task",
+        "schedule": crontab(minute="*/15"),
+    },
     # AGR-10, SEC-6: an EM203 whose task went missing (broker down at commit) is queued again.
     "agreements-copies-send-missing": {
         "task": "agreements.tasks.agreement_copies_send_missing_task",
@@ -318,7 +339,12 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # MTR-2: what else a Move-Out ends, called in the TDSP's transaction (usage imports no app).
-ROR_MOVE_OUT_HOOKS = ["agreements.services.jobs.agreements_end_for_move_out"]
+ROR_MOVE_OUT_HOOKS = [
+    "agreements.services.jobs.agreements_end_for_move_out",
+    "han.services.jobs.han_messaging_end_for_move_out",  # HAN-8
+]
+# API-3: TDSP message types a higher app handles (usage.tdsp.messages imports no app above).
+TDSP_MESSAGE_HANDLERS = {"han_status": "han.tdsp.han_status_message"}  # HAN-7
 # USG-12, AGR-14: which meters (and days) a 3rd party's agreements open, answered by the
 # agreements app for usage.selectors (usage imports no app above it).
 USAGE_AGREEMENT_ACCESS = "agreements.selectors.agreement_usage_access"
@@ -335,11 +361,25 @@ REPORT_EMAIL_ATTACHMENT_MAX_BYTES = env.int(
 
 # USG-11: how the portal talks to each TDSP (usage.tdsp.adapter). TDSP_ADAPTERS maps a TDSP
 # code to an adapter class; every other TDSP uses TDSP_ADAPTER (the simulated TDSP).
-TDSP_ADAPTER = env.str("TDSP_ADAPTER", default="usage.tdsp.simulated.SimulatedTdsp")
+TDSP_ADAPTER = env.str("TDSP_ADAPTER", default="han.simulated.SimulatedTdsp")
 TDSP_ADAPTERS: dict[str, str] = {}
 # The simulated TDSP answers On Demand Reads this many seconds later, failing this share.
 SIMULATED_TDSP_ODR_DELAY_SECONDS = env.float("SIMULATED_TDSP_ODR_DELAY_SECONDS", default=5.0)
 SIMULATED_TDSP_ODR_FAILURE_RATE = env.float("SIMULATED_TDSP_ODR_FAILURE_RATE", default=0.1)
+# HAN-7: the simulated TDSP reports each HAN status this many seconds after the last, and
+# Device Added this long after Meter Ready (the customer pairing); test MACs walk the other
+# paths (han.simulated).
+SIMULATED_TDSP_HAN_DELAY_SECONDS = env.float("SIMULATED_TDSP_HAN_DELAY_SECONDS", default=5.0)
+SIMULATED_TDSP_HAN_PAIRING_SECONDS = env.float("SIMULATED_TDSP_HAN_PAIRING_SECONDS", default=20.0)
+SIMULATED_TDSP_HAN_REJECT_MACS = env.list(
+    "SIMULATED_TDSP_HAN_REJECT_MACS", default=["000D6F0000DEAD01"]
+)
+SIMULATED_TDSP_HAN_FAIL_MACS = env.list(
+    "SIMULATED_TDSP_HAN_FAIL_MACS", default=["000D6F0000FA1101"]
+)
+SIMULATED_TDSP_HAN_SETUP_ISSUE_MACS = env.list(
+    "SIMULATED_TDSP_HAN_SETUP_ISSUE_MACS", default=["000D6F0000FA1102"]
+)
 
 # A worker that has not beaten for this long is reported down by /healthz.
 WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=120)

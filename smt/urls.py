@@ -16,6 +16,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("usage.urls")),
     path("", include("agreements.urls")),
+    path("", include("han.urls")),
     # The machine interfaces (smt/api/): API-1 on SMT's own paths, API-3 under /tdsp-api/v1/.
     path("", include("smt.api.compat.urls")),
     path("", include("smt.api.tdsp.urls")),

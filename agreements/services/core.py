@@ -173,7 +173,7 @@ def agreement_transition(
 
 
 def kind_capability(kind: str) -> Capability:
-    if kind == Agreement.Kind.ONGOING_HAN:
+    if kind in (Agreement.Kind.ONGOING_HAN, Agreement.Kind.HAN_DEVICE):
         return Capability.THIRD_PARTY_HAN
     return Capability.THIRD_PARTY_ENERGY_DATA
 

@@ -106,7 +106,7 @@ class Contact:
     phone: str = ""
 
 
-def _require_initiator(user: User, kind: str) -> Company:
+def require_initiator(user: User, kind: str) -> Company:
     """AGR-3: a REP or 3rd-party user with the permission for this kind (ACC-19)."""
     company = user.company
     if (
@@ -118,7 +118,7 @@ def _require_initiator(user: User, kind: str) -> Company:
     return company
 
 
-def _customer_fields(details: CustomerDetails) -> dict[str, str]:
+def customer_fields(details: CustomerDetails) -> dict[str, str]:
     language = "en"
     if details.kind == Agreement.CustomerKind.RESIDENTIAL:
         language = details.language or "en"  # seed 000 functional rule 1
@@ -139,7 +139,7 @@ def _customer_fields(details: CustomerDetails) -> dict[str, str]:
     }
 
 
-def _registered_fields(customer: User, premise: Premise) -> dict[str, Any]:
+def registered_fields(customer: User, premise: Premise) -> dict[str, Any]:
     """Seed 000 functional rule 2: a registered customer's details come from the account;
     the address is the meter's service address."""
     return {
@@ -164,7 +164,7 @@ def _registered_fields(customer: User, premise: Premise) -> dict[str, Any]:
     }
 
 
-def _current_customer(premise: Premise) -> User | None:
+def current_customer(premise: Premise) -> User | None:
     link = (
         CustomerPremise.objects.filter(premise=premise, detached_at__isnull=True)
         .select_related("customer")
@@ -188,7 +188,7 @@ def _validate_meters(
     for index, pair in enumerate(meters, start=1):
         key = f"meter_{index}"
         premise = premise_for_meter(esiid=pair.esiid, meter_number=pair.meter_number)
-        owner = _current_customer(premise) if premise else None
+        owner = current_customer(premise) if premise else None
         if details.registered:
             if (
                 premise is None
@@ -267,7 +267,7 @@ def _agreements_create(
     comments: str,
     terms: dict,
 ) -> list[Agreement]:
-    company = _require_initiator(user, kind)
+    company = require_initiator(user, kind)
     found = _validate_meters(details=customer, meters=meters)
     # Serialise requests for the same meters: the limits below are then counted exactly.
     list(
@@ -281,8 +281,8 @@ def _agreements_create(
     created = []
     for pair, premise, owner in found:
         # A registered customer's meter has its account as owner; any other has none.
-        customer_fields = (
-            _registered_fields(owner, premise) if owner is not None else _customer_fields(customer)
+        person = (
+            registered_fields(owner, premise) if owner is not None else customer_fields(customer)
         )
         agreement = Agreement.objects.create(
             agreement_number=agreement_number_next(on=chicago_date(now)),
@@ -299,7 +299,7 @@ def _agreements_create(
             invited_at=now,
             expires_at=now + timedelta(days=INVITATION_DAYS),
             status_changed_at=now,
-            **customer_fields,
+            **person,
             **terms,
         )
         history_record(
@@ -409,7 +409,7 @@ def agreement_request_check(
         _check_one_time_terms(report_type=report_type, report_duration=report_duration)
     else:
         _check_ongoing_terms(kind=kind, duration_months=duration_months or 0)
-    company = _require_initiator(user, kind)
+    company = require_initiator(user, kind)
     found = _validate_meters(details=customer, meters=meters)
     now = timezone.now()
     errors: dict[str, list[str]] = {}

@@ -6,7 +6,7 @@
 (`usage.tdsp.messages`), so everything after the adapter is the same code.
 """
 
-from typing import Protocol
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.utils.module_loading import import_string
@@ -19,6 +19,16 @@ class TdspAdapter(Protocol):
     def request_on_demand_read(self, read: OnDemandRead) -> None:
         """Ask the TDSP to read the meter (USG-11). Called from a worker, once per attempt;
         `read.tdsp_request_id` is what the TDSP's answer names. Raise to have it retried."""
+
+    def request_han_provision(self, request: Any) -> None:
+        """Ask the TDSP to provision a HAN device (HAN-4 P2.5; `request` is a
+        `han.models.HanProvisionRequest`: device type, MAC address, installation code, the
+        meter). Its statuses come back through the TDSP API naming
+        `request.tdsp_request_id` (HAN-7). Called from a worker; raise to have it retried."""
+
+    def request_han_deprovision(self, request: Any) -> None:
+        """Ask the TDSP to remove a HAN device (HAN-8); the answers name
+        `request.removal_request_id`."""
 
 
 def adapter_for(tdsp: Tdsp) -> TdspAdapter:

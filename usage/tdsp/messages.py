@@ -1,5 +1,6 @@
 """TDSP messages (API-3): REP of Record transactions, meter exchanges, premise and meter
-updates and On Demand Read answers, each applied once.
+updates and On Demand Read answers, each applied once; and the types higher apps register in
+`settings.TDSP_MESSAGE_HANDLERS` (HAN statuses, HAN-7).
 
 `tdsp_message_apply` checks a message, applies it and records it in one transaction, so a
 message id seen before is acknowledged with its first outcome and changes nothing. The TDSP
@@ -18,9 +19,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from accounts.models import Tdsp
 from accounts.validators import validate_duns_number
@@ -259,6 +262,15 @@ HANDLERS: dict[str, Callable[[Tdsp, Body], dict[str, Any]]] = {
 }
 
 
+def _handler(kind: str) -> Callable[[Tdsp, Body], dict[str, Any]] | None:
+    """The handler of a message type: usage's own, or one a higher app registers in
+    `settings.TDSP_MESSAGE_HANDLERS` (HAN statuses, HAN-7), as usage imports no app above."""
+    if kind in HANDLERS:
+        return HANDLERS[kind]
+    path = settings.TDSP_MESSAGE_HANDLERS.get(kind)
+    return import_string(path) if path else None
+
+
 def tdsp_message_find(
     *, tdsp: Tdsp, message_id: str, kind: str | None = None
 ) -> TdspMessage | None:
@@ -274,7 +286,7 @@ def tdsp_message_apply(*, tdsp: Tdsp, body: Body) -> dict[str, Any]:
     try:
         message_id = message_id_clean(body.get("message_id"))
         kind = message_text(body, "type", max_length=TYPE_LENGTH)
-        if kind not in HANDLERS:
+        if _handler(kind) is None:
             raise TdspMessageInvalid("UNKNOWN_TYPE", f"Unknown type {kind}.", "type")
         previous = tdsp_message_find(tdsp=tdsp, message_id=message_id)
         if previous:
@@ -289,7 +301,9 @@ def _apply(tdsp: Tdsp, message_id: str, kind: str, body: Body) -> dict[str, Any]
     try:
         with transaction.atomic():
             try:
-                outcome = {"result": "accepted", **HANDLERS[kind](tdsp, body)}
+                handler = _handler(kind)
+                assert handler is not None  # checked by the caller
+                outcome = {"result": "accepted", **handler(tdsp, body)}
             except ror.TransactionRefused as refusal:
                 outcome = {"result": "refused", "reason": str(refusal)}
             TdspMessage.objects.create(

@@ -1,0 +1,112 @@
+"""HAN device provisioning (SPEC §6): one row per HAN device a 3rd party (or REP) asks to pair
+with a meter (HAN-1). Its status, customer, number and history are its HAN Device agreement
+(`agreements.Agreement`, kind `han_device`); this row holds the device and the TDSP side."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from agreements.models import Agreement
+
+S = Agreement.Status
+
+# HAN-3, HAN-5: the statuses that end a request without a paired device. Such a request
+# leaves the HAN lists and frees its slot 10 calendar days later (seed 004).
+CLOSED_STATUSES = (S.PAIRING_NOT_INITIATED, S.CUSTOMER_REJECTED, S.ADD_REJECTED, S.ADD_FAILED)
+# HAN-2: the statuses of a request still on its way to a paired device.
+IN_PROGRESS_STATUSES = (
+    S.ADD_ACKNOWLEDGED,
+    S.REQUEST_EMAIL_SENT,
+    S.PAIRING_INITIATED,
+    S.ADD_PENDING,
+    S.METER_READY,
+)
+# HAN-8: a paired device, also while its removal is asked for or has failed.
+DEVICE_STATUSES = (S.DEVICE_ADDED, S.REMOVE_REQUESTED, S.REMOVE_PENDING, S.REMOVE_FAILED)
+# HAN-7: the statuses in which the request is with the TDSP.
+WITH_TDSP_STATUSES = (S.PAIRING_INITIATED, S.ADD_PENDING, S.METER_READY)
+REMOVAL_STATUSES = (S.REMOVE_REQUESTED, S.REMOVE_PENDING)
+
+
+class HanProvisionRequest(models.Model):
+    """One HAN device on one meter (HAN-1) from the request to its removal (HAN-8)."""
+
+    class DeviceType(models.TextChoices):  # HAN-1 decision: the kinds of ZigBee SE devices
+        IN_HOME_DISPLAY = "in_home_display", _("In-home display")
+        THERMOSTAT = "thermostat", _("Programmable communicating thermostat")
+        LOAD_CONTROL = "load_control", _("Load control device")
+        SMART_APPLIANCE = "smart_appliance", _("Smart appliance")
+        OTHER = "other", _("Other")
+
+    agreement = models.OneToOneField(
+        Agreement, on_delete=models.PROTECT, related_name="han_request"
+    )
+    device_type = models.CharField(_("type of HAN device"), max_length=20, choices=DeviceType)
+    # EUI-64: 16 upper-case hex digits, no separators (han.devices.mac_address_clean).
+    mac_address = models.CharField(_("HAN device MAC address"), max_length=16)
+    # ZigBee Smart Energy installation code with its CRC, upper-case hex.
+    install_code = models.CharField(_("installation code"), max_length=36)
+
+    # HAN-4 P2.5: the request SMT sends the TDSP; its answers name `tdsp_request_id`.
+    tdsp_request_id = models.CharField(max_length=32, unique=True)
+    sent_to_tdsp_at = models.DateTimeField(null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    # HAN-8: the current de-provision request, a new id each time Remove is asked.
+    removal_request_id = models.CharField(max_length=32, blank=True, db_index=True)
+    removal_sent_at = models.DateTimeField(null=True, blank=True)
+
+    # HAN-5: the smallest "you have N days" reminder sent so far (14, then 3).
+    reminded_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    meter_ready_at = models.DateTimeField(null=True, blank=True)
+    pairing_window_ends_at = models.DateTimeField(null=True, blank=True)  # HAN-5 decision
+    setup_issue_at = models.DateTimeField(null=True, blank=True)  # Add Failed after Meter Ready
+    device_added_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)  # a CLOSED status, or Removed
+    cleared_at = models.DateTimeField(null=True, blank=True)  # HAN-5: left the lists
+    messaging_ended_at = models.DateTimeField(null=True, blank=True)  # HAN-8: Move-Out
+
+    class Meta:
+        ordering = ["-agreement__created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(mac_address__regex=r"^[0-9A-F]{16}$"),
+                name="han_mac_address_eui64",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["mac_address"], name="han_mac_address_idx"),
+            models.Index(fields=["cleared_at", "closed_at"], name="han_cleared_closed_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agreement.agreement_number} {self.masked_mac}"
+
+    @property
+    def status(self) -> str:
+        return self.agreement.status
+
+    @property
+    def masked_mac(self) -> str:
+        """NTF-4: only the last six characters of a MAC address are shown."""
+        return "*" * 10 + self.mac_address[-6:]
+
+    @property
+    def mac_display(self) -> str:
+        """The EUI-64 as devices print it: 00:0D:6F:00:00:12:34:56."""
+        return ":".join(self.mac_address[i : i + 2] for i in range(0, 16, 2))
+
+    @property
+    def is_closed(self) -> bool:
+        return self.agreement.status in CLOSED_STATUSES
+
+    @property
+    def is_device(self) -> bool:
+        return self.agreement.status in DEVICE_STATUSES
+
+    @property
+    def is_in_progress(self) -> bool:
+        return self.agreement.status in IN_PROGRESS_STATUSES
+
+    @property
+    def may_be_removed(self) -> bool:
+        """HAN-8: Remove is offered for a paired device, and again after a failed removal."""
+        return self.agreement.status in (S.DEVICE_ADDED, S.REMOVE_FAILED)

@@ -83,6 +83,10 @@ INVITATION_EXPIRED = (
 )
 
 
+# The links these pages answer; a HAN pairing link is answered by the han app's page (HAN-4).
+ANSWERED_HERE = (AgreementInvitation.Purpose.INVITATION, AgreementInvitation.Purpose.EXTENSION)
+
+
 @dataclass(frozen=True)
 class AnswerResult:
     agreement: Agreement
@@ -93,7 +97,7 @@ def invitation_for_token(token: str) -> AgreementInvitation | None:
     """For the confirmation page (a GET changes nothing): the invitation, or None."""
     return (
         AgreementInvitation.objects.select_related("agreement__premise", "agreement__company")
-        .filter(token_hash=share_token_hash(token))
+        .filter(token_hash=share_token_hash(token), purpose__in=ANSWERED_HERE)
         .first()
     )
 
@@ -116,7 +120,9 @@ def agreement_answer(*, token: str, accept: bool, user: User | None = None) -> A
     second click on the same answer returns the agreement unchanged (one status change, one
     email), any other use gets the AGR-9 message.
     """
-    found = AgreementInvitation.objects.filter(token_hash=share_token_hash(token)).first()
+    found = AgreementInvitation.objects.filter(
+        token_hash=share_token_hash(token), purpose__in=ANSWERED_HERE
+    ).first()
     if found is None:
         raise LinkRefused(LINK_NOT_VALID)
     locked = agreement_lock(found.agreement_id)

@@ -16,12 +16,14 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 import pytest
+from django.conf import settings as django_settings
 from django.urls import Resolver404, resolve, reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.services import api_token_issue
 from smt.api.common.requests import MAX_BODY_BYTES
+from tests.agreements.helpers import details
 from tests.factories import (
     CustomerPremiseFactory,
     MeterFactory,
@@ -29,11 +31,15 @@ from tests.factories import (
     RorPeriodFactory,
     UserFactory,
 )
+from tests.han.helpers import started
 from usage.services import odr
 from usage.services.ror import METER_UPDATABLE, PREMISE_UPDATABLE
 from usage.tdsp.messages import HANDLERS
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
+
+# Every message type: usage's own and those higher apps register (HAN statuses, HAN-7).
+MESSAGE_TYPES = sorted({*HANDLERS, *django_settings.TDSP_MESSAGE_HANDLERS})
 
 CORPUS: list[Any] = json.loads(
     (Path(__file__).parent.parent / "data" / "fuzz" / "values.json").read_text()
@@ -230,7 +236,17 @@ def tdsp_world(oncor, key):
     )
     customer = CustomerPremiseFactory(premise=premise).customer
     read = odr.on_demand_read_request(user=customer, premise=premise)
-    return {"key": key, "esiid": premise.esiid, "request_id": read.tdsp_request_id}
+    han = started(
+        meter=premise.meters.get(),
+        customer=details(registered=True, email=customer.email),
+        customer_id=customer.username,
+    )
+    return {
+        "key": key,
+        "esiid": premise.esiid,
+        "request_id": read.tdsp_request_id,
+        "han_request_id": han.tdsp_request_id,
+    }
 
 
 def message_fields(kind: str, world: dict[str, str]) -> dict[str, Any]:
@@ -250,6 +266,11 @@ def message_fields(kind: str, world: dict[str, str]) -> dict[str, Any]:
             "read_at": "2026-11-01T10:00:00-05:00",
             "usage_kwh": "7.250",
             "reason": "no answer",
+        },
+        "han_status": {  # HAN-7
+            "request_id": world["han_request_id"],
+            "status": "METER_READY",
+            "reason": "ready",
         },
     }
     return {"type": kind, "esiid": world["esiid"], **fields[kind]}
@@ -284,7 +305,7 @@ def tdsp_headers(world: dict[str, str]) -> dict[str, str]:
     return {"HTTP_AUTHORIZATION": f"Token {world['key']}"}
 
 
-@pytest.mark.parametrize("kind", sorted(HANDLERS))
+@pytest.mark.parametrize("kind", MESSAGE_TYPES)
 @PER_TYPE
 @given(data=st.data())
 def test_tdsp_messages_never_answer_5xx(client, tdsp_world, kind, data):  # API-3, API-4
@@ -410,7 +431,7 @@ def test_the_corpus_gets_no_5xx_from_the_smt_api(client, customer_meter, name): 
         check(response, whole_body_malformed=False, keys=SMT_KEYS)
 
 
-@pytest.mark.parametrize("kind", sorted(HANDLERS))
+@pytest.mark.parametrize("kind", MESSAGE_TYPES)
 def test_the_corpus_gets_no_5xx_from_tdsp_messages(client, tdsp_world, kind):  # API-4
     url = reverse("tdsp_api:tdsp_messages")
     good = {"message_id": "corpus", **message_fields(kind, tdsp_world)}

@@ -17,7 +17,8 @@ from django.core.files.storage import default_storage
 from django.core.mail import EmailMultiAlternatives
 from django.db import IntegrityError, models, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import timezone, translation
 
 from smt.lib.errors import Refused
@@ -109,6 +110,12 @@ def email_dispatch(*, email_id: int) -> None:
         logger.exception("Could not queue email %s; the periodic sweep will retry it", email_id)
 
 
+def _render_plain(name: str, context: dict[str, Any]) -> str:
+    """A plain-text template without HTML escaping: a subject is not HTML, so "AT&T" must
+    stay "AT&T" (the .txt bodies say `{% autoescape off %}` themselves)."""
+    return get_template(name).template.render(Context(context, autoescape=False))  # type: ignore[attr-defined]
+
+
 def email_render(email: OutboundEmail) -> EmailMultiAlternatives:
     """Build the message from <template>.subject.txt, .txt and .html in its language."""
     context = {
@@ -118,7 +125,7 @@ def email_render(email: OutboundEmail) -> EmailMultiAlternatives:
     }
     base = f"emails/{email.language}/{email.template}"
     with translation.override(email.language):
-        subject = " ".join(render_to_string(f"{base}.subject.txt", context).split())
+        subject = " ".join(_render_plain(f"{base}.subject.txt", context).split())
         text = render_to_string(f"{base}.txt", context)
         html = render_to_string(f"{base}.html", context)
     message = EmailMultiAlternatives(subject=subject, body=text, to=[email.recipient])

@@ -84,6 +84,18 @@ def test_email_is_written_in_the_recipients_language():  # NTF-1
     assert "Equipo de Smart Meter Texas" in message.body
 
 
+def test_a_subject_is_plain_text_so_an_ampersand_stays_one():  # NTF-1
+    email = send_email(
+        to="ana@example.com",
+        template="agreements/accepted",
+        context={"kind_label": "Ongoing Energy Data", "company_name": "AT&T <Energy>"},
+    )
+    email_deliver(email_id=email.pk)
+    assert mail.outbox[0].subject == (
+        "Smart Meter Texas - You accepted a Ongoing Energy Data Agreement with AT&T <Energy>"
+    )
+
+
 def test_a_record_is_never_sent_twice():  # NTF-3
     email = record()
     assert email_deliver(email_id=email.pk).sent

@@ -1,10 +1,14 @@
 """OPS-1: customer agreements in Django admin, read-only with their history (AGR-18).
 
 Statuses change only through agreements.services; staff read here and search by agreement
-number, ESIID or customer last name.
+number, ESIID or customer last name. A HAN Device agreement links to its HAN provision request
+(device, TDSP messages, emails), whose admin page the `han` app registers.
 """
 
 from django.contrib import admin
+from django.core.exceptions import ObjectDoesNotExist
+from django.urls import reverse
+from django.utils.html import format_html
 
 from .models import Agreement, AgreementHistory, AgreementInvitation
 
@@ -53,7 +57,7 @@ class AgreementAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
 
     def get_readonly_fields(self, request, obj=None):
-        return [f.name for f in Agreement._meta.fields]
+        return ["han_request_link", *(f.name for f in Agreement._meta.fields)]
 
     def has_add_permission(self, request):
         return False
@@ -64,3 +68,16 @@ class AgreementAdmin(admin.ModelAdmin):
     @admin.display(description="ESIID", ordering="premise__esiid")
     def esiid(self, obj: Agreement) -> str:
         return obj.premise.esiid
+
+    @admin.display(description="HAN provision request")
+    def han_request_link(self, obj: Agreement) -> str:
+        """HAN-1, OPS-1: the device behind a HAN Device agreement (the `han_request` reverse
+        relation; agreements does not import the higher `han` app)."""
+        if not obj.is_han_device:
+            return "—"
+        try:
+            request_pk = obj.han_request.pk
+        except ObjectDoesNotExist:
+            return "—"
+        url = reverse("admin:han_hanprovisionrequest_change", args=[request_pk])
+        return format_html('<a href="{}">Device, TDSP messages and emails</a>', url)

@@ -46,7 +46,7 @@ def han_status_message(tdsp: Tdsp, body: dict[str, Any]) -> dict[str, Any]:
         message_id=str(body.get("message_id")),
         reason=reason or "",
     )
-    answer: dict[str, Any] = {"request_id": request_id, "han_status": outcome.status}
+    answer: dict[str, Any] = {"request_id": request_id, "han_status": str(outcome.status)}
     if not outcome.changed:
         answer.update(result="ignored", note=outcome.note)
     return answer

@@ -22,6 +22,7 @@ from accounts.services import security_answer_hash
 from accounts.validators import logo_normalise
 from notifications.models import Notice
 from smt.demo_agreements import seed_agreements
+from smt.demo_han import seed_han_requests
 from usage.models import (
     Channel,
     CustomerPremise,
@@ -675,4 +676,6 @@ def seed_demo(*, days: int = 730) -> SeedSummary:
         demo_ids = [user.user_id for user in USERS]
         users = {user.username: user for user in User.objects.filter(username__in=demo_ids)}
         summary.agreements = seed_agreements(users)
+        # HAN Device agreements after the others: those are seeded only for a company with none.
+        summary.agreements += seed_han_requests(users)
     return summary

@@ -71,6 +71,14 @@ MENU = (
         matches=("agreements:my_agreement_",),
     ),
     MenuItem(
+        "han_devices",  # HAN-8 (seed 000's customer menu)
+        "my_account",
+        _("HAN Devices"),
+        "han:customer_devices",
+        Capability.CUSTOMER_METERS,
+        matches=("han:customer_device",),
+    ),
+    MenuItem(
         "friends_meters",
         "my_account",
         _("My Friend's Meters"),
@@ -93,6 +101,14 @@ MENU = (
         Capability.THIRD_PARTY_ENERGY_DATA,
     ),
     MenuItem(
+        "company_han_devices",  # HAN-8: Customer Meters (3rd Party) / HAN Devices (seed 002)
+        "my_account",
+        _("HAN Devices"),
+        "han:company_devices",
+        Capability.THIRD_PARTY_HAN,
+        matches=("han:company_device",),
+    ),
+    MenuItem(
         "customer_agreements",
         "my_account",
         _("Customer Agreements"),
@@ -104,6 +120,7 @@ MENU = (
             "agreements:company_terminate",
             "agreements:company_extension",
             "agreements:company_export",
+            "han:provision",  # seed 001 P1.3: My Account / Customer Agreements / Provision …
         ),
     ),
     MenuItem(
@@ -219,6 +236,14 @@ GET_STARTED = {
                 "decline the people who asked for access to your company."
             ),
             "pending_approval",
+        ),
+        GetStartedTask(
+            _("Manage HAN services for customers..."),
+            _(
+                "Click the My Account tab and then select HAN Devices to view and manage the "
+                "HAN devices you provisioned for your customers."
+            ),
+            "company_han_devices",
         ),
         GetStartedTask(
             _("Check your company's details..."),

@@ -5,6 +5,8 @@ Validation and cleaning only: the rules about meters, limits and dates are the s
 (AgreementRefused), and the views show their messages next to these fields.
 """
 
+import re
+
 from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -12,7 +14,7 @@ from django.utils.translation import ngettext_lazy
 
 from accounts.models import Language
 from agreements.services.creation import MAX_METERS, Contact, CustomerDetails, MeterPair
-from smt.lib.listing import ListSearchForm, SearchField
+from smt.lib.listing import ListSearchForm, SearchField, SearchTerms
 
 from ..models import MAX_DURATION_MONTHS, MIN_DURATION_MONTHS, Agreement
 
@@ -206,11 +208,26 @@ SEARCH_BY = [
     ("esiid", _("ESIID(s)")),
     ("meter_number", _("Meter Number(s)")),
 ]
+# AGR-2: the Customer Agreements list also finds a HAN Device agreement by its device.
+COMPANY_SEARCH_BY = [*SEARCH_BY, ("mac_address", _("HAN Device MAC Address"))]
+# HAN-1: a MAC address is stored as 16 upper-case hex digits without separators; typed ones
+# are read the same way (`00:0d:6f:…`, `000D-6F…`). Written here because agreements may not
+# import han (its path below is the ORM's only).
+MAC_SEPARATORS = re.compile(r"[\s:.\-]")
+HAN_MAC_ADDRESS = "han_request__mac_address"
+
+
+def _mac_address_terms(terms: SearchTerms) -> SearchTerms:
+    def clean(value: str) -> str:
+        return MAC_SEPARATORS.sub("", value).upper()
+
+    return SearchTerms(
+        values=tuple(clean(value) for value in terms.values), wildcard=clean(terms.wildcard)
+    )
 
 
 class AgreementSearchForm(ListSearchForm):
-    """AGR-2 (and the Customer Meters (3rd Party) list): ACC-20 search by one criterion.
-    The HAN Device MAC Address comes with the HAN pages."""
+    """AGR-2 (and the Customer Meters (3rd Party) list): ACC-20 search by one criterion."""
 
     search_by = forms.ChoiceField(
         label=_("Select type of agreement search criteria"),
@@ -232,7 +249,20 @@ class AgreementSearchForm(ListSearchForm):
             return terms.q("premise__esiid", case_sensitive=True)
         if search_by == "meter_number":
             return terms.q("meter_number", case_sensitive=True)
+        if search_by == "mac_address":
+            return _mac_address_terms(terms).q(HAN_MAC_ADDRESS, case_sensitive=True)
         return terms.q("agreement_number", case_sensitive=True)
+
+
+class CustomerAgreementSearchForm(AgreementSearchForm):
+    """AGR-2: My Account / Customer Agreements, also by HAN Device MAC Address."""
+
+    search_by = forms.ChoiceField(
+        label=_("Select type of agreement search criteria"),
+        choices=COMPANY_SEARCH_BY,
+        initial="agreement_number",
+        widget=forms.RadioSelect,
+    )
 
 
 class TerminateForm(forms.Form):

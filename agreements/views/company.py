@@ -14,6 +14,7 @@ import re
 from django.contrib import messages
 from django.http import Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,6 +31,7 @@ from ..forms.company import (
     AgreementContactForm,
     AgreementRequestForm,
     AgreementSearchForm,
+    CustomerAgreementSearchForm,
     ExtensionForm,
     TerminateForm,
     meter_field_names,
@@ -70,6 +72,7 @@ CSV_HEADER = (
     gettext_lazy("Customer Last Name"),
     gettext_lazy("Status"),
 )
+PROVISION_HAN = gettext_lazy("Provision HAN Device")  # seed 001 P1.2
 # AGR-15: Terminate or Request Extension refused for the agreement's status, not an input.
 NOT_POSSIBLE = gettext_lazy("This action is not possible in the agreement's status.")
 
@@ -93,6 +96,33 @@ def _create_links(user) -> list[dict]:
     ]
 
 
+def _new_links(user) -> list[dict]:
+    """AGR-2 (seed 001 P1.2): "Create a new:" in the seed's order — One-Time LOA for Energy
+    Data, Provision HAN Device (the han app's page), Ongoing Relationship, Ongoing HAN
+    Services — for what this user may initiate."""
+    links = [
+        {"url": reverse("agreements:company_create", args=[link["slug"]]) + "?new=1", **link}
+        for link in _create_links(user)
+    ]
+    if user_has_capability(user, Capability.THIRD_PARTY_HAN):
+        place = 1 if links and links[0]["slug"] == "one-time" else 0
+        links.insert(
+            place,
+            {"url": reverse("han:provision"), "slug": "han-device", "label": PROVISION_HAN},
+        )
+    return links
+
+
+def han_page_shown(agreement: Agreement) -> bool:
+    """HAN-1, HAN-8: a HAN Device agreement is shown by the han app's page while the request
+    is on the HAN lists; one cleared from them (HAN-5) keeps this page. By the ORM path
+    only: agreements may not import han."""
+    return (
+        agreement.is_han_device
+        and Agreement.objects.filter(pk=agreement.pk, han_request__cleared_at__isnull=True).exists()
+    )
+
+
 def _show_date(value) -> str:
     return formats.date_format(value, "m/d/Y") if value else ""
 
@@ -107,16 +137,18 @@ def agreement_list(request):
     listing = listing_build(
         request,
         selectors.agreement_list_for_user(user=request.user),
-        form_class=AgreementSearchForm,
+        form_class=CustomerAgreementSearchForm,
         sort_columns=SORT_COLUMNS,
         default_sort="-number",
     )
     search = {k: v for k, v in request.GET.items() if k in {"search", "search_by", "values"}}
-    return render(
-        request,
-        "agreements/company/agreement_list.html",
-        {"listing": listing, "create_links": _create_links(request.user), "search": search},
-    )
+    context = {
+        "listing": listing,
+        "new_links": _new_links(request.user),
+        "search": search,
+        "can_view_han": user_has_capability(request.user, Capability.THIRD_PARTY_HAN),
+    }
+    return render(request, "agreements/company/agreement_list.html", context)
 
 
 @capability_required(Capability.THIRD_PARTY_AGREEMENTS)
@@ -129,7 +161,7 @@ def agreement_export(request):
     if chosen:
         agreements = agreements.filter(agreement_number__in=chosen)
     elif "search" in request.GET:
-        form = AgreementSearchForm(request.GET)
+        form = CustomerAgreementSearchForm(request.GET)
         if form.is_valid() and form.has_criteria():
             agreements = form.filter(agreements)
     rows = agreements.order_by("-agreement_number").iterator(chunk_size=500)
@@ -173,7 +205,7 @@ def agreement_create_choose(request):
     return render(
         request,
         "agreements/company/request_choose.html",
-        {"create_links": _create_links(request.user)},
+        {"new_links": _new_links(request.user)},
     )
 
 
@@ -398,6 +430,8 @@ def agreement_detail(request, agreement_number):
     agreement = selectors.agreement_get_for_user(
         user=request.user, agreement_number=agreement_number
     )
+    if han_page_shown(agreement):
+        return redirect("han:company_device", agreement_number=agreement_number)
     return render(
         request, "agreements/company/agreement_detail.html", _detail_context(request, agreement)
     )

@@ -31,7 +31,7 @@ from usage.views.meters import REGISTRATION_INITIAL_SESSION_KEY
 from ..emails import customer_language, masked_esiid
 from ..forms.customer import ACCEPT, REJECT, AnswerForm, MyAgreementSearchForm, TerminateForm
 from ..models import Agreement, AgreementInvitation
-from .company import SORT_COLUMNS, history_rows
+from .company import SORT_COLUMNS, han_page_shown, history_rows
 
 ANSWERED_SESSION_KEY = "agreement_answered"  # AGR-10, AGR-11: what the outcome page says
 # AGR-12, SEC-2: how long the answering session keeps the registration hand-off (time to
@@ -55,7 +55,7 @@ MY_SORT_COLUMNS = {
 # --- AGR-8..AGR-12: the emailed link ----------------------------------------------------------
 
 
-def _render_in(request, language: str, template: str, context: dict, status: int = 200):
+def render_in(request, language: str, template: str, context: dict, status: int = 200):
     """NTF-1, UX-3: an emailed-link page speaks the customer's language preference of the
     agreement, for this response only, unless the visitor chose one: signed in (their
     profile's, set by accounts' middleware) or with the site's language switch (its cookie)."""
@@ -74,7 +74,7 @@ def _link_page(request, problem: str, invitation: AgreementInvitation | None = N
     status = 404 if problem == LINK_NOT_VALID else 200
     context = {"problem": problem, "text": gettext_lazy(LINK_MESSAGES[problem])}
     language = "" if problem == LINK_NOT_VALID else customer_language(invitation.agreement)
-    return _render_in(
+    return render_in(
         request, language, "agreements/customer/link_problem.html", context, status=status
     )
 
@@ -132,6 +132,12 @@ def _answered_remember(request, agreement: Agreement, *, accepted: bool, extensi
         "language": customer_language(agreement),
         "until": until,
     }
+    registration_handoff(request, agreement, registered=registered, until=until)
+
+
+def registration_handoff(request, agreement: Agreement, *, registered: bool, until: float):
+    """AGR-12 (and HAN-4's P2.2 page): the registration form of `usage` starts from the
+    request's details until `until`, for a customer without an account; none otherwise."""
     if registered:
         request.session.pop(REGISTRATION_INITIAL_SESSION_KEY, None)
     else:
@@ -190,7 +196,7 @@ def answer(request, token):
         "action": action if action in (ACCEPT, REJECT) else "",
         "esiid_masked": masked_esiid(agreement.premise.esiid),
     }
-    return _render_in(
+    return render_in(
         request, customer_language(agreement), "agreements/customer/answer.html", context
     )
 
@@ -208,7 +214,7 @@ def answered(request):
         "is_business": outcome["customer_kind"] == Agreement.CustomerKind.BUSINESS,
     }
     language = outcome.get("language", "")
-    return _render_in(request, language, "agreements/customer/answered.html", {"outcome": outcome})
+    return render_in(request, language, "agreements/customer/answered.html", {"outcome": outcome})
 
 
 # --- AGR-15, AGR-16, AGR-18: My Account / 3rd Party Agreements --------------------------------
@@ -236,6 +242,8 @@ def my_agreement_detail(request, agreement_number):
     agreement = selectors.agreement_get_for_customer(
         customer=request.user, agreement_number=agreement_number
     )
+    if han_page_shown(agreement):
+        return redirect("han:customer_device", agreement_number=agreement_number)
     context = {
         "agreement": agreement,
         "company": agreement.company,

@@ -14,7 +14,7 @@ from django.utils.http import http_date
 from PIL import Image
 
 from accounts.views.logos import LOGO_MAX_AGE
-from agreements.emails import _context as agreement_email_context
+from agreements.emails import email_context as agreement_email_context
 from tests.agreements.helpers import one_time, third_party_admin
 from tests.factories import CompanyFactory, UserFactory
 

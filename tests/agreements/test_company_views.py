@@ -369,7 +369,7 @@ def test_han_only_user_sees_han_agreements_and_cannot_create_energy_data(client)
     assert client.get(create_url("ongoing-han")).status_code == 200
     assert client.get(METERS_URL).status_code == 404
     assert client.get(detail_url(energy)).status_code == 404
-    assert [link["slug"] for link in page.context["create_links"]] == ["ongoing-han"]
+    assert [link["slug"] for link in page.context["new_links"]] == ["han-device", "ongoing-han"]
 
 
 def test_customers_and_anonymous_users_do_not_get_the_pages(client):

@@ -4,14 +4,14 @@ token the customer's email carries, TDSP statuses sent through the TDSP API's ha
 from itertools import count
 from urllib.parse import urlsplit
 
-from agreements.models import Agreement
+from agreements.models import Agreement, AgreementHistory, AgreementInvitation
 from han.devices import install_code_with_crc
 from han.models import HanProvisionRequest
 from han.services.answers import han_answer_by_link
 from han.services.provisioning import DeviceDetails, han_provision_request_create
 from notifications.models import OutboundEmail
 from tests.agreements.helpers import contact, details, pair, third_party_admin
-from tests.factories import MeterFactory
+from tests.factories import CustomerPremiseFactory, MeterFactory, UserFactory
 from usage.tdsp.messages import tdsp_message_apply
 
 S = Agreement.Status
@@ -86,7 +86,87 @@ def status_of(request: HanProvisionRequest) -> str:
 def han_emails(request: HanProvisionRequest) -> list[tuple[str, str, str]]:
     """(template, recipient, language) of every email recorded for the request, in order."""
     return list(
-        OutboundEmail.objects.filter(related_id=str(request.agreement_id), template__startswith="han/")
+        OutboundEmail.objects.filter(
+            related_id=str(request.agreement_id), template__startswith="han/"
+        )
         .order_by("pk")
         .values_list("template", "recipient", "language")
     )
+
+
+# --- added for the HAN test modules -----------------------------------------------------------
+
+HAPPY_PATH = ("ADD_PENDING", "METER_READY", "DEVICE_ADDED")
+
+
+class RecordingAdapter:
+    """A TDSP adapter that only records what it was asked to send (HAN-4 P2.5, HAN-8)."""
+
+    provisions: list[str] = []
+    removals: list[str] = []
+
+    def request_on_demand_read(self, read) -> None:
+        pass
+
+    def request_han_provision(self, request) -> None:
+        RecordingAdapter.provisions.append(request.tdsp_request_id)
+
+    def request_han_deprovision(self, request) -> None:
+        RecordingAdapter.removals.append(request.removal_request_id)
+
+
+def use_recording_adapter(settings, tdsp_code: str = "oncor") -> type[RecordingAdapter]:
+    """Point the TDSP's adapter at `RecordingAdapter` (settings.TDSP_ADAPTERS), emptied."""
+    settings.TDSP_ADAPTERS = {tdsp_code: f"{__name__}.RecordingAdapter"}
+    RecordingAdapter.provisions = []
+    RecordingAdapter.removals = []
+    return RecordingAdapter
+
+
+def registered_customer(meter, **kwargs):
+    """A customer account with this meter attached (a registered customer, HAN-1)."""
+    customer = UserFactory(**kwargs)
+    CustomerPremiseFactory(customer=customer, premise=meter.premise)
+    return customer
+
+
+def provision_registered(customer, meter, **kwargs) -> list[HanProvisionRequest]:
+    """A request for a registered customer, named by user ID (HAN-1)."""
+    kwargs.setdefault("customer_id", customer.username)
+    return provision(meter=meter, customer=details(registered=True, email=customer.email), **kwargs)
+
+
+def device_added(**kwargs) -> HanProvisionRequest:
+    """A request started by the customer and paired: Device Added (HAN-7)."""
+    request = started(**kwargs)
+    for status in HAPPY_PATH:
+        tdsp_status(request, status)
+    request.refresh_from_db()
+    return request
+
+
+def row_counts() -> dict[str, int]:
+    """Everything a provision request creates, counted."""
+    return {
+        model.__name__: model.objects.count()
+        for model in (
+            Agreement,
+            AgreementHistory,
+            AgreementInvitation,
+            HanProvisionRequest,
+            OutboundEmail,
+        )
+    }
+
+
+def history_of(request: HanProvisionRequest) -> list[tuple[str, str, str]]:
+    """(from, to, actor label) of every history row of the request, oldest first."""
+    return list(
+        AgreementHistory.objects.filter(agreement=request.agreement_id)
+        .order_by("created_at", "pk")
+        .values_list("from_status", "to_status", "actor_label")
+    )
+
+
+def templates_of(request: HanProvisionRequest) -> list[str]:
+    return [template for template, _to, _language in han_emails(request)]

@@ -25,12 +25,18 @@ ADMIN_ITEMS = ["Manage Users", "Pending Approval"]
 CUSTOMER_ITEMS = [
     "My Smart Meters",
     "3rd Party Agreements",
+    "HAN Devices",  # HAN-8
     "My Friend&#x27;s Meters",
     "My Profile",
 ]
 ROR = "Customer Meters (ROR)"  # seed 002: first in a REP's My Account menu
 # Seed 002: then the 3rd-party items, for admins by default and users when granted (ACC-19).
-THIRD_PARTY_ITEMS = ["Customer Meters (3rd Party)", "Customer Agreements", "Create an Agreement"]
+THIRD_PARTY_ITEMS = [
+    "Customer Meters (3rd Party)",
+    "HAN Devices",  # HAN-8: Customer Meters (3rd Party) / HAN Devices, with In-Home Devices
+    "Customer Agreements",
+    "Create an Agreement",
+]
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from accounts.models import Company, Duns, DunsGrant, User
 from accounts.services import api_token_issue
+from han.services.answers import han_answer_signed_in
 from tests.agreements.helpers import active_ongoing, details, one_time, token_of
 from tests.factories import (
     CompanyFactory,
@@ -32,6 +33,11 @@ from tests.factories import (
     TdspFactory,
     UserFactory,
 )
+from tests.han.helpers import device_added as han_device_added
+from tests.han.helpers import one_request as han_one_request
+from tests.han.helpers import provision as han_provision_requests
+from tests.han.helpers import tdsp_status as han_tdsp_status
+from tests.han.helpers import token_of as han_token_of
 from usage.models import MeterShare
 from usage.services import odr
 from usage.services.sharing import share_token_hash
@@ -499,6 +505,74 @@ def my_agreement_terminate() -> Case:  # AGR-14, AGR-16
     )
 
 
+# --- han (HAN-1, HAN-4, HAN-8) --------------------------------------------------------------
+
+
+def han_provision() -> Case:  # HAN-1: 3rd parties (and REPs) with In-Home Device Services
+    return Case(
+        reverse("han:provision"),
+        signed_in(UserFactory(third_party_admin=True)),
+        [
+            a_customer(),
+            Outsider(
+                "a 3rd-party user without In-Home Devices", signed_in(UserFactory(third_party=True))
+            ),
+            a_tdsp_admin(),
+        ],
+    )
+
+
+def han_company_device_remove() -> Case:  # HAN-8, SEC-1: the company that provisioned it
+    company = UserFactory(third_party_admin=True)
+    request = han_device_added(user=company)
+    return Case(
+        reverse("han:company_device_remove", args=[request.agreement.agreement_number]),
+        signed_in(company),
+        [a_third_party_admin(), a_customer()],
+    )
+
+
+def han_customer_request(*, paired: bool):
+    """A registered customer and a HAN request (Device Added when `paired`) of a 3rd party
+    on their meter: (customer, the 3rd party's user, request)."""
+    customer, _link, meter = customer_with_meter()
+    company = UserFactory(third_party_admin=True)
+    (request,) = han_provision_requests(
+        user=company,
+        meter=meter,
+        customer=details(registered=True, email=customer.email),
+        customer_id=customer.username,
+    )
+    if paired:
+        han_answer_signed_in(user=customer, request=request, start=True)
+        for status in ("ADD_PENDING", "METER_READY", "DEVICE_ADDED"):
+            han_tdsp_status(request, status)
+    return customer, company, request
+
+
+def han_customer_device_answer() -> Case:  # HAN-4 from My Account
+    customer, company, request = han_customer_request(paired=False)
+    return Case(
+        reverse("han:customer_device_answer", args=[request.agreement.agreement_number]),
+        signed_in(customer),
+        [another_customer(), Outsider("the 3rd party that asked", signed_in(company))],
+        body={"action": "reject"},
+    )
+
+
+def han_customer_device_remove() -> Case:  # HAN-8
+    customer, company, request = han_customer_request(paired=True)
+    return Case(
+        reverse("han:customer_device_remove", args=[request.agreement.agreement_number]),
+        signed_in(customer),
+        [another_customer(), Outsider("the 3rd party that asked", signed_in(company))],
+    )
+
+
+def han_answer_link() -> Case:  # HAN-4, SEC-2: the emailed link, no sign-in
+    return Case(reverse("han:answer", args=[han_token_of(han_one_request())]), anyone)
+
+
 # --- the machine interfaces (API-1, API-3) ------------------------------------------------
 
 SMT_DATES = {"startDate": "01/01/2026", "endDate": "01/07/2026"}
@@ -653,6 +727,12 @@ ENDPOINTS: dict[str, Endpoint] = {
     "agreements:answer": Endpoint(agreement_answer_link, get=True, public=True),
     "agreements:my_agreement_answer": Endpoint(my_agreement_answer, get=False),
     "agreements:my_agreement_terminate": Endpoint(my_agreement_terminate, get=True),
+    # han: provisioning, HAN Devices and the emailed link (HAN-1, HAN-4, HAN-8)
+    "han:provision": Endpoint(han_provision, get=True),
+    "han:company_device_remove": Endpoint(han_company_device_remove, get=True),
+    "han:customer_device_answer": Endpoint(han_customer_device_answer, get=False),
+    "han:customer_device_remove": Endpoint(han_customer_device_remove, get=True),
+    "han:answer": Endpoint(han_answer_link, get=True, public=True),
     # the SMT-compatible API (API-1)
     "api:api_authenticate": Endpoint(smt_authenticate, get=False, public=True, api=True),
     "api:api_meter": Endpoint(

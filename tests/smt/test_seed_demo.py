@@ -12,8 +12,14 @@ from django.core.management import CommandError, call_command
 from accounts.models import User
 from accounts.services import user_sign_in
 from agreements.models import Agreement
+from agreements.services.core import AgreementRefused
+from agreements.services.creation import Contact, CustomerDetails, MeterPair
+from han.models import HanProvisionRequest
+from han.services.core import slot_holders
+from han.services.provisioning import DeviceDetails, han_provision_request_create
 from smt.demo import DEMO_PASSWORD, PREMISES, USERS
-from usage.models import CustomerPremise, DailyRead, IntervalDay, Meter, MonthlyUsage
+from smt.demo_han import FULL_METER, INSTALL_CODE
+from usage.models import CustomerPremise, DailyRead, IntervalDay, Meter, MonthlyUsage, Premise
 from usage.selectors import premises_visible_to
 
 pytestmark = pytest.mark.django_db
@@ -34,7 +40,7 @@ def seed(days=5, when=AFTER_FALL_BACK) -> str:
 def row_counts() -> dict[str, int]:
     return {
         model._meta.label: model.objects.count()
-        for app in ("accounts", "usage", "notifications", "agreements")
+        for app in ("accounts", "usage", "notifications", "agreements", "han")
         for model in apps.get_app_config(app).get_models()
     }
 
@@ -140,7 +146,9 @@ def test_refuses_with_production_settings_unless_forced(settings):
 def test_the_demo_third_party_has_agreements_in_every_status_a_new_database_shows():  # OPS-3
     seed()
 
-    statuses = set(Agreement.objects.values_list("status", flat=True))
+    statuses = set(
+        Agreement.objects.exclude(kind=Agreement.Kind.HAN_DEVICE).values_list("status", flat=True)
+    )
 
     assert statuses == {
         Agreement.Status.PENDING,
@@ -163,3 +171,103 @@ def test_the_demo_third_party_shows_a_logo(client):  # OPS-3, ACC-1
     seed(days=1)
     company.refresh_from_db()
     assert company.logo.name == stored  # seeding again keeps the one logo
+
+
+S = Agreement.Status
+HAN_STATUSES = {  # HAN-3, HAN-8: every status a newcomer should find
+    S.REQUEST_EMAIL_SENT,
+    S.PAIRING_INITIATED,
+    S.PAIRING_NOT_INITIATED,
+    S.CUSTOMER_REJECTED,
+    S.ADD_PENDING,
+    S.ADD_REJECTED,
+    S.METER_READY,
+    S.ADD_FAILED,
+    S.DEVICE_ADDED,
+    S.REMOVE_REQUESTED,
+    S.REMOVE_PENDING,
+    S.REMOVED,
+    S.REMOVE_FAILED,
+}
+
+
+def han_statuses() -> list[tuple[str, str, str]]:
+    return sorted(
+        HanProvisionRequest.objects.values_list(
+            "agreement__agreement_number", "mac_address", "agreement__status"
+        )
+    )
+
+
+def test_the_demo_has_han_requests_in_every_status():  # OPS-3, HAN-3
+    seed()
+
+    statuses = set(
+        Agreement.objects.filter(kind=Agreement.Kind.HAN_DEVICE).values_list("status", flat=True)
+    )
+
+    assert statuses == HAN_STATUSES
+    # seed 004: an Add Failed after Meter Ready keeps Meter Ready, with its note
+    assert HanProvisionRequest.objects.filter(
+        agreement__status=S.METER_READY, setup_issue_at__isnull=False
+    ).exists()
+    assert HanProvisionRequest.objects.filter(
+        agreement__status=S.METER_READY, setup_issue_at__isnull=True
+    ).exists()
+    # made by the demo 3rd party and the demo REP, for the demo customers
+    makers = set(
+        HanProvisionRequest.objects.values_list("agreement__initiated_by__username", flat=True)
+    )
+    assert makers == {"tp.admin", "rep.admin"}
+    customers = set(
+        HanProvisionRequest.objects.values_list("agreement__customer__username", flat=True)
+    )
+    assert customers == {"maria.garcia", "john.smith", "acme.business"}
+
+
+def test_the_demo_requests_went_through_the_customer_link_and_the_tdsp_api():  # HAN-4, HAN-7
+    seed()
+    rejected = HanProvisionRequest.objects.get(agreement__status=S.CUSTOMER_REJECTED)
+    assert rejected.agreement.history.filter(actor_label="customer link").exists()
+    added = HanProvisionRequest.objects.filter(agreement__status=S.DEVICE_ADDED).first()
+    assert added.sent_to_tdsp_at is not None
+    assert added.agreement.history.filter(actor_label__startswith="TDSP message demo-").exists()
+    # nothing is left for the worker to send: the seed marked them sent (SEC-6 sweep idle)
+    assert not HanProvisionRequest.objects.filter(
+        agreement__status=S.PAIRING_INITIATED, sent_to_tdsp_at__isnull=True
+    ).exists()
+    assert not HanProvisionRequest.objects.filter(
+        agreement__status=S.REMOVE_REQUESTED, removal_sent_at__isnull=True
+    ).exists()
+
+
+def test_one_demo_meter_has_all_five_han_slots_taken():  # OPS-3, HAN-2
+    seed()
+    premise = Premise.objects.get(esiid=FULL_METER)
+    assert slot_holders(premise_id=premise.pk).count() == 5
+    customer = CustomerPremise.objects.get(premise=premise, detached_at__isnull=True).customer
+    third_party = User.objects.get(username="tp.admin")
+
+    with (
+        time_machine.travel(AFTER_FALL_BACK, tick=False),
+        pytest.raises(AgreementRefused, match="0 free HAN slot"),
+    ):
+        han_provision_request_create(
+            user=third_party,
+            customer=CustomerDetails(registered=True, email=customer.email),
+            customer_id=customer.username,
+            meter=MeterPair(
+                esiid=FULL_METER,
+                meter_number=premise.meters.get(removed_on__isnull=True).meter_number,
+            ),
+            devices=[DeviceDetails("thermostat", "000D6F00000E0001", INSTALL_CODE)],
+            contact=Contact(name="Tom Baker", email=third_party.email),
+        )
+
+
+def test_seeding_han_requests_twice_changes_nothing():  # OPS-3
+    seed()
+    first = han_statuses()
+    output = seed()
+    assert han_statuses() == first
+    assert "0 new agreements" in output

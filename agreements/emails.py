@@ -37,7 +37,7 @@ def masked_esiid(esiid: str) -> str:
     return "*" * max(len(esiid) - 7, 0) + esiid[-7:]
 
 
-def _day(value: date | datetime | None) -> str:
+def email_day(value: date | datetime | None) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -66,10 +66,10 @@ def email_context(agreement: Agreement, *, language: str) -> dict:
         "report_type": report_type,
         "report_duration": report_duration,
         "duration_months": agreement.duration_months,
-        "start_date": _day(agreement.start_date),
-        "end_date": _day(agreement.end_date),
-        "requested_end_date": _day(agreement.requested_end_date),
-        "expires_on": _day(agreement.expires_at),
+        "start_date": email_day(agreement.start_date),
+        "end_date": email_day(agreement.end_date),
+        "requested_end_date": email_day(agreement.requested_end_date),
+        "expires_on": email_day(agreement.expires_at),
         "company_name": company.name,
         "company_email": agreement.contact_email or company.email,
         "company_phone": agreement.contact_phone or company.phone,
@@ -153,7 +153,7 @@ def invitation(
         extension=extension,
         accept_url=answer_url(token, accept=True),
         reject_url=answer_url(token, accept=False),
-        expires_on=_day(agreement.extension_expires_at if extension else agreement.expires_at),
+        expires_on=email_day(agreement.extension_expires_at if extension else agreement.expires_at),
     )
 
 

@@ -8,14 +8,13 @@ characters (NTF-4); 3rd-party emails name the customer (seed 001 P2 notes). Each
 recorded once per event (the event key, NTF-3).
 """
 
-from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
-from agreements.emails import customer_language, email_context
+from agreements.emails import customer_language, email_context, email_day
 from agreements.models import Agreement
 from notifications.services import send_email
 
@@ -74,14 +73,6 @@ def masked_mac(mac_address: str) -> str:
     return "*" * max(len(mac_address) - 6, 0) + mac_address[-6:]
 
 
-def _day(value: date | datetime | None) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        value = timezone.localtime(value).date()
-    return formats.date_format(value, "m/d/Y")
-
-
 def _context(request: HanProvisionRequest, *, language: str) -> dict[str, Any]:
     agreement = request.agreement
     with translation.override(language):
@@ -92,8 +83,8 @@ def _context(request: HanProvisionRequest, *, language: str) -> dict[str, Any]:
         "device_type": device_type,
         "mac_masked": masked_mac(request.mac_address),
         "requested_at": formats.date_format(created, "m/d/y, H:i:s"),
-        "pairing_expires_on": _day(agreement.expires_at),
-        "pairing_window_ends_on": _day(request.pairing_window_ends_at),
+        "pairing_expires_on": email_day(agreement.expires_at),
+        "pairing_window_ends_on": email_day(request.pairing_window_ends_at),
     }
 
 

@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language
+from agreements.forms.company import unregistered_customer_details
 from agreements.models import Agreement
 from agreements.services.creation import Contact, CustomerDetails, MeterPair
 from smt.lib.listing import ListSearchForm, SearchField, SearchTerms
@@ -111,24 +112,7 @@ class ProvisionForm(forms.Form):
         if self.is_registered:
             identifier = data["customer_id"].strip()
             return CustomerDetails(registered=True, email=identifier if "@" in identifier else "")
-        residential = data["customer_kind"] == Agreement.CustomerKind.RESIDENTIAL
-        return CustomerDetails(
-            registered=False,
-            email=data["email"],
-            kind=data["customer_kind"],
-            first_name=data["first_name"],
-            middle_initial=data["middle_initial"],
-            last_name=data["last_name"],
-            title=data["title"],
-            # HAN-1 as AGR-3: the language only for a residential customer not registered.
-            language=(data["language"] or Language.ENGLISH) if residential else Language.ENGLISH,
-            company_name=data["company_name"],
-            street=data["street"],
-            city=data["city"],
-            state=data["state"] or "TX",
-            zip_code=data["zip_code"],
-            phone=data["phone"],
-        )
+        return unregistered_customer_details(data)
 
     def registered_customer_id(self) -> str:
         return self.cleaned_data["customer_id"].strip() if self.is_registered else ""

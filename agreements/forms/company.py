@@ -31,6 +31,28 @@ def meter_field_names(index: int) -> tuple[str, str]:
     return f"meter_{index}_esiid", f"meter_{index}_number"
 
 
+def unregistered_customer_details(data: dict) -> CustomerDetails:
+    """AGR-3 (and HAN-1): a customer not registered, as the 3rd party typed them."""
+    residential = data["customer_kind"] == Agreement.CustomerKind.RESIDENTIAL
+    return CustomerDetails(
+        registered=False,
+        email=data["email"],
+        kind=data["customer_kind"],
+        first_name=data["first_name"],
+        middle_initial=data["middle_initial"],
+        last_name=data["last_name"],
+        title=data["title"],
+        # Seed 000 functional rule 1: language only for residential non-registered.
+        language=(data["language"] or Language.ENGLISH) if residential else Language.ENGLISH,
+        company_name=data["company_name"],
+        street=data["street"],
+        city=data["city"],
+        state=data["state"] or "TX",
+        zip_code=data["zip_code"],
+        phone=data["phone"],
+    )
+
+
 class AgreementRequestForm(forms.Form):
     """AGR-3 page 1 (and AGR-14/AGR-17 page 1 with a duration instead of the report)."""
 
@@ -148,27 +170,9 @@ class AgreementRequestForm(forms.Form):
         return pairs
 
     def customer_details(self) -> CustomerDetails:
-        data = self.cleaned_data
         if self.is_registered:
-            return CustomerDetails(registered=True, email=data["email"])
-        residential = data["customer_kind"] == Agreement.CustomerKind.RESIDENTIAL
-        return CustomerDetails(
-            registered=False,
-            email=data["email"],
-            kind=data["customer_kind"],
-            first_name=data["first_name"],
-            middle_initial=data["middle_initial"],
-            last_name=data["last_name"],
-            title=data["title"],
-            # Seed 000 functional rule 1: language only for residential non-registered.
-            language=(data["language"] or Language.ENGLISH) if residential else Language.ENGLISH,
-            company_name=data["company_name"],
-            street=data["street"],
-            city=data["city"],
-            state=data["state"] or "TX",
-            zip_code=data["zip_code"],
-            phone=data["phone"],
-        )
+            return CustomerDetails(registered=True, email=self.cleaned_data["email"])
+        return unregistered_customer_details(self.cleaned_data)
 
     def terms(self) -> dict:
         """The keyword arguments of the kind's create service besides customer and meters."""

@@ -94,6 +94,7 @@ class ProvisionForm(forms.Form):
         # A registered customer is named by user ID or email; the rest comes from the account.
         if self.is_registered:
             self.fields["customer_id"].required = True
+            self.fields["customer_kind"].required = False  # the account says which
         else:
             for name in CUSTOMER_REQUIRED:
                 self.fields[name].required = True

@@ -24,7 +24,6 @@ IN_PROGRESS_STATUSES = (
 DEVICE_STATUSES = (S.DEVICE_ADDED, S.REMOVE_REQUESTED, S.REMOVE_PENDING, S.REMOVE_FAILED)
 # HAN-7: the statuses in which the request is with the TDSP.
 WITH_TDSP_STATUSES = (S.PAIRING_INITIATED, S.ADD_PENDING, S.METER_READY)
-REMOVAL_STATUSES = (S.REMOVE_REQUESTED, S.REMOVE_PENDING)
 
 
 class HanProvisionRequest(models.Model):
@@ -93,18 +92,6 @@ class HanProvisionRequest(models.Model):
     def mac_display(self) -> str:
         """The EUI-64 as devices print it: 00:0D:6F:00:00:12:34:56."""
         return ":".join(self.mac_address[i : i + 2] for i in range(0, 16, 2))
-
-    @property
-    def is_closed(self) -> bool:
-        return self.agreement.status in CLOSED_STATUSES
-
-    @property
-    def is_device(self) -> bool:
-        return self.agreement.status in DEVICE_STATUSES
-
-    @property
-    def is_in_progress(self) -> bool:
-        return self.agreement.status in IN_PROGRESS_STATUSES
 
     @property
     def may_be_removed(self) -> bool:

@@ -8,6 +8,7 @@ Device Added except a removal's result) is recorded and ignored. An Add Failed a
 Ready keeps Meter Ready and sends the "issue setting up meter" emails (seed 004).
 """
 
+import logging
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -25,7 +26,7 @@ from agreements.workflow import Role, can_transition
 from usage.tdsp.adapter import adapter_for
 
 from .. import emails
-from ..models import REMOVAL_STATUSES, WITH_TDSP_STATUSES, HanProvisionRequest
+from ..models import WITH_TDSP_STATUSES, HanProvisionRequest
 from .core import (
     METER_READY_PAIRING_DAYS,
     TDSP_ACTOR,
@@ -35,6 +36,8 @@ from .core import (
     han_status_notify,
     han_transition,
 )
+
+logger = logging.getLogger(__name__)
 
 S = Agreement.Status
 
@@ -95,7 +98,7 @@ def han_removal_dispatch(request_pk: int) -> None:
     try:
         han_removal_send_task.delay(request_pk)
     except Exception:  # broker down: `han_requests_send_missing` picks it up
-        return
+        logger.exception("Could not queue HAN removal %s; the sweep will send it", request_pk)
 
 
 def _role_for_removal(user: User, request: HanProvisionRequest) -> Role:
@@ -216,7 +219,3 @@ def _setup_issue(
     return HanStatusOutcome(
         S.METER_READY, False, "Add Failed after Meter Ready: stays Meter Ready."
     )
-
-
-def removal_in_progress(request: HanProvisionRequest) -> bool:
-    return request.agreement.status in REMOVAL_STATUSES

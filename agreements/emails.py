@@ -63,6 +63,7 @@ def email_context(agreement: Agreement, *, language: str) -> dict:
         "kind": agreement.kind,
         "kind_label": kind_label,
         "is_one_time": agreement.kind == Agreement.Kind.ONE_TIME,
+        "is_han_services": agreement.is_han_services,  # AGR-17: its own wording
         "report_type": report_type,
         "report_duration": report_duration,
         "duration_months": agreement.duration_months,

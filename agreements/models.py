@@ -229,6 +229,12 @@ class Agreement(models.Model):
         return self.kind in (self.Kind.ONGOING, self.Kind.ONGOING_HAN)
 
     @property
+    def is_han_services(self) -> bool:
+        """AGR-17: an Ongoing HAN Services agreement: messages to the customer's HAN devices,
+        no access to usage data (its own wording on the emails and pages)."""
+        return self.kind == self.Kind.ONGOING_HAN
+
+    @property
     def is_han_device(self) -> bool:
         """HAN-1: a HAN Device (provision) agreement, shown by the `han` pages."""
         return self.kind == self.Kind.HAN_DEVICE

@@ -125,6 +125,7 @@ def _answered_remember(request, agreement: Agreement, *, accepted: bool, extensi
         "agreement_number": agreement.agreement_number,
         "company_name": agreement.company.name,
         "kind": agreement.kind,
+        "is_han_services": agreement.is_han_services,
         "accepted": accepted,
         "extension": extension,
         "registered": registered,

@@ -34,6 +34,11 @@ def mac_address_clean(value: str) -> str:
     return digits
 
 
+def mac_address_masked(mac_address: str) -> str:
+    """NTF-4: only the last six characters of a MAC address are shown."""
+    return "*" * max(len(mac_address) - 6, 0) + mac_address[-6:]
+
+
 def install_code_crc(code: bytes) -> int:
     """The CRC of a ZigBee installation code: CRC-16/X-25 (polynomial 0x1021 reflected,
     initial value 0xFFFF, final XOR 0xFFFF), as the ZigBee Smart Energy profile defines it."""

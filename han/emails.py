@@ -68,11 +68,6 @@ def answer_url(token: str, *, start: bool) -> str:
     return f"{settings.SITE_URL}{reverse('han:answer', args=[token])}?action={action}"
 
 
-def masked_mac(mac_address: str) -> str:
-    """NTF-4: only the last six characters of a MAC address appear in an email."""
-    return "*" * max(len(mac_address) - 6, 0) + mac_address[-6:]
-
-
 def _context(request: HanProvisionRequest, *, language: str) -> dict[str, Any]:
     agreement = request.agreement
     with translation.override(language):
@@ -81,7 +76,7 @@ def _context(request: HanProvisionRequest, *, language: str) -> dict[str, Any]:
     return {
         **email_context(agreement, language=language),
         "device_type": device_type,
-        "mac_masked": masked_mac(request.mac_address),
+        "mac_masked": request.masked_mac,
         "requested_at": formats.date_format(created, "m/d/y, H:i:s"),
         "pairing_expires_on": email_day(agreement.expires_at),
         "pairing_window_ends_on": email_day(request.pairing_window_ends_at),

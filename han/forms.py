@@ -11,12 +11,11 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language
-from agreements.forms.company import unregistered_customer_details
+from agreements.forms.company import mac_address_terms, unregistered_customer_details
 from agreements.models import Agreement
 from agreements.services.creation import Contact, CustomerDetails, MeterPair
-from smt.lib.listing import ListSearchForm, SearchField, SearchTerms
+from smt.lib.listing import ListSearchForm, SearchField
 
-from .devices import SEPARATORS
 from .models import HanProvisionRequest
 from .services.provisioning import MAX_DEVICES, DeviceDetails
 
@@ -186,19 +185,6 @@ def device_formset(data=None, *, initial=None) -> BaseDeviceFormSet:
     return DeviceFormSet(data, initial=initial, prefix=DEVICES_PREFIX)
 
 
-def mac_search_value(value: str) -> str:
-    """A MAC address as typed in a search (`00:0d:6f…`, `000D-6F…`, `*123456`) in the stored
-    form: upper-case hexadecimal without separators (han.devices)."""
-    return SEPARATORS.sub("", value).upper()
-
-
-def mac_terms(terms: SearchTerms) -> SearchTerms:
-    return SearchTerms(
-        values=tuple(mac_search_value(value) for value in terms.values),
-        wildcard=mac_search_value(terms.wildcard),
-    )
-
-
 HAN_SEARCH_BY = [
     ("esiid", _("ESIID(s)")),
     ("mac_address", _("HAN Device MAC Address")),
@@ -225,7 +211,7 @@ class HanDeviceSearchForm(ListSearchForm):
         terms = self.cleaned_data["values"]
         search_by = self.cleaned_data["search_by"]
         if search_by == "mac_address":
-            return mac_terms(terms).q("mac_address", case_sensitive=True)
+            return mac_address_terms(terms).q("mac_address", case_sensitive=True)
         if search_by == "agreement_number":
             return terms.q("agreement__agreement_number", case_sensitive=True)
         return terms.q("agreement__premise__esiid", case_sensitive=True)

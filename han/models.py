@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from agreements.models import Agreement
 
+from .devices import mac_address_masked
+
 S = Agreement.Status
 
 # HAN-3, HAN-5: the statuses that end a request without a paired device. Such a request
@@ -86,12 +88,22 @@ class HanProvisionRequest(models.Model):
     @property
     def masked_mac(self) -> str:
         """NTF-4: only the last six characters of a MAC address are shown."""
-        return "*" * 10 + self.mac_address[-6:]
+        return mac_address_masked(self.mac_address)
 
     @property
     def mac_display(self) -> str:
         """The EUI-64 as devices print it: 00:0D:6F:00:00:12:34:56."""
         return ":".join(self.mac_address[i : i + 2] for i in range(0, 16, 2))
+
+    @property
+    def is_waiting_for_customer(self) -> bool:
+        """HAN-5: the customer has yet to start pairing (the page shows the deadline)."""
+        return self.agreement.status in (S.ADD_ACKNOWLEDGED, S.REQUEST_EMAIL_SENT)
+
+    @property
+    def is_in_pairing_window(self) -> bool:
+        """HAN-5: Meter Ready, with the days to pair running."""
+        return self.agreement.status == S.METER_READY and self.pairing_window_ends_at is not None
 
     @property
     def may_be_removed(self) -> bool:

@@ -38,7 +38,7 @@ from han.services.core import PAIRING_START_DAYS
 from han.services.jobs import han_requests_expire
 from han.services.provisioning import DeviceDetails, han_provision_request_create
 from han.services.tdsp import han_device_remove, han_removal_send, han_request_send
-from han.simulated import simulated_han_send
+from han.simulated import SimulatedTdsp, simulated_han_send
 from notifications.models import OutboundEmail
 from smt.lib.errors import Refused
 from usage.models import CustomerPremise
@@ -175,12 +175,9 @@ REQUESTS = [
 FULL_METER = JOHN_SOLAR  # the demo meter whose 5 HAN slots are all taken
 
 
-class RecordingOnlyTdsp:
-    """The TDSP adapter while seeding: the seed sends the simulated TDSP's answers itself, so
-    handing a request over only records that it was sent (no task, no real TDSP)."""
-
-    def request_on_demand_read(self, read) -> None:  # not used by the seed
-        raise NotImplementedError
+class RecordingOnlyTdsp(SimulatedTdsp):
+    """The TDSP adapter while seeding: the seed sends the simulated TDSP's HAN answers itself,
+    so handing a HAN request over only records that it was sent (no task)."""
 
     def request_han_provision(self, request: HanProvisionRequest) -> None:
         return None

@@ -221,7 +221,9 @@ MAC_SEPARATORS = re.compile(r"[\s:.\-]")
 HAN_MAC_ADDRESS = "han_request__mac_address"
 
 
-def _mac_address_terms(terms: SearchTerms) -> SearchTerms:
+def mac_address_terms(terms: SearchTerms) -> SearchTerms:
+    """Typed MAC addresses (and a wildcard) in the stored form, for a search (AGR-2, HAN-8)."""
+
     def clean(value: str) -> str:
         return MAC_SEPARATORS.sub("", value).upper()
 
@@ -254,7 +256,7 @@ class AgreementSearchForm(ListSearchForm):
         if search_by == "meter_number":
             return terms.q("meter_number", case_sensitive=True)
         if search_by == "mac_address":
-            return _mac_address_terms(terms).q(HAN_MAC_ADDRESS, case_sensitive=True)
+            return mac_address_terms(terms).q(HAN_MAC_ADDRESS, case_sensitive=True)
         return terms.q("agreement_number", case_sensitive=True)
 
 

@@ -15,8 +15,6 @@ from ..services.answers import pairing_answer_is_open
 from ..services.tdsp import han_device_remove
 
 S = Agreement.Status
-# HAN-5: the request waits for the customer to start pairing (the deadline is shown).
-WAITING_STATUSES = (S.ADD_ACKNOWLEDGED, S.REQUEST_EMAIL_SENT)
 
 
 def history_rows(han_request: HanProvisionRequest, *, customer: User | None = None) -> list:
@@ -40,14 +38,11 @@ def history_rows(han_request: HanProvisionRequest, *, customer: User | None = No
 
 def detail_context(han_request: HanProvisionRequest, *, customer: User | None = None) -> dict:
     """HAN-8: every field of the request; the page asks these flags, it does not decide."""
-    status = han_request.agreement.status
     return {
         "han_request": han_request,
         "agreement": han_request.agreement,
         "company": han_request.agreement.company,
         "history": history_rows(han_request, customer=customer),
-        "waiting_for_customer": status in WAITING_STATUSES,
-        "in_pairing_window": status == S.METER_READY and han_request.pairing_window_ends_at,
         "can_answer": pairing_answer_is_open(han_request),
         "can_remove": han_request.may_be_removed,
     }

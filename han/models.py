@@ -2,6 +2,8 @@
 with a meter (HAN-1). Its status, customer, number and history are its HAN Device agreement
 (`agreements.Agreement`, kind `han_device`); this row holds the device and the TDSP side."""
 
+from datetime import datetime, timedelta
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -109,3 +111,101 @@ class HanProvisionRequest(models.Model):
     def may_be_removed(self) -> bool:
         """HAN-8: Remove is offered for a paired device, and again after a failed removal."""
         return self.agreement.status in (S.DEVICE_ADDED, S.REMOVE_FAILED)
+
+
+class HanMessage(models.Model):
+    """HAN-9: one text message from a 3rd party to one paired HAN device, sent to the TDSP
+    as one request (its ZigBee Smart Energy Display Message), under the Ongoing HAN Services
+    agreement (AGR-17) that allowed it. Messages composed together share `batch`."""
+
+    class Priority(models.TextChoices):  # ZigBee SE Message Control "importance level"
+        NORMAL = "normal", _("Normal")
+        HIGH = "high", _("High")
+        CRITICAL = "critical", _("Critical")
+
+    class Status(models.TextChoices):  # HAN-9; moves in han.services.messages only
+        QUEUED = "queued", _("Queued")
+        SENT = "sent", _("Sent to TDSP")
+        DELIVERED = "delivered", _("Delivered")
+        CONFIRMED = "confirmed", _("Confirmed by customer")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    batch = models.UUIDField(db_index=True)
+    company = models.ForeignKey(
+        "accounts.Company", on_delete=models.PROTECT, related_name="han_messages"
+    )
+    sent_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="han_messages_sent"
+    )
+    device = models.ForeignKey(
+        HanProvisionRequest, on_delete=models.PROTECT, related_name="messages"
+    )
+    agreement = models.ForeignKey(  # the Ongoing HAN Services agreement (AGR-17)
+        Agreement, on_delete=models.PROTECT, related_name="han_messages"
+    )
+    text = models.CharField(_("message"), max_length=80)  # han.message_text.MAX_CHARACTERS
+    priority = models.CharField(_("priority"), max_length=10, choices=Priority)
+    confirmation_required = models.BooleanField(_("confirmation required"), default=False)
+    start_at = models.DateTimeField(_("start time"))
+    duration_minutes = models.PositiveSmallIntegerField(_("duration (minutes)"))
+
+    status = models.CharField(max_length=10, choices=Status, default=Status.QUEUED)
+    status_changed_at = models.DateTimeField()
+    failure_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    # The id the TDSP's status messages name (HAN-9, API-3).
+    tdsp_request_id = models.CharField(max_length=32, unique=True)
+    dispatched_at = models.DateTimeField(null=True, blank=True)  # a send task was queued
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    last_send_error = models.CharField(max_length=500, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(duration_minutes__gte=1, duration_minutes__lte=1440),
+                name="han_message_duration_1_1440",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["status", "start_at"], name="han_message_status_start_idx"),
+            models.Index(fields=["company", "created_at"], name="han_message_company_idx"),
+            models.Index(fields=["device", "created_at"], name="han_message_device_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"HAN message {self.pk} to {self.device.masked_mac}"
+
+    @property
+    def ends_at(self) -> datetime:
+        """The end of the display window (start time plus duration)."""
+        return self.start_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def may_be_cancelled(self) -> bool:
+        """HAN-9: a message may be cancelled until it is handed to the TDSP."""
+        return self.status == self.Status.QUEUED
+
+
+class HanMessageEvent(models.Model):
+    """HAN-9, SEC-7: a message's timeline: every status with its time, actor and reason."""
+
+    message = models.ForeignKey(HanMessage, on_delete=models.CASCADE, related_name="events")
+    created_at = models.DateTimeField()
+    from_status = models.CharField(max_length=10, blank=True)
+    to_status = models.CharField(max_length=10)
+    actor = models.ForeignKey(
+        "accounts.User", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField(max_length=100, blank=True)  # "system", "TDSP message …"
+    reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}: {self.from_status or '—'} → {self.to_status}"

@@ -10,7 +10,10 @@ status per worker task after `SIMULATED_TDSP_HAN_DELAY_SECONDS` (Device Added af
 - on a MAC of `SIMULATED_TDSP_HAN_FAIL_MACS`: Add Pending → Add Failed;
 - on a MAC of `SIMULATED_TDSP_HAN_SETUP_ISSUE_MACS`: Add Pending → Meter Ready → Add Failed
   (which keeps Meter Ready, seed 004);
-- a removal: Remove Pending → Removed.
+- a removal: Remove Pending → Removed;
+- a HAN device message (HAN-9): Delivered, then Confirmed on a MAC of
+  `SIMULATED_TDSP_HAN_CONFIRM_MACS` when the message asks for confirmation; Failed on a MAC
+  of `SIMULATED_TDSP_HAN_MESSAGE_FAIL_MACS`.
 
 `manage.py simulate_han_status` sends any single status by hand, through the same path.
 """
@@ -24,8 +27,8 @@ from django.db import transaction
 from usage.tdsp.messages import TdspMessageInvalid, tdsp_message_apply
 from usage.tdsp.simulated import SimulatedTdsp as SimulatedOdrTdsp
 
-from .models import HanProvisionRequest
-from .tdsp import HAN_STATUS
+from .models import HanMessage, HanProvisionRequest
+from .tdsp import HAN_MESSAGE_STATUS, HAN_STATUS
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +47,10 @@ class SimulatedTdsp(SimulatedOdrTdsp):
     def request_han_deprovision(self, request: HanProvisionRequest) -> None:
         pk = request.pk
         transaction.on_commit(lambda: simulated_han_schedule(pk, REMOVAL, 0))
+
+    def send_han_message(self, message: HanMessage) -> None:
+        pk = message.pk
+        transaction.on_commit(lambda: simulated_message_schedule(pk, 0))
 
 
 def simulated_script(request: HanProvisionRequest, purpose: str) -> tuple[str, ...]:
@@ -106,4 +113,56 @@ def simulated_han_step(*, request_pk: int, purpose: str, step: int) -> dict | No
     answer = simulated_han_send(request, status=script[step], message_id=f"sim-han-{run}-{step}")
     if step + 1 < len(script):
         simulated_han_schedule(request_pk, purpose, step + 1)
+    return answer
+
+
+# --- HAN device messages (HAN-9) --------------------------------------------------------------
+
+
+def simulated_message_script(message: HanMessage) -> tuple[str, ...]:
+    """The statuses the simulated TDSP reports for this message, in order."""
+    mac = message.device.mac_address
+    if mac in settings.SIMULATED_TDSP_HAN_MESSAGE_FAIL_MACS:
+        return ("FAILED",)
+    if message.confirmation_required and mac in settings.SIMULATED_TDSP_HAN_CONFIRM_MACS:
+        return ("DELIVERED", "CONFIRMED")
+    return ("DELIVERED",)
+
+
+def simulated_message_schedule(message_pk: int, step: int) -> None:
+    from han.tasks import simulated_tdsp_han_message_step_task  # tasks import this module
+
+    simulated_tdsp_han_message_step_task.apply_async(
+        (message_pk, step), countdown=settings.SIMULATED_TDSP_HAN_DELAY_SECONDS
+    )
+
+
+def simulated_message_step(*, message_pk: int, step: int) -> dict | None:
+    """Report step `step` of the message's script through the TDSP API's handling, and
+    schedule the next. The message id is fixed per message and step (a retry is a replay)."""
+    message = (
+        HanMessage.objects.select_related("device__agreement__premise__tdsp")
+        .filter(pk=message_pk)
+        .first()
+    )
+    if message is None:
+        return None
+    script = simulated_message_script(message)
+    if step >= len(script):
+        return None
+    body: dict[str, Any] = {
+        "message_id": f"sim-msg-{message.tdsp_request_id}-{step}",
+        "type": HAN_MESSAGE_STATUS,
+        "request_id": message.tdsp_request_id,
+        "status": script[step],
+    }
+    if script[step] == "FAILED":
+        body["reason"] = "Simulated TDSP: the device did not answer."
+    try:
+        answer = tdsp_message_apply(tdsp=message.device.agreement.premise.tdsp, body=body)
+    except TdspMessageInvalid as error:  # a bug, not a TDSP answer: log it for staff
+        logger.error("Simulated HAN message status for %s refused: %s", message_pk, error)
+        return {"code": error.code, "message": str(error)}
+    if step + 1 < len(script):
+        simulated_message_schedule(message_pk, step + 1)
     return answer

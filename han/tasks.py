@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from han import simulated
-from han.services import jobs, tdsp
+from han.services import jobs, messages, tdsp
 
 RETRY_DELAY_SECONDS = 30  # below the broker's visibility timeout (SEC-6)
 
@@ -65,3 +65,29 @@ def han_requests_send_missing_task() -> int:
 def simulated_tdsp_han_step_task(request_pk: int, purpose: str, step: int) -> dict | None:
     """The simulated TDSP's next HAN status (development, demos, tests)."""
     return simulated.simulated_han_step(request_pk=request_pk, purpose=purpose, step=step)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    autoretry_for=(Exception,),
+    max_retries=5,
+    retry_backoff=True,
+    retry_backoff_max=RETRY_DELAY_SECONDS,
+)
+def han_message_send_task(self, message_pk: int) -> str:
+    """HAN-9: hand a due message to the TDSP (idempotent; retried on adapter errors, then
+    the beat sweep queues it again until its display time is over)."""
+    return messages.han_message_send(message_pk=message_pk).status
+
+
+@shared_task(acks_late=True)
+def han_messages_send_due_task() -> int:
+    """HAN-9: Queued messages whose start time came go out; safe to run twice."""
+    return messages.han_messages_send_due()
+
+
+@shared_task(acks_late=True, autoretry_for=(Exception,), max_retries=3, retry_backoff=True)
+def simulated_tdsp_han_message_step_task(message_pk: int, step: int) -> dict | None:
+    """The simulated TDSP's next status for a HAN device message."""
+    return simulated.simulated_message_step(message_pk=message_pk, step=step)

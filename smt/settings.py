@@ -331,6 +331,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "han.tasks.han_requests_send_missing_task",
         "schedule": crontab(minute="*/15"),
     },
+    # HAN-9: Queued messages whose start time came (and sends that went missing) go out.
+    "han-messages-send-due": {
+        "task": "han.tasks.han_messages_send_due_task",
+        "schedule": crontab(minute="*"),
+    },
     # AGR-10, SEC-6: an EM203 whose task went missing (broker down at commit) is queued again.
     "agreements-copies-send-missing": {
         "task": "agreements.tasks.agreement_copies_send_missing_task",
@@ -344,7 +349,10 @@ ROR_MOVE_OUT_HOOKS = [
     "han.services.jobs.han_messaging_end_for_move_out",  # HAN-8
 ]
 # API-3: TDSP message types a higher app handles (usage.tdsp.messages imports no app above).
-TDSP_MESSAGE_HANDLERS = {"han_status": "han.tdsp.han_status_message"}  # HAN-7
+TDSP_MESSAGE_HANDLERS = {
+    "han_status": "han.tdsp.han_status_message",  # HAN-7
+    "han_message_status": "han.tdsp.han_message_status_message",  # HAN-9
+}
 # USG-12, AGR-14: which meters (and days) a 3rd party's agreements open, answered by the
 # agreements app for usage.selectors (usage imports no app above it).
 USAGE_AGREEMENT_ACCESS = "agreements.selectors.agreement_usage_access"
@@ -379,6 +387,14 @@ SIMULATED_TDSP_HAN_FAIL_MACS = env.list(
 )
 SIMULATED_TDSP_HAN_SETUP_ISSUE_MACS = env.list(
     "SIMULATED_TDSP_HAN_SETUP_ISSUE_MACS", default=["000D6F0000FA1102"]
+)
+# HAN-9: the simulated TDSP delivers a HAN device message (after the delay above); the
+# customer "confirms" it on these devices (when it asks for confirmation); it fails on these.
+SIMULATED_TDSP_HAN_CONFIRM_MACS = env.list(
+    "SIMULATED_TDSP_HAN_CONFIRM_MACS", default=["000D6F00000D0006"]
+)
+SIMULATED_TDSP_HAN_MESSAGE_FAIL_MACS = env.list(
+    "SIMULATED_TDSP_HAN_MESSAGE_FAIL_MACS", default=["000D6F00000D0005", "000D6F0000FA1101"]
 )
 
 # A worker that has not beaten for this long is reported down by /healthz.

@@ -39,6 +39,7 @@ from .core import (
     han_status_notify,
     han_transition,
 )
+from .messages import han_messages_fail_for_move_out
 from .tdsp import han_removal_dispatch
 
 S = Agreement.Status
@@ -228,4 +229,8 @@ def han_messaging_end_for_move_out(*, premise: Premise, effective: date | None =
                 actor_label=MOVE_OUT,
             )
             ended += 1
+    han_messages_fail_for_move_out(
+        premise=premise,
+        reason=_("Move-Out%(when)s: the right to message the device ended.") % {"when": when},
+    )
     return ended

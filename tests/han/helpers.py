@@ -170,3 +170,43 @@ def history_of(request: HanProvisionRequest) -> list[tuple[str, str, str]]:
 
 def templates_of(request: HanProvisionRequest) -> list[str]:
     return [template for template, _to, _language in han_emails(request)]
+
+
+# --- HAN device messages (HAN-9) ---------------------------------------------------------------
+
+
+def han_services(user, meter, **kwargs) -> Agreement:
+    """An Active Ongoing HAN Services agreement of `user`'s company on `meter` (AGR-17)."""
+    from tests.agreements.helpers import active_ongoing
+
+    return active_ongoing(user=user, meter=meter, kind=Agreement.Kind.ONGOING_HAN, **kwargs)
+
+
+def messaging_ready(user=None, meter=None, macs=1):
+    """A 3rd party with an Active HAN Services agreement and `macs` paired devices on one
+    meter: (user, meter, agreement, [devices])."""
+    user = user or third_party_admin()
+    meter = meter or MeterFactory()
+    devices = [device_added(user=user, meter=meter) for _ in range(macs)]
+    return user, meter, han_services(user, meter), devices
+
+
+def draft(**overrides):
+    from han.services.messages import MessageDraft
+
+    fields = {"text": "Peak pricing 2-6 PM today. Please save energy.", "duration_minutes": 60}
+    fields.update(overrides)
+    return MessageDraft(**fields)
+
+
+def message_status(message, status: str, message_id: str | None = None, **extra):
+    """A HAN message status from the message's TDSP, through the TDSP API's handling."""
+    message.refresh_from_db()
+    body = {
+        "message_id": message_id or f"han-msg-test-{next(_messages)}",
+        "type": "han_message_status",
+        "request_id": message.tdsp_request_id,
+        "status": status,
+        **extra,
+    }
+    return tdsp_message_apply(tdsp=message.device.agreement.premise.tdsp, body=body)

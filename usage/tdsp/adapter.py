@@ -30,6 +30,12 @@ class TdspAdapter(Protocol):
         """Ask the TDSP to remove a HAN device (HAN-8); the answers name
         `request.removal_request_id`."""
 
+    def send_han_message(self, message: Any) -> None:
+        """Send a text message to one paired HAN device (HAN-9; `message` is a
+        `han.models.HanMessage`: its pk is the ZigBee message id; text, start time, duration,
+        priority, confirmation required, the device's MAC address and meter). Its statuses
+        come back through the TDSP API naming `message.tdsp_request_id`."""
+
 
 def adapter_for(tdsp: Tdsp) -> TdspAdapter:
     """The adapter of this TDSP: `TDSP_ADAPTERS[tdsp.code]`, else `TDSP_ADAPTER`."""

@@ -1,10 +1,13 @@
 """Forms of the HAN pages: the Provision HAN Device page (HAN-1; seed 001 P1.3) with its
-devices formset, the HAN Devices searches (HAN-8, ACC-20) and the customer's answer (HAN-4).
+devices formset, the HAN Devices searches (HAN-8, ACC-20), the customer's answer (HAN-4), and
+HAN Device Messages: compose and the history's query (HAN-9).
 
 Validation and cleaning only. The MAC address and installation code rules, the customer and
 meter checks and the slots (HAN-2) are the service's (`han_provision_request_create`), which
 answers with errors keyed by field; the view puts each next to its input.
 """
+
+import re
 
 from django import forms
 from django.db.models import Q
@@ -16,7 +19,9 @@ from agreements.models import Agreement
 from agreements.services.creation import Contact, CustomerDetails, MeterPair
 from smt.lib.listing import ListSearchForm, SearchField
 
-from .models import HanProvisionRequest
+from .message_text import MAX_CHARACTERS
+from .models import HanMessage, HanProvisionRequest
+from .services.messages import MAX_DURATION_MINUTES, MAX_ESIIDS, MessageDraft
 from .services.provisioning import MAX_DEVICES, DeviceDetails
 
 YES_NO = [("yes", _("Yes")), ("no", _("No"))]
@@ -228,3 +233,134 @@ class PairingAnswerForm(forms.Form):
     @property
     def start(self) -> bool:
         return self.cleaned_data["action"] == START
+
+
+# --- HAN Device Messages (HAN-9) --------------------------------------------------------------
+
+ESIID_SEPARATORS = re.compile(r"[\s,;]+")
+
+
+class HanMessageComposeForm(forms.Form):
+    """HAN-9: the message and where it goes: the chosen devices of one meter, or every paired
+    device of up to 100 ESIIDs. The rules (text, times, rights, rate) are the service's."""
+
+    esiids = forms.CharField(
+        label=_("ESIIDs"),
+        required=False,
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
+        help_text=_(
+            "One ESIID, or up to %(max)d separated by commas or new lines: the message goes to "
+            "every paired HAN device you provisioned on them. With one ESIID you may choose "
+            "its devices."
+        )
+        % {"max": MAX_ESIIDS},
+    )
+    devices = forms.MultipleChoiceField(
+        label=_("HAN devices"),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    text = forms.CharField(
+        label=_("Message"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2, "maxlength": 1000}),
+        help_text=_(
+            "Plain text up to %(max)d characters (Spanish letters allowed; no HTML, no line "
+            "breaks): a HAN display shows a line or two."
+        )
+        % {"max": MAX_CHARACTERS},
+    )
+    start_at = forms.DateTimeField(
+        label=_("Start time (Central time)"),
+        required=False,
+        input_formats=["%Y-%m-%dT%H:%M", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text=_("Leave empty to send now; a later time waits in the queue until then."),
+    )
+    duration_minutes = forms.IntegerField(
+        label=_("Duration (minutes)"),
+        initial=60,
+        # The range is the service's rule (its message comes with the others at once).
+        widget=forms.NumberInput(attrs={"min": 1, "max": MAX_DURATION_MINUTES}),
+        help_text=_("How long the display shows it: 1 to %(max)d minutes.")
+        % {"max": MAX_DURATION_MINUTES},
+    )
+    priority = forms.ChoiceField(
+        label=_("Priority"),
+        choices=HanMessage.Priority.choices,
+        initial=HanMessage.Priority.NORMAL,
+        widget=forms.RadioSelect,
+    )
+    confirmation_required = forms.BooleanField(
+        label=_("Confirmation required: the customer confirms on the device"), required=False
+    )
+
+    def __init__(self, *args, devices=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["devices"].choices = [
+            (
+                device.agreement.agreement_number,
+                f"{device.get_device_type_display()} {device.masked_mac} "
+                f"({device.agreement.agreement_number})",
+            )
+            for device in devices
+        ]
+
+    def esiid_values(self) -> list[str]:
+        """The ESIIDs typed, split on commas, semicolons, spaces and new lines."""
+        text = (self.data.get(self.add_prefix("esiids")) if self.is_bound else "") or ""
+        if hasattr(self, "cleaned_data"):
+            text = self.cleaned_data.get("esiids", text)
+        return [value for value in ESIID_SEPARATORS.split(text) if value]
+
+    def draft(self) -> MessageDraft:
+        data = self.cleaned_data
+        return MessageDraft(
+            text=data["text"],
+            duration_minutes=data["duration_minutes"],
+            priority=data["priority"],
+            confirmation_required=data["confirmation_required"],
+            start_at=data["start_at"],
+        )
+
+
+class HanMessageSearchForm(ListSearchForm):
+    """HAN-9 with ACC-20: query the message history by ESIID, device (MAC address), date
+    range (of the start time, Central time) and status."""
+
+    esiid = SearchField(label=_("ESIID"))
+    mac_address = SearchField(label=_("HAN Device MAC Address"))
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any"))] + HanMessage.Status.choices
+    )
+    date_from = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return data
+
+    def search_q(self) -> Q:
+        data = self.cleaned_data
+        query = Q()
+        if data.get("esiid"):
+            query &= data["esiid"].q("device__agreement__premise__esiid", case_sensitive=True)
+        if data.get("mac_address"):
+            query &= mac_address_terms(data["mac_address"]).q(
+                "device__mac_address", case_sensitive=True
+            )
+        if data.get("status"):
+            query &= Q(status=data["status"])
+        if data.get("date_from"):
+            query &= Q(start_at__date__gte=data["date_from"])
+        if data.get("date_to"):
+            query &= Q(start_at__date__lte=data["date_to"])
+        return query

@@ -79,6 +79,14 @@ MENU = (
         matches=("han:customer_device",),
     ),
     MenuItem(
+        "han_device_messages",  # HAN-9: the messages 3rd parties sent to my HAN devices
+        "my_account",
+        _("HAN Device Messages"),
+        "han:messages",
+        Capability.CUSTOMER_METERS,
+        matches=("han:message",),
+    ),
+    MenuItem(
         "friends_meters",
         "my_account",
         _("My Friend's Meters"),
@@ -130,6 +138,14 @@ MENU = (
         "agreements:company_create_choose",
         Capability.THIRD_PARTY_AGREEMENTS,
         matches=("agreements:company_create",),
+    ),
+    MenuItem(
+        "company_han_messages",  # HAN-9 (seed 002: "Access to HAN message History")
+        "my_account",
+        _("HAN Device Messages"),
+        "han:messages",
+        Capability.THIRD_PARTY_HAN,
+        matches=("han:message",),
     ),
     MenuItem(
         "ror_meters_usage",

@@ -163,8 +163,10 @@ def _device_reason(device: HanProvisionRequest) -> str | None:
 
 
 def _device_label(device: HanProvisionRequest) -> str:
-    return _("HAN device %(mac)s on ESIID %(esiid)s") % {
-        "mac": device.mac_display,
+    """The device as the 3rd party's pages show it: masked MAC (NTF-4), request number."""
+    return _("HAN device %(mac)s (request %(number)s) on ESIID %(esiid)s") % {
+        "mac": device.masked_mac,
+        "number": device.agreement.agreement_number,
         "esiid": device.agreement.premise.esiid,
     }
 

@@ -26,6 +26,7 @@ CUSTOMER_ITEMS = [
     "My Smart Meters",
     "3rd Party Agreements",
     "HAN Devices",  # HAN-8
+    "HAN Device Messages",  # HAN-9
     "My Friend&#x27;s Meters",
     "My Profile",
 ]
@@ -36,6 +37,7 @@ THIRD_PARTY_ITEMS = [
     "HAN Devices",  # HAN-8: Customer Meters (3rd Party) / HAN Devices, with In-Home Devices
     "Customer Agreements",
     "Create an Agreement",
+    "HAN Device Messages",  # HAN-9 (seed 002)
 ]
 
 

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.apps import apps
@@ -23,6 +24,7 @@ from django.utils import timezone
 from accounts.models import Company, Duns, DunsGrant, User
 from accounts.services import api_token_issue
 from han.services.answers import han_answer_signed_in
+from han.services.messages import han_messages_compose
 from tests.agreements.helpers import active_ongoing, details, one_time, token_of
 from tests.factories import (
     CompanyFactory,
@@ -34,6 +36,8 @@ from tests.factories import (
     UserFactory,
 )
 from tests.han.helpers import device_added as han_device_added
+from tests.han.helpers import draft as han_draft
+from tests.han.helpers import messaging_ready as han_messaging_ready
 from tests.han.helpers import one_request as han_one_request
 from tests.han.helpers import provision as han_provision_requests
 from tests.han.helpers import tdsp_status as han_tdsp_status
@@ -569,6 +573,34 @@ def han_customer_device_remove() -> Case:  # HAN-8
     )
 
 
+def han_message_compose() -> Case:  # HAN-9: 3rd parties (and REPs) with In-Home Devices
+    return Case(
+        reverse("han:message_compose"),
+        signed_in(UserFactory(third_party_admin=True)),
+        [
+            a_customer(),
+            Outsider(
+                "a 3rd-party user without In-Home Devices", signed_in(UserFactory(third_party=True))
+            ),
+            a_tdsp_admin(),
+        ],
+    )
+
+
+def han_message_cancel() -> Case:  # HAN-9, SEC-1: the company that sent it
+    company, meter, _agreement, _devices = han_messaging_ready()
+    (message,) = han_messages_compose(
+        user=company,
+        draft=han_draft(start_at=timezone.now() + timedelta(hours=2)),
+        esiids=[meter.premise.esiid],
+    )
+    return Case(
+        reverse("han:message_cancel", args=[message.pk]),
+        signed_in(company),
+        [a_third_party_admin(), a_customer()],
+    )
+
+
 def han_answer_link() -> Case:  # HAN-4, SEC-2: the emailed link, no sign-in
     return Case(reverse("han:answer", args=[han_token_of(han_one_request())]), anyone)
 
@@ -733,6 +765,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     "han:customer_device_answer": Endpoint(han_customer_device_answer, get=False),
     "han:customer_device_remove": Endpoint(han_customer_device_remove, get=True),
     "han:answer": Endpoint(han_answer_link, get=True, public=True),
+    # han: HAN Device Messages (HAN-9)
+    "han:message_compose": Endpoint(han_message_compose, get=True),
+    "han:message_cancel": Endpoint(han_message_cancel, get=False),
     # the SMT-compatible API (API-1)
     "api:api_authenticate": Endpoint(smt_authenticate, get=False, public=True, api=True),
     "api:api_meter": Endpoint(

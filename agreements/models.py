@@ -194,6 +194,17 @@ class Agreement(models.Model):
             and self.start_date <= day <= self.end_date
         )
 
+    def allows_han_messages_on(self, day: date) -> bool:
+        """AGR-17, HAN-9: an Ongoing HAN Services agreement in force and inside its period
+        on `day`: its 3rd party may message the devices it paired on the meter."""
+        return (
+            self.kind == self.Kind.ONGOING_HAN
+            and self.status in IN_FORCE_STATUSES
+            and self.start_date is not None
+            and self.end_date is not None
+            and self.start_date <= day <= self.end_date
+        )
+
     @property
     def opens_usage(self) -> bool:
         """AGR-14, USG-12: the meter's usage is open to the 3rd party today (Central time)."""

@@ -11,6 +11,7 @@ space).
 """
 
 import re
+import unicodedata
 
 from django.utils.translation import gettext as _
 
@@ -30,14 +31,17 @@ class MessageTextRefused(Refused):
 
 
 def _is_allowed(character: str) -> bool:
-    """Printable Latin-1: ASCII 0x20–0x7E and 0xA1–0xFF (no controls, no NBSP, no others)."""
+    """Printable Latin-1: ASCII 0x20–0x7E and 0xA1–0xFF except the invisible soft hyphen
+    (no controls, no NBSP, no others)."""
     code = ord(character)
-    return 0x20 <= code <= 0x7E or 0xA1 <= code <= 0xFF
+    return 0x20 <= code <= 0x7E or (0xA1 <= code <= 0xFF and code != 0xAD)
 
 
 def message_text_clean(text: str) -> str:
     """The text as it goes to the display, or MessageTextRefused naming the problem."""
-    cleaned = _WHITESPACE.sub(" ", text or "").strip()
+    # NFC first: an "ñ" typed or pasted as "n" + combining tilde (NFD, as macOS and iOS may
+    # send it) is the one Latin-1 letter, not a refused character and two counted ones.
+    cleaned = _WHITESPACE.sub(" ", unicodedata.normalize("NFC", text or "")).strip()
     if not cleaned:
         raise MessageTextRefused(_("Type the message to show on the HAN device."))
     if _HTML.search(cleaned) or "<" in cleaned or ">" in cleaned:

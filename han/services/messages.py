@@ -340,8 +340,8 @@ def _check_rate(
         errors["__all__"] = [
             _(
                 "Rate limit: %(device)s already has %(limit)d messages from you in the last "
-                "hour (the limit is %(limit)d per device per hour); it can take another at "
-                "%(time)s."
+                "hour (the limit is %(limit)d per device per hour); it can take another from "
+                "%(time)s on."  # not "at 10 a.m..": the time may end with a period
             )
             % {
                 "device": _device_label(device),
@@ -550,20 +550,23 @@ def _send_refusal(message: HanMessage, now: datetime) -> str | None:
     if reason:
         return reason[0].upper() + reason[1:] + "."
     agreement = message.agreement
-    day = _local_date(now)
-    in_period = (
-        agreement.status in IN_FORCE_STATUSES
-        and agreement.start_date is not None
-        and agreement.end_date is not None
-        and agreement.start_date <= day <= agreement.end_date
-    )
-    if not in_period:
-        return _(
-            "The Ongoing HAN Services agreement %(number)s is no longer in force (%(status)s)."
-        ) % {"number": agreement.agreement_number, "status": agreement.get_status_display()}
-    if message.ends_at <= now:
-        return _("Its display time ended before it could be sent to the TDSP.")
-    return None
+    if not agreement.allows_han_messages_on(_local_date(now)):
+        # The agreement of the compose ended; a newer one on the meter carries the message.
+        premise_id = message.device.agreement.premise_id
+        current = han_services_agreements(
+            company_id=message.company_id, premise_ids=[premise_id], on=now
+        ).get(premise_id)
+        if current is None:
+            return _(
+                "The Ongoing HAN Services agreement %(number)s is no longer in force (%(status)s)."
+            ) % {"number": agreement.agreement_number, "status": agreement.get_status_display()}
+        message.agreement = current
+        HanMessage.objects.filter(pk=message.pk).update(agreement=current)
+    return None if message.ends_at > now else _display_over()
+
+
+def _display_over() -> str:
+    return _("Its display time ended before it could be sent to the TDSP.")
 
 
 def han_message_send(*, message_pk: int) -> HanMessage:
@@ -674,6 +677,8 @@ def han_message_status_apply(
     current, target = message.status, TDSP_MESSAGE_STATUSES[tdsp_status]
     if target == M.CONFIRMED and not message.confirmation_required:
         return MessageStatusOutcome(current, False, "The message asked for no confirmation.")
+    if current == M.QUEUED:  # SMT never handed it over (its send was rolled back)
+        return MessageStatusOutcome(current, False, "The message was not sent yet: ignored.")
     if T not in MESSAGE_TRANSITIONS[current].get(target, frozenset()):
         note = f"{M(target).label} does not follow {M(current).label}: ignored."
         return MessageStatusOutcome(current, False, note)

@@ -104,6 +104,7 @@ class RecordingAdapter:
 
     provisions: list[str] = []
     removals: list[str] = []
+    messages: list[str] = []  # HAN-9: the `tdsp_request_id` of each HAN message sent
 
     def request_on_demand_read(self, read) -> None:
         pass
@@ -114,12 +115,16 @@ class RecordingAdapter:
     def request_han_deprovision(self, request) -> None:
         RecordingAdapter.removals.append(request.removal_request_id)
 
+    def send_han_message(self, message) -> None:
+        RecordingAdapter.messages.append(message.tdsp_request_id)
+
 
 def use_recording_adapter(settings, tdsp_code: str = "oncor") -> type[RecordingAdapter]:
     """Point the TDSP's adapter at `RecordingAdapter` (settings.TDSP_ADAPTERS), emptied."""
     settings.TDSP_ADAPTERS = {tdsp_code: f"{__name__}.RecordingAdapter"}
     RecordingAdapter.provisions = []
     RecordingAdapter.removals = []
+    RecordingAdapter.messages = []
     return RecordingAdapter
 
 
@@ -210,3 +215,38 @@ def message_status(message, status: str, message_id: str | None = None, **extra)
         **extra,
     }
     return tdsp_message_apply(tdsp=message.device.agreement.premise.tdsp, body=body)
+
+
+class FailingAdapter(RecordingAdapter):
+    """A TDSP adapter that cannot take HAN messages (the TDSP is down, HAN-9)."""
+
+    def send_han_message(self, message) -> None:
+        raise ConnectionError("TDSP unreachable")
+
+
+def use_failing_adapter(settings, tdsp_code: str = "oncor") -> None:
+    settings.TDSP_ADAPTERS = {tdsp_code: f"{__name__}.FailingAdapter"}
+
+
+def compose(user, meter=None, *, devices=None, esiids=None, **overrides):
+    """HAN-9: compose `draft(**overrides)` to `devices` (HanProvisionRequests) or else to
+    `esiids` (default: the meter's ESIID)."""
+    from han.services.messages import han_messages_compose
+
+    if devices is not None:
+        numbers = [d.agreement.agreement_number for d in devices]
+        return han_messages_compose(user=user, draft=draft(**overrides), devices=numbers)
+    if esiids is None:
+        esiids = [meter.premise.esiid]
+    return han_messages_compose(user=user, draft=draft(**overrides), esiids=esiids)
+
+
+def message_events(message) -> list[tuple]:
+    """(from, to, actor, actor label, reason) of each timeline row of a HAN message (HAN-9)."""
+    from han.models import HanMessageEvent
+
+    return list(
+        HanMessageEvent.objects.filter(message=message.pk)
+        .order_by("created_at", "pk")
+        .values_list("from_status", "to_status", "actor", "actor_label", "reason")
+    )

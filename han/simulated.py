@@ -137,6 +137,25 @@ def simulated_message_schedule(message_pk: int, step: int) -> None:
     )
 
 
+def simulated_message_send(
+    message: HanMessage, *, status: str, message_id: str, reason: str = ""
+) -> dict:
+    """One message status, delivered as the TDSP API delivers a TDSP's message."""
+    body: dict[str, Any] = {
+        "message_id": message_id,
+        "type": HAN_MESSAGE_STATUS,
+        "request_id": message.tdsp_request_id,
+        "status": status,
+    }
+    if reason:
+        body["reason"] = reason
+    try:
+        return tdsp_message_apply(tdsp=message.device.agreement.premise.tdsp, body=body)
+    except TdspMessageInvalid as error:  # a bug, not a TDSP answer: log it for staff
+        logger.error("Simulated HAN message status for %s refused: %s", message.pk, error)
+        return {"code": error.code, "message": str(error), "field": error.field}
+
+
 def simulated_message_step(*, message_pk: int, step: int) -> dict | None:
     """Report step `step` of the message's script through the TDSP API's handling, and
     schedule the next. The message id is fixed per message and step (a retry is a replay)."""
@@ -150,19 +169,12 @@ def simulated_message_step(*, message_pk: int, step: int) -> dict | None:
     script = simulated_message_script(message)
     if step >= len(script):
         return None
-    body: dict[str, Any] = {
-        "message_id": f"sim-msg-{message.tdsp_request_id}-{step}",
-        "type": HAN_MESSAGE_STATUS,
-        "request_id": message.tdsp_request_id,
-        "status": script[step],
-    }
-    if script[step] == "FAILED":
-        body["reason"] = "Simulated TDSP: the device did not answer."
-    try:
-        answer = tdsp_message_apply(tdsp=message.device.agreement.premise.tdsp, body=body)
-    except TdspMessageInvalid as error:  # a bug, not a TDSP answer: log it for staff
-        logger.error("Simulated HAN message status for %s refused: %s", message_pk, error)
-        return {"code": error.code, "message": str(error)}
+    answer = simulated_message_send(
+        message,
+        status=script[step],
+        message_id=f"sim-msg-{message.tdsp_request_id}-{step}",
+        reason="Simulated TDSP: the device did not answer." if script[step] == "FAILED" else "",
+    )
     if step + 1 < len(script):
         simulated_message_schedule(message_pk, step + 1)
     return answer

@@ -2,6 +2,7 @@
 Failed through the TDSP API's message handling, in any order and replayed, never backwards;
 another TDSP's message is a 404; and the simulated TDSP's scripts end to end."""
 
+import io
 import itertools
 from datetime import UTC, datetime, timedelta
 
@@ -454,3 +455,25 @@ def test_a_retried_simulated_step_is_a_replay(simulated, django_capture_on_commi
     assert fresh(message).status == M.CONFIRMED
     assert simulated_message_step(message_pk=message.pk, step=2) is None  # past the script
     assert simulated_message_step(message_pk=0, step=0) is None
+
+
+# --- by hand, in development (HAN-9) -----------------------------------------------------------
+
+
+def test_simulate_han_message_status_walks_a_message_by_hand(sent):
+    """HAN-9: `simulate_han_message_status` reports a status as the TDSP, through the TDSP
+    API's handling (so never backwards)."""
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    message = sent()
+    out = io.StringIO()
+    call_command(
+        "simulate_han_message_status", message.pk, "FAILED", "--reason", "No IHD", stdout=out
+    )
+    assert "'message_status': 'failed'" in out.getvalue()
+    assert (fresh(message).status, fresh(message).failure_reason) == (M.FAILED, "No IHD")
+    call_command("simulate_han_message_status", message.pk, "DELIVERED", stdout=out)
+    assert fresh(message).status == M.FAILED
+    with pytest.raises(CommandError, match="No HAN device message has id 999999"):
+        call_command("simulate_han_message_status", 999999, "DELIVERED")

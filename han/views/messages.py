@@ -125,7 +125,7 @@ def message_export(request):
                     message.pk,
                     spreadsheet_safe(message.company.name),
                     agreement.premise.esiid if customer else agreement.masked_esiid,
-                    message.device.mac_display if customer else message.device.masked_mac,
+                    message.device.masked_mac,  # NTF-4: both sides see the last six
                     message.device.get_device_type_display(),
                     # Typed by people: a spreadsheet must not run it (OWASP CSV injection).
                     spreadsheet_safe(message.text),

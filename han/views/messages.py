@@ -111,7 +111,9 @@ def message_export(request):
     rows = han_messages_for_user(user=request.user)
     if "search" in request.GET:
         form = HanMessageSearchForm(request.GET)
-        if form.is_valid() and form.has_criteria():
+        if not form.is_valid():  # the list shows the errors and no row: so does the file
+            rows = rows.none()
+        elif form.has_criteria():
             rows = form.filter(rows)
     customer = _is_customer(request.user)
     writer = csv.writer(_Echo())

@@ -758,6 +758,15 @@ def test_the_export_follows_the_query(client, signed_in):  # HAN-9, ACC-20
     assert rows[0][10] == "Cancelled"
 
 
+def test_an_export_of_a_query_in_error_is_empty_like_the_list(client, signed_in):  # HAN-9
+    user, _meter, _agreement, (first, _second) = signed_in
+    compose(user, devices=[first])
+    query = {"search": "1", "date_from": "03/05/2026", "date_to": "03/01/2026"}
+    assert "The end date is before the start date." in client.get(LIST_URL, query).text
+    header, *rows = csv_rows(client.get(EXPORT_URL, query))
+    assert (header, rows) == (HEADER, [])
+
+
 def test_the_export_query_count_does_not_grow_with_rows(
     client, signed_in, clock, django_assert_max_num_queries
 ):  # HAN-9

@@ -1,7 +1,7 @@
 """My Account / HAN Device Messages, the customer's side, through HTTP only (HAN-9, ACC-20,
 SEC-1, UX-3): the messages 3rd parties sent to the devices on the customer's own meters while
-the meter was theirs, queried, exported with the full ESIID (the MAC address masked, NTF-4), a message's page
-naming the 3rd party (never its user's ID), and the pages in Spanish for both sides.
+the meter was theirs, queried, exported with the full ESIID (the MAC address masked, NTF-4), a
+message's page naming the 3rd party (never its user's ID), and the pages in Spanish for both sides.
 
 The 3rd party's pages are in test_messages_views.py."""
 

@@ -1,9 +1,14 @@
-"""OPS-1, SEC-7: HAN provision requests in Django admin, read-only for everyone.
+"""OPS-1, SEC-7: HAN provision requests and HAN device messages in Django admin, read-only
+for everyone.
 
 A request's status moves only through `han.services` (the customer's answer, the TDSP's
 messages, the HAN-5 jobs); staff read here what happened to a device: every field (the
 installation code masked), the history of its HAN Device agreement, the emails sent for it
 (each links to the email log, where staff resend) and the TDSP messages that named it.
+
+A HAN device message (HAN-9) moves only through `han.services.messages`; staff read its
+fields, its timeline (every status with time, actor and reason) and the TDSP messages that
+named it.
 """
 
 import contextlib
@@ -23,7 +28,7 @@ from notifications.models import OutboundEmail
 from usage.models import TdspMessage
 
 from .devices import DeviceIdInvalid, mac_address_clean
-from .models import HanProvisionRequest
+from .models import HanMessage, HanMessageEvent, HanProvisionRequest
 from .selectors import han_request_history
 
 INSTALL_CODE_SHOWN = 4  # SEC-7: staff see only the last digits of an installation code
@@ -71,13 +76,40 @@ def _time(value: datetime | None) -> str:
     return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S %Z") if value else NONE
 
 
-def _actor(row: AgreementHistory) -> str:
+def _actor(row: AgreementHistory | HanMessageEvent) -> str:
     """AGR-18: the signed-in user, the label of who else acted, or both (a customer signed
     in while answering by the emailed link)."""
     names = [row.actor.username] if row.actor else []
     if row.actor_label and row.actor_label not in names:
         names.append(row.actor_label)
     return " / ".join(names) or NONE
+
+
+def _tdsp_message_rows(request_ids: list[str]) -> list[tuple]:
+    """The TDSP messages (API-3) that named one of these request ids, oldest first."""
+    messages = (
+        TdspMessage.objects.filter(payload__request_id__in=request_ids)
+        .select_related("tdsp")
+        .order_by("received_at", "pk")
+    )
+    return [
+        (
+            format_html(
+                '<a href="{}">{}</a>',
+                reverse("admin:usage_tdspmessage_change", args=[message.pk]),
+                message.message_id,
+            ),
+            _time(message.received_at),
+            message.tdsp.name,
+            message.payload.get("status", NONE),
+            message.outcome.get("result", NONE),
+            message.outcome.get("note") or message.payload.get("reason") or NONE,
+        )
+        for message in messages
+    ]
+
+
+TDSP_MESSAGE_HEADERS = ["Message id", "Received", "TDSP", "Status", "Result", "Note"]
 
 
 def _table(headers: Iterable[str], rows: list[tuple], empty: str) -> SafeString:
@@ -308,25 +340,191 @@ class HanProvisionRequestAdmin(admin.ModelAdmin):
     @admin.display(description="TDSP messages (HAN-7)")
     def tdsp_messages(self, obj: HanProvisionRequest) -> SafeString:
         request_ids = [i for i in (obj.tdsp_request_id, obj.removal_request_id) if i]
-        messages = (
-            TdspMessage.objects.filter(payload__request_id__in=request_ids)
-            .select_related("tdsp")
-            .order_by("received_at", "pk")
+        rows = _tdsp_message_rows(request_ids)
+        return _table(TDSP_MESSAGE_HEADERS, rows, "No TDSP message names this request yet.")
+
+
+# --- HAN device messages (HAN-9) ------------------------------------------------------------
+
+
+def _message_status(status: str) -> str:
+    return str(HanMessage.Status(status).label) if status else NONE
+
+
+class HanMessageEventInline(admin.TabularInline):
+    """HAN-9, SEC-7: the message's timeline, oldest first; nobody adds, edits or deletes."""
+
+    model = HanMessageEvent
+    extra = 0
+    can_delete = False
+    verbose_name = "timeline event"
+    verbose_name_plural = "Timeline (HAN-9, SEC-7)"
+    fields = ("created_at", "status_change", "actor_name", "reason")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("actor")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="Status")
+    def status_change(self, obj: HanMessageEvent) -> str:
+        return f"{_message_status(obj.from_status)} → {_message_status(obj.to_status)}"
+
+    @admin.display(description="Actor")
+    def actor_name(self, obj: HanMessageEvent) -> str:
+        return _actor(obj)
+
+
+@admin.register(HanMessage)
+class HanMessageAdmin(admin.ModelAdmin):
+    """OPS-1: every HAN device message, read-only, with its timeline."""
+
+    list_display = [
+        "message_id",
+        "company",
+        "masked_mac",
+        "esiid",
+        "priority",
+        "status",
+        "start_at",
+        "created_at",
+    ]
+    list_display_links = ["message_id"]
+    list_filter = ["status", "priority", ("company", admin.RelatedOnlyFieldListFilter)]
+    search_fields = [
+        "device__agreement__premise__esiid",
+        "device__mac_address",
+        "tdsp_request_id",
+        "batch",
+    ]
+    list_select_related = ["company", "device__agreement__premise"]
+    date_hierarchy = "created_at"
+    inlines = [HanMessageEventInline]
+    fieldsets = [
+        (
+            "Message",
+            {
+                "fields": [
+                    "message_id",
+                    "batch",
+                    "company",
+                    "sent_by_name",
+                    "device_link",
+                    "esiid",
+                    "han_services_agreement",
+                    "text",
+                    "priority",
+                    "confirmation_required",
+                    "start_at",
+                    "duration_minutes",
+                    "ends_at",
+                    "created_at",
+                ]
+            },
+        ),
+        ("Status", {"fields": ["status", "status_changed_at", "failure_reason"]}),
+        (
+            "TDSP",
+            {
+                "fields": [
+                    "tdsp_request_id",
+                    "dispatched_at",
+                    "send_attempts",
+                    "last_send_error",
+                    "sent_at",
+                    "delivered_at",
+                    "confirmed_at",
+                ]
+            },
+        ),
+        ("TDSP messages", {"fields": ["tdsp_messages"]}),
+    ]
+    readonly_fields = [
+        "message_id",
+        "sent_by_name",
+        "device_link",
+        "esiid",
+        "han_services_agreement",
+        "ends_at",
+        "tdsp_messages",
+        *(
+            field.name
+            for field in HanMessage._meta.fields
+            if field.name not in ("id", "sent_by", "device", "agreement")
+        ),
+    ]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("company", "sent_by", "device__agreement__premise", "agreement")
         )
-        rows = [
-            (
-                format_html(
-                    '<a href="{}">{}</a>',
-                    reverse("admin:usage_tdspmessage_change", args=[message.pk]),
-                    message.message_id,
-                ),
-                _time(message.received_at),
-                message.tdsp.name,
-                message.payload.get("status", NONE),
-                message.outcome.get("result", NONE),
-                message.outcome.get("note") or message.payload.get("reason") or NONE,
-            )
-            for message in messages
-        ]
-        headers = ["Message id", "Received", "TDSP", "Status", "Result", "Note"]
-        return _table(headers, rows, "No TDSP message names this request yet.")
+
+    def get_search_results(self, request, queryset, search_term):
+        # Staff paste a MAC address as the device prints it (00:0D:6F:…); it is stored bare.
+        with contextlib.suppress(DeviceIdInvalid):
+            search_term = mac_address_clean(search_term)
+        return super().get_search_results(request, queryset, search_term)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    # --- the list ------------------------------------------------------------------------
+
+    @admin.display(description="Message id", ordering="pk")
+    def message_id(self, obj: HanMessage) -> int:
+        """The ZigBee message id (the pk, 32 bits) the TDSP puts in the Display Message."""
+        return obj.pk
+
+    @admin.display(description="MAC address", ordering="device__mac_address")
+    def masked_mac(self, obj: HanMessage) -> str:
+        return obj.device.masked_mac
+
+    @admin.display(description="ESIID", ordering="device__agreement__premise__esiid")
+    def esiid(self, obj: HanMessage) -> str:
+        return obj.device.agreement.premise.esiid
+
+    # --- the change page -----------------------------------------------------------------
+
+    @admin.display(description="Sent by")
+    def sent_by_name(self, obj: HanMessage) -> str:
+        return f"{obj.sent_by.get_full_name()} ({obj.sent_by.username})"
+
+    @admin.display(description="HAN device")
+    def device_link(self, obj: HanMessage) -> SafeString:
+        url = reverse("admin:han_hanprovisionrequest_change", args=[obj.device_id])
+        return format_html(
+            '<a href="{}">{}</a> ({})',
+            url,
+            obj.device.masked_mac,
+            obj.device.get_device_type_display(),
+        )
+
+    @admin.display(description="Ongoing HAN Services agreement (AGR-17)")
+    def han_services_agreement(self, obj: HanMessage) -> SafeString:
+        url = reverse("admin:agreements_agreement_change", args=[obj.agreement_id])
+        return format_html('<a href="{}">{}</a>', url, obj.agreement.agreement_number)
+
+    @admin.display(description="Display ends")
+    def ends_at(self, obj: HanMessage) -> str:
+        return _time(obj.ends_at)
+
+    @admin.display(description="TDSP messages (HAN-9)")
+    def tdsp_messages(self, obj: HanMessage) -> SafeString:
+        rows = _tdsp_message_rows([obj.tdsp_request_id])
+        return _table(TDSP_MESSAGE_HEADERS, rows, "No TDSP message names this message yet.")

@@ -51,7 +51,7 @@ MATRIX: dict[str, tuple[bool, bool]] = {
 # Add Acknowledged and Add Pending send nothing (seed 004: N/A, N/A).
 
 # The status a TDSP message moves to → its event (HAN-7).
-STATUS_EVENTS = {
+STATUS_EVENTS: dict[str, str] = {
     Agreement.Status.ADD_REJECTED: ADD_REJECTED,
     Agreement.Status.METER_READY: METER_READY,
     Agreement.Status.ADD_FAILED: ADD_FAILED,

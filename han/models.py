@@ -123,6 +123,9 @@ class HanMessage(models.Model):
         HIGH = "high", _("High")
         CRITICAL = "critical", _("Critical")
 
+    # ZigBee SE Message Control bits 2-3: 0 Low, 1 Medium, 2 High, 3 Critical (HAN-9 decision).
+    ZIGBEE_IMPORTANCE = {Priority.NORMAL: 1, Priority.HIGH: 2, Priority.CRITICAL: 3}
+
     class Status(models.TextChoices):  # HAN-9; moves in han.services.messages only
         QUEUED = "queued", _("Queued")
         SENT = "sent", _("Sent to TDSP")
@@ -184,6 +187,16 @@ class HanMessage(models.Model):
     def ends_at(self) -> datetime:
         """The end of the display window (start time plus duration)."""
         return self.start_at + timedelta(minutes=self.duration_minutes)
+
+    @property
+    def zigbee_message_id(self) -> int:
+        """The Display Message command's 32-bit Message ID: the row id, wrapped."""
+        return self.pk & 0xFFFFFFFF
+
+    @property
+    def zigbee_importance(self) -> int:
+        """The Message Control importance level a TDSP adapter puts in the command."""
+        return self.ZIGBEE_IMPORTANCE[self.Priority(self.priority)]
 
     @property
     def may_be_cancelled(self) -> bool:

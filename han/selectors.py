@@ -13,7 +13,7 @@ from accounts.permissions import Capability, user_has_capability
 from agreements.models import AgreementHistory
 from usage.models import CustomerPremise
 
-from .models import HanMessage, HanProvisionRequest
+from .models import HanMessage, HanMessageEvent, HanProvisionRequest
 
 
 def _base() -> QuerySet[HanProvisionRequest]:
@@ -106,7 +106,7 @@ def han_message_get_for_user(*, user: User, pk: int) -> HanMessage:
     return get_object_or_404(han_messages_for_user(user=user), pk=pk)
 
 
-def han_message_events(*, message: HanMessage):
+def han_message_events(*, message: HanMessage) -> QuerySet[HanMessageEvent]:
     """HAN-9: the message's timeline, oldest first."""
     return message.events.select_related("actor").order_by("created_at", "pk")
 

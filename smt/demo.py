@@ -22,7 +22,7 @@ from accounts.services import security_answer_hash
 from accounts.validators import logo_normalise
 from notifications.models import Notice
 from smt.demo_agreements import seed_agreements
-from smt.demo_han import seed_han_requests
+from smt.demo_han import seed_han_messages, seed_han_requests
 from usage.models import (
     Channel,
     CustomerPremise,
@@ -259,6 +259,7 @@ class SeedSummary:
     premises: int = 0
     interval_days_created: int = 0
     agreements: int = 0
+    han_messages: int = 0
 
 
 def _company(kind: str, name: str, **fields) -> Company:
@@ -678,4 +679,7 @@ def seed_demo(*, days: int = 730) -> SeedSummary:
         summary.agreements = seed_agreements(users)
         # HAN Device agreements after the others: those are seeded only for a company with none.
         summary.agreements += seed_han_requests(users)
+        # HAN device messages (HAN-9) to the devices just paired, under the Ongoing HAN
+        # Services agreement seeded above.
+        summary.han_messages = seed_han_messages(users)
     return summary

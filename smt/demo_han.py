@@ -17,31 +17,51 @@ the TDSP's answers itself), so they are marked as sent and the worker and the
 
 Idempotent: a demo device is known by its meter and MAC address; one already there (whatever
 its status since) is not made again.
+
+HAN device messages (HAN-9, AGR-17): the demo 3rd party messages John Smith's two paired
+devices on the solar meter, under its Active Ongoing HAN Services agreement there
+(`smt/demo_agreements.py`), so that a newcomer finds a message in every status. They are made
+through `han.services.messages` like the pages make them: composed, handed to the TDSP
+(`han_message_send`, to `RecordingOnlyTdsp`, so the simulated TDSP schedules no answer of its
+own), the TDSP's Delivered / Confirmed / Failed as TDSP API messages (`tdsp_message_apply`),
+a cancellation by the 3rd party. The send task each due message queues after commit finds it
+already sent and does nothing. The Queued one goes out for real when its start time comes.
+Seeded once: skipped when the demo 3rd party already has messages on that meter.
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from urllib.parse import urlsplit
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 from django.test import override_settings
+from django.utils import timezone
 
 from accounts.models import User
 from agreements.models import Agreement, AgreementHistory, AgreementInvitation
 from agreements.services.core import chicago_date
 from agreements.services.creation import Contact, CustomerDetails, MeterPair
-from han.models import HanProvisionRequest
+from han.models import HanMessage, HanProvisionRequest
 from han.selectors import han_requests_for_user
 from han.services.answers import han_answer_by_link
 from han.services.core import PAIRING_START_DAYS
 from han.services.jobs import han_requests_expire
+from han.services.messages import (
+    MessageDraft,
+    han_message_cancel,
+    han_message_send,
+    han_messages_compose,
+)
 from han.services.provisioning import DeviceDetails, han_provision_request_create
 from han.services.tdsp import han_device_remove, han_removal_send, han_request_send
 from han.simulated import SimulatedTdsp, simulated_han_send
+from han.tdsp import HAN_MESSAGE_STATUS
 from notifications.models import OutboundEmail
 from smt.lib.errors import Refused
 from usage.models import CustomerPremise
+from usage.services.intervals import MARKET_TZ
+from usage.tdsp.messages import tdsp_message_apply
 
 THIRD_PARTY = "tp.admin"
 REP = "rep.admin"
@@ -177,12 +197,15 @@ FULL_METER = JOHN_SOLAR  # the demo meter whose 5 HAN slots are all taken
 
 class RecordingOnlyTdsp(SimulatedTdsp):
     """The TDSP adapter while seeding: the seed sends the simulated TDSP's HAN answers itself,
-    so handing a HAN request over only records that it was sent (no task)."""
+    so handing a HAN request or message over only records that it was sent (no task)."""
 
     def request_han_provision(self, request: HanProvisionRequest) -> None:
         return None
 
     def request_han_deprovision(self, request: HanProvisionRequest) -> None:
+        return None
+
+    def send_han_message(self, message: HanMessage) -> None:
         return None
 
 
@@ -285,3 +308,138 @@ def _date_back(request: HanProvisionRequest, *, days: int) -> None:
     )
     for email in emails:  # created_at is auto_now_add: only an UPDATE changes it
         OutboundEmail.objects.filter(pk=email.pk).update(created_at=email.created_at - shift)
+
+
+# --- HAN device messages (HAN-9, AGR-17) ------------------------------------------------------
+
+THERMOSTAT_MAC = "000D6F00000D0005"  # John Smith's solar meter: the thermostat …
+DISPLAY_MAC = "000D6F00000D0006"  # … and the in-home display (both Device Added)
+
+P = HanMessage.Priority
+
+
+@dataclass(frozen=True)
+class DemoHanMessage:
+    mac: str  # a paired device on John Smith's solar meter
+    text: str  # at most 80 characters (han.message_text)
+    tdsp: tuple[str, ...] = ()  # the TDSP's statuses after the hand-over, in order
+    reason: str = ""  # with FAILED
+    priority: str = P.NORMAL
+    confirmation_required: bool = False
+    duration_minutes: int = 60
+    days_ahead: int = 0  # > 0: starts that many days ahead at 1 PM Central (stays Queued)
+    cancel: bool = False  # cancelled by the 3rd party while Queued
+
+
+MESSAGES = [
+    # Queued: a start time 3 days ahead (the beat job sends it then).
+    DemoHanMessage(
+        DISPLAY_MAC,
+        "Peak pricing event on {weekday} 2-6 PM. Pre-cool your home before 2 PM.",
+        priority=P.HIGH,
+        duration_minutes=300,
+        days_ahead=3,
+    ),
+    # Sent to TDSP: handed over, no answer yet.
+    DemoHanMessage(
+        THERMOSTAT_MAC, "Your thermostat will pre-cool to 72°F from 1 PM to save during the peak."
+    ),
+    # Delivered (in Spanish: Latin-1 letters are allowed).
+    DemoHanMessage(
+        DISPLAY_MAC,
+        "Evento de precio pico hoy 2-6 PM. ¡Ahorre energía!",
+        tdsp=("DELIVERED",),
+        priority=P.HIGH,
+        duration_minutes=240,
+    ),
+    # Confirmed by customer: a critical message asking for confirmation.
+    DemoHanMessage(
+        DISPLAY_MAC,
+        "Grid emergency: please reduce your electricity use 4-7 PM today. Press OK.",
+        tdsp=("DELIVERED", "CONFIRMED"),
+        priority=P.CRITICAL,
+        confirmation_required=True,
+        duration_minutes=180,
+    ),
+    # Failed: the TDSP could not reach the device.
+    DemoHanMessage(
+        THERMOSTAT_MAC,
+        "Thanks for saving energy yesterday! You used 12% less during the peak.",
+        tdsp=("FAILED",),
+        reason="The HAN device did not acknowledge the message.",
+    ),
+    # Cancelled: scheduled for a later day, then withdrawn by the 3rd party.
+    DemoHanMessage(
+        THERMOSTAT_MAC,
+        "Maintenance: your thermostat program will update {weekday} at 1 PM.",
+        days_ahead=2,
+        cancel=True,
+    ),
+]
+
+
+def seed_han_messages(users: dict[str, User]) -> int:
+    """Create the demo HAN device messages, once; returns how many."""
+    third_party = users[THIRD_PARTY]
+    if HanMessage.objects.filter(
+        company=third_party.company_id, device__agreement__premise__esiid=JOHN_SOLAR
+    ).exists():
+        return 0
+    created = 0
+    with override_settings(TDSP_ADAPTER=ADAPTER, TDSP_ADAPTERS={}):
+        for spec in MESSAGES:
+            try:
+                with transaction.atomic():
+                    _seed_message(spec, third_party)
+            except Refused:  # e.g. the device is no longer paired: leave the message out
+                continue
+            created += 1
+    return created
+
+
+def _seed_message(spec: DemoHanMessage, third_party: User) -> None:
+    device = HanProvisionRequest.objects.select_related("agreement__premise__tdsp").get(
+        agreement__company=third_party.company_id,
+        agreement__premise__esiid=JOHN_SOLAR,
+        mac_address=spec.mac,
+        cleared_at__isnull=True,
+    )
+    start = _start_at(spec.days_ahead) if spec.days_ahead else None
+    weekday = start.astimezone(MARKET_TZ).strftime("%A") if start else ""
+    [message] = han_messages_compose(
+        user=third_party,
+        draft=MessageDraft(
+            text=spec.text.format(weekday=weekday),
+            duration_minutes=spec.duration_minutes,
+            priority=spec.priority,
+            confirmation_required=spec.confirmation_required,
+            start_at=start,
+        ),
+        devices=[device.agreement.agreement_number],
+    )
+    if spec.cancel:
+        han_message_cancel(user=third_party, message=message)
+        return
+    if start is not None:
+        return  # Queued until its start time
+    message = han_message_send(message_pk=message.pk)  # to RecordingOnlyTdsp: Sent to TDSP
+    if message.status != HanMessage.Status.SENT:
+        raise RuntimeError(f"Demo HAN message not sent: {message.failure_reason}")
+    for step, status in enumerate(spec.tdsp):
+        body = {
+            "message_id": f"demo-msg-{message.tdsp_request_id}-{step}",
+            "type": HAN_MESSAGE_STATUS,
+            "request_id": message.tdsp_request_id,
+            "status": status,
+        }
+        if spec.reason:
+            body["reason"] = spec.reason
+        answer = tdsp_message_apply(tdsp=device.agreement.premise.tdsp, body=body)
+        if answer.get("status") != "processed" or answer.get("result") != "accepted":
+            raise RuntimeError(f"Demo HAN message status {status} refused: {answer}")
+
+
+def _start_at(days_ahead: int) -> datetime:
+    """1 PM Central, `days_ahead` days from today."""
+    day = timezone.now().astimezone(MARKET_TZ).date() + timedelta(days=days_ahead)
+    return datetime.combine(day, time(13, 0), tzinfo=MARKET_TZ)

@@ -10,6 +10,7 @@ under the row lock, and every email has its event key.
 - sending: a started request (or a removal) whose send task went missing is queued again.
 """
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 
 from django.db import transaction
@@ -81,7 +82,7 @@ def han_reminders_send(*, now: datetime | None = None, dry_run: bool = False) ->
     return sent
 
 
-def _move_each(pks: list[int], move) -> int:
+def _move_each(pks: list[int], move: Callable[[HanProvisionRequest], bool]) -> int:
     moved = 0
     for pk in pks:
         try:

@@ -18,12 +18,13 @@ backwards; a message whose start time is in the future waits Queued until the be
 
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 
@@ -106,12 +107,12 @@ class MessageDraft:
 # --- eligibility ------------------------------------------------------------------------------
 
 
-def _local_date(moment: datetime):
+def _local_date(moment: datetime) -> date:
     return moment.astimezone(MARKET_TZ).date()
 
 
-def _date(day) -> str:
-    return formats.date_format(day, "m/d/Y")
+def _date(day: date | None) -> str:
+    return formats.date_format(day, "m/d/Y") if day else "—"
 
 
 def han_services_agreements(
@@ -233,15 +234,14 @@ def _agreements_for(
     company_id: int,
     recipients: list[HanProvisionRequest],
     start: datetime,
+    now: datetime,
     field: str,
     errors: dict[str, list[str]],
 ) -> dict[int, Agreement]:
     """AGR-17: each recipient's meter needs an agreement in force now, still in force on the
     message's start day; every meter without one is named."""
     premise_ids = sorted({d.agreement.premise_id for d in recipients})
-    agreements = han_services_agreements(
-        company_id=company_id, premise_ids=premise_ids, on=timezone.now()
-    )
+    agreements = han_services_agreements(company_id=company_id, premise_ids=premise_ids, on=now)
     for premise_id in premise_ids:
         esiid = next(
             d.agreement.premise.esiid for d in recipients if d.agreement.premise_id == premise_id
@@ -353,7 +353,9 @@ def _check_rate(
     return errors
 
 
-def _oldest_counted(recent, devices: list[HanProvisionRequest]) -> dict[int, datetime]:
+def _oldest_counted(
+    recent: QuerySet[HanMessage], devices: list[HanProvisionRequest]
+) -> dict[int, datetime]:
     """For each full device, when the message that frees a place was created."""
     oldest: dict[int, datetime] = {}
     rows = (
@@ -369,19 +371,25 @@ def _oldest_counted(recent, devices: list[HanProvisionRequest]) -> dict[int, dat
     return oldest
 
 
-def _check_user(user: User) -> None:
+def _check_user(user: User) -> int:
+    """The user's company id, if the user may send HAN device messages (ACC-19)."""
     if not user.company_id or not user_has_capability(user, Capability.THIRD_PARTY_HAN):
         raise HanMessageRefused(_("You cannot send HAN device messages."))
+    return user.company_id
 
 
 @transaction.atomic
 def han_messages_compose(
-    *, user: User, draft: MessageDraft, esiids: list[str] = (), devices: list[str] = ()
+    *,
+    user: User,
+    draft: MessageDraft,
+    esiids: Sequence[str] = (),
+    devices: Sequence[str] = (),
 ) -> list[HanMessage]:
     """HAN-9: queue one message per device: the chosen `devices` (HAN Device agreement
     numbers), or else every paired device the company provisioned on the `esiids`. Refused
     as a whole, naming every device or ESIID the rules refuse; nothing is queued then."""
-    _check_user(user)
+    company_id = _check_user(user)
     now = timezone.now()
     errors: dict[str, list[str]] = {
         key: [] for key in ("esiids", "devices", "text", "start_at", "duration_minutes")
@@ -390,19 +398,19 @@ def han_messages_compose(
     text, start = _check_draft(draft, now, errors)
     numbers = list(dict.fromkeys(n.strip() for n in devices if n.strip()))
     if numbers:
-        recipients = _recipients_by_device(user.company_id, numbers, errors)
+        recipients = _recipients_by_device(company_id, numbers, errors)
         field = "devices"
     else:
         cleaned = esiid_list_clean(list(esiids), errors)
         if not cleaned and not errors["esiids"]:
             errors["esiids"].append(_("Enter the ESIIDs (or choose the devices) to message."))
-        recipients = _recipients_by_esiid(user.company_id, cleaned, errors)
+        recipients = _recipients_by_esiid(company_id, cleaned, errors)
         field = "esiids"
-    agreements = _agreements_for(user.company_id, recipients, start, field, errors)
+    agreements = _agreements_for(company_id, recipients, start, now, field, errors)
     _raise_if_any(errors)
-    company = Company.objects.select_for_update().get(pk=user.company_id)
+    company = Company.objects.select_for_update().get(pk=company_id)
     _raise_if_any(_check_rate(company, recipients, now))
-    return _queue(user, recipients, agreements, draft, text, start, now)
+    return _queue(user, company, recipients, agreements, draft, text, start, now)
 
 
 def _raise_if_any(errors: dict[str, list[str]]) -> None:
@@ -413,6 +421,7 @@ def _raise_if_any(errors: dict[str, list[str]]) -> None:
 
 def _queue(
     user: User,
+    company: Company,
     recipients: list[HanProvisionRequest],
     agreements: dict[int, Agreement],
     draft: MessageDraft,
@@ -425,7 +434,7 @@ def _queue(
     messages = HanMessage.objects.bulk_create(
         HanMessage(
             batch=batch,
-            company_id=user.company_id,
+            company=company,
             sent_by=user,
             device=device,
             agreement=agreements[device.agreement.premise_id],
@@ -562,6 +571,17 @@ def _send_refusal(message: HanMessage, now: datetime) -> str | None:
             ) % {"number": agreement.agreement_number, "status": agreement.get_status_display()}
         message.agreement = current
         HanMessage.objects.filter(pk=message.pk).update(agreement=current)
+        HanMessageEvent.objects.create(
+            message=message,
+            created_at=now,
+            from_status=M.QUEUED,
+            to_status=M.QUEUED,
+            actor_label=SYSTEM_SENDER,
+            reason=_(
+                "Agreement %(old)s ended; sent under the meter's agreement %(new)s in force."
+            )
+            % {"old": agreement.agreement_number, "new": current.agreement_number},
+        )
     return None if message.ends_at > now else _display_over()
 
 

@@ -13,6 +13,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -194,7 +195,7 @@ def han_status_apply(
         reason=reason or _("Reported by the TDSP."),
         **changes,
     )
-    extra = {"reason": reason}
+    extra: dict[str, Any] = {"reason": reason}
     if target == S.METER_READY:
         extra["days"] = METER_READY_PAIRING_DAYS
     han_status_notify(request, target, **extra)

@@ -22,6 +22,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from accounts.services import api_token_issue
+from han.services.messages import han_message_send, han_messages_compose
 from smt.api.common.requests import MAX_BODY_BYTES
 from tests.agreements.helpers import details
 from tests.factories import (
@@ -31,7 +32,7 @@ from tests.factories import (
     RorPeriodFactory,
     UserFactory,
 )
-from tests.han.helpers import started
+from tests.han.helpers import draft, han_services, started, tdsp_status
 from usage.services import odr
 from usage.services.ror import METER_UPDATABLE, PREMISE_UPDATABLE
 from usage.tdsp.messages import HANDLERS
@@ -236,16 +237,26 @@ def tdsp_world(oncor, key):
     )
     customer = CustomerPremiseFactory(premise=premise).customer
     read = odr.on_demand_read_request(user=customer, premise=premise)
+    meter = premise.meters.get()
     han = started(
-        meter=premise.meters.get(),
+        meter=meter,
         customer=details(registered=True, email=customer.email),
         customer_id=customer.username,
     )
+    # HAN-9: a second device of the same 3rd party, paired, under its HAN Services agreement.
+    company, registered = han.agreement.initiated_by, details(registered=True, email=customer.email)
+    paired = started(user=company, meter=meter, customer=registered, customer_id=customer.username)
+    for status in ("ADD_PENDING", "METER_READY", "DEVICE_ADDED"):
+        tdsp_status(paired, status)
+    han_services(company, meter, customer=registered)
+    (message,) = han_messages_compose(user=company, draft=draft(), esiids=[premise.esiid])
+    han_message_send(message_pk=message.pk)
     return {
         "key": key,
         "esiid": premise.esiid,
         "request_id": read.tdsp_request_id,
         "han_request_id": han.tdsp_request_id,
+        "han_message_request_id": message.tdsp_request_id,
     }
 
 
@@ -271,6 +282,11 @@ def message_fields(kind: str, world: dict[str, str]) -> dict[str, Any]:
             "request_id": world["han_request_id"],
             "status": "METER_READY",
             "reason": "ready",
+        },
+        "han_message_status": {  # HAN-9
+            "request_id": world["han_message_request_id"],
+            "status": "DELIVERED",
+            "reason": "shown",
         },
     }
     return {"type": kind, "esiid": world["esiid"], **fields[kind]}

@@ -14,12 +14,22 @@ from accounts.services import user_sign_in
 from agreements.models import Agreement
 from agreements.services.core import AgreementRefused
 from agreements.services.creation import Contact, CustomerDetails, MeterPair
-from han.models import HanProvisionRequest
+from han.message_text import MAX_CHARACTERS
+from han.models import HanMessage, HanProvisionRequest
 from han.services.core import slot_holders
+from han.services.messages import han_messages_send_due
 from han.services.provisioning import DeviceDetails, han_provision_request_create
 from smt.demo import DEMO_PASSWORD, PREMISES, USERS
 from smt.demo_han import FULL_METER, INSTALL_CODE
-from usage.models import CustomerPremise, DailyRead, IntervalDay, Meter, MonthlyUsage, Premise
+from usage.models import (
+    CustomerPremise,
+    DailyRead,
+    IntervalDay,
+    Meter,
+    MonthlyUsage,
+    Premise,
+    TdspMessage,
+)
 from usage.selectors import premises_visible_to
 
 pytestmark = pytest.mark.django_db
@@ -271,3 +281,72 @@ def test_seeding_han_requests_twice_changes_nothing():  # OPS-3
     output = seed()
     assert han_statuses() == first
     assert "0 new agreements" in output
+
+
+M = HanMessage.Status
+
+
+def han_messages() -> list[tuple]:
+    return sorted(
+        HanMessage.objects.values_list(
+            "pk", "device__mac_address", "status", "text", "status_changed_at"
+        )
+    )
+
+
+def test_the_demo_has_han_device_messages_in_every_status():  # OPS-3, HAN-9
+    seed()
+
+    messages = HanMessage.objects.select_related("device__agreement__premise", "agreement")
+    assert {m.status for m in messages} == set(M.values)
+    # all from the demo 3rd party, to John Smith's paired devices, under its Ongoing HAN
+    # Services agreement (AGR-17)
+    for message in messages:
+        assert message.sent_by.username == "tp.admin"
+        assert message.device.agreement.premise.esiid == FULL_METER
+        assert message.device.agreement.status == S.DEVICE_ADDED
+        assert message.agreement.kind == Agreement.Kind.ONGOING_HAN
+        assert message.agreement.status == S.ACTIVE
+        assert len(message.text) <= MAX_CHARACTERS
+    assert any("¡" in m.text for m in messages)  # one in Spanish
+    queued = messages.get(status=M.QUEUED)
+    assert queued.start_at > AFTER_FALL_BACK and queued.sent_at is None
+    failed = messages.get(status=M.FAILED)
+    assert failed.failure_reason and failed.sent_at is not None
+    confirmed = messages.get(status=M.CONFIRMED)
+    assert confirmed.confirmation_required and confirmed.delivered_at is not None
+
+
+def test_the_demo_messages_went_through_the_services_and_the_tdsp_api():  # HAN-9, API-3
+    seed()
+
+    timelines = {
+        m.status: [(e.from_status, e.to_status) for e in m.events.all()]
+        for m in HanMessage.objects.prefetch_related("events")
+    }
+    assert timelines[M.CONFIRMED] == [
+        ("", M.QUEUED),
+        (M.QUEUED, M.SENT),
+        (M.SENT, M.DELIVERED),
+        (M.DELIVERED, M.CONFIRMED),
+    ]
+    assert timelines[M.CANCELLED] == [("", M.QUEUED), (M.QUEUED, M.CANCELLED)]
+    assert timelines[M.FAILED][-1] == (M.SENT, M.FAILED)
+    # the TDSP's answers are recorded TDSP API messages, named by the message's request id
+    delivered = HanMessage.objects.get(status=M.DELIVERED)
+    assert TdspMessage.objects.filter(
+        kind="han_message_status", payload__request_id=delivered.tdsp_request_id
+    ).exists()
+    assert delivered.events.filter(actor_label__startswith="TDSP message demo-msg-").exists()
+    # nothing is left for the sweep: only the message whose start time is ahead is Queued
+    with time_machine.travel(AFTER_FALL_BACK, tick=False):
+        assert han_messages_send_due(dry_run=True) == 0
+
+
+def test_seeding_han_messages_twice_changes_nothing():  # OPS-3
+    first_output = seed()
+    first = han_messages()
+    output = seed()
+    assert han_messages() == first
+    assert "6 new HAN device messages" in first_output
+    assert "0 new HAN device messages" in output

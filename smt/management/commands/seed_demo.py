@@ -30,7 +30,9 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo data ready: {summary.premises} meters, {days} days each, "
             f"{summary.interval_days_created} new interval days, "
-            f"{summary.agreements} new agreements ({time.monotonic() - started:.1f} s)."
+            f"{summary.agreements} new agreements, "
+            f"{summary.han_messages} new HAN device messages "
+            f"({time.monotonic() - started:.1f} s)."
         )
         self.stdout.write(f"\nDemo logins for {settings.SITE_URL} (password: {DEMO_PASSWORD})\n")
         self.stdout.write(f"  {'User ID':<15} {'Role':<24} Notes")

@@ -326,6 +326,25 @@ def test_a_newer_agreement_on_the_meter_carries_a_message_whose_agreement_ended(
     message = fresh(message)
     assert (message.status, message.agreement_id) == (M.SENT, second.pk)
     assert adapter.messages == [message.tdsp_request_id]
+    carried = (
+        f"Agreement {first.agreement_number} ended; sent under the meter's agreement "
+        f"{second.agreement_number} in force."
+    )
+    assert message_events(message)[-2] == (M.QUEUED, M.QUEUED, None, SYSTEM_SENDER, carried)
+
+
+def test_the_tdsp_gets_the_zigbee_message_id_and_importance(ready):
+    """HAN-9 decision: the 32-bit ZigBee Message ID is the row id wrapped; normal, high and
+    critical are the importance levels Medium (1), High (2) and Critical (3)."""
+    user, meter, _agreement, _device = ready
+    levels = {}
+    for priority in ("normal", "high", "critical"):
+        (message,) = compose(user, meter, priority=priority)
+        levels[priority] = message.zigbee_importance
+        assert message.zigbee_message_id == message.pk
+    assert levels == {"normal": 1, "high": 2, "critical": 3}
+    message.pk = 2**32 + 7
+    assert message.zigbee_message_id == 7
 
 
 def test_a_device_removed_before_the_start_fails_the_message(adapter, on_commit, clock, ready):

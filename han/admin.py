@@ -125,8 +125,28 @@ def _table(headers: Iterable[str], rows: list[tuple], empty: str) -> SafeString:
     return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
 
 
+class ReadOnlyHanAdmin(admin.ModelAdmin):
+    """OPS-1, SEC-7: read-only for everyone (statuses move only through han.services), and
+    searchable by a MAC address pasted as the device prints it."""
+
+    def get_search_results(self, request, queryset, search_term):
+        # Staff paste a MAC address as the device prints it (00:0D:6F:…); it is stored bare.
+        with contextlib.suppress(DeviceIdInvalid):
+            search_term = mac_address_clean(search_term)
+        return super().get_search_results(request, queryset, search_term)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(HanProvisionRequest)
-class HanProvisionRequestAdmin(admin.ModelAdmin):
+class HanProvisionRequestAdmin(ReadOnlyHanAdmin):
     list_display = [
         "agreement_number",
         "status_label",
@@ -227,21 +247,6 @@ class HanProvisionRequestAdmin(admin.ModelAdmin):
                 "agreement__customer",
             )
         )
-
-    def get_search_results(self, request, queryset, search_term):
-        # Staff paste a MAC address as the device prints it (00:0D:6F:…); it is stored bare.
-        with contextlib.suppress(DeviceIdInvalid):
-            search_term = mac_address_clean(search_term)
-        return super().get_search_results(request, queryset, search_term)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     # --- the list ------------------------------------------------------------------------
 
@@ -384,7 +389,7 @@ class HanMessageEventInline(admin.TabularInline):
 
 
 @admin.register(HanMessage)
-class HanMessageAdmin(admin.ModelAdmin):
+class HanMessageAdmin(ReadOnlyHanAdmin):
     """OPS-1: every HAN device message, read-only, with its timeline."""
 
     list_display = [
@@ -468,21 +473,6 @@ class HanMessageAdmin(admin.ModelAdmin):
             .get_queryset(request)
             .select_related("company", "sent_by", "device__agreement__premise", "agreement")
         )
-
-    def get_search_results(self, request, queryset, search_term):
-        # Staff paste a MAC address as the device prints it (00:0D:6F:…); it is stored bare.
-        with contextlib.suppress(DeviceIdInvalid):
-            search_term = mac_address_clean(search_term)
-        return super().get_search_results(request, queryset, search_term)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     # --- the list ------------------------------------------------------------------------
 

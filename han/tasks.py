@@ -6,30 +6,25 @@ from han import simulated
 from han.services import jobs, messages, tdsp
 
 RETRY_DELAY_SECONDS = 30  # below the broker's visibility timeout (SEC-6)
+# A hand-over to the TDSP: retried on any error with backoff, then left to the beat sweeps.
+TDSP_SEND = {
+    "bind": True,
+    "acks_late": True,
+    "autoretry_for": (Exception,),
+    "max_retries": 5,
+    "retry_backoff": True,
+    "retry_backoff_max": RETRY_DELAY_SECONDS,
+}
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=(Exception,),
-    max_retries=5,
-    retry_backoff=True,
-    retry_backoff_max=RETRY_DELAY_SECONDS,
-)
+@shared_task(**TDSP_SEND)
 def han_request_send_task(self, request_pk: int) -> str:
     """HAN-4 P2.5: send a started request to the TDSP (idempotent; retried on errors, and
     the beat sweep queues it again if every retry failed)."""
     return tdsp.han_request_send(request_pk=request_pk).agreement.status
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=(Exception,),
-    max_retries=5,
-    retry_backoff=True,
-    retry_backoff_max=RETRY_DELAY_SECONDS,
-)
+@shared_task(**TDSP_SEND)
 def han_removal_send_task(self, request_pk: int) -> str:
     """HAN-8: send a de-provision request to the TDSP (idempotent)."""
     return tdsp.han_removal_send(request_pk=request_pk).agreement.status
@@ -67,14 +62,7 @@ def simulated_tdsp_han_step_task(request_pk: int, purpose: str, step: int) -> di
     return simulated.simulated_han_step(request_pk=request_pk, purpose=purpose, step=step)
 
 
-@shared_task(
-    bind=True,
-    acks_late=True,
-    autoretry_for=(Exception,),
-    max_retries=5,
-    retry_backoff=True,
-    retry_backoff_max=RETRY_DELAY_SECONDS,
-)
+@shared_task(**TDSP_SEND)
 def han_message_send_task(self, message_pk: int) -> str:
     """HAN-9: hand a due message to the TDSP (idempotent; retried on adapter errors, then
     the beat sweep queues it again until its display time is over)."""

@@ -8,7 +8,6 @@ the user's company and to the kinds their permissions cover (ACC-19, SEC-1); eve
 is a 404, as elsewhere in the portal.
 """
 
-import csv
 import re
 
 from django.contrib import messages
@@ -23,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.permissions import Capability, capability_required, user_has_capability
 from agreements import selectors
 from agreements.services import actions, core, creation
-from smt.lib.csv_cells import spreadsheet_safe
+from smt.lib.csv_cells import csv_line_writer, spreadsheet_safe
 from smt.lib.errors import Refused
 from smt.lib.listing import listing_build
 
@@ -165,7 +164,7 @@ def agreement_export(request):
         if form.is_valid() and form.has_criteria():
             agreements = form.filter(agreements)
     rows = agreements.order_by("-agreement_number").iterator(chunk_size=500)
-    writer = csv.writer(_Echo())
+    writer = csv_line_writer()
 
     def lines():
         yield writer.writerow([str(h) for h in CSV_HEADER])
@@ -188,11 +187,6 @@ def agreement_export(request):
     stamp = timezone.localtime().strftime("%Y%m%d")
     response["Content-Disposition"] = f'attachment; filename="customer-agreements-{stamp}.csv"'
     return response
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 # --- AGR-3, AGR-14, AGR-17: the two-page request -----------------------------------------------

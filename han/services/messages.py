@@ -577,9 +577,7 @@ def _send_refusal(message: HanMessage, now: datetime) -> str | None:
             from_status=M.QUEUED,
             to_status=M.QUEUED,
             actor_label=SYSTEM_SENDER,
-            reason=_(
-                "Agreement %(old)s ended; sent under the meter's agreement %(new)s in force."
-            )
+            reason=_("Agreement %(old)s ended; sent under the meter's agreement %(new)s in force.")
             % {"old": agreement.agreement_number, "new": current.agreement_number},
         )
     return None if message.ends_at > now else _display_over()

@@ -5,8 +5,6 @@ The history pages serve both sides through `han_messages_for_user` (SEC-1: anyth
 404); composing and cancelling need the In-Home Device permission (ACC-19).
 """
 
-import csv
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, StreamingHttpResponse
@@ -17,7 +15,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.permissions import Capability, capability_required, user_has_capability
-from smt.lib.csv_cells import spreadsheet_safe
+from smt.lib.csv_cells import csv_line_writer, spreadsheet_safe
 from smt.lib.errors import Refused
 from smt.lib.listing import listing_build
 
@@ -116,7 +114,7 @@ def message_export(request):
         elif form.has_criteria():
             rows = form.filter(rows)
     customer = _is_customer(request.user)
-    writer = csv.writer(_Echo())
+    writer = csv_line_writer()
 
     def lines():
         yield writer.writerow([str(h) for h in CSV_HEADER])
@@ -147,11 +145,6 @@ def message_export(request):
     stamp = timezone.localtime().strftime("%Y%m%d")
     response["Content-Disposition"] = f'attachment; filename="han-device-messages-{stamp}.csv"'
     return response
-
-
-class _Echo:
-    def write(self, value):
-        return value
 
 
 @login_required

@@ -1,12 +1,16 @@
 """Shared set-up for the HAN tests: requests made through the services, answered by the
 token the customer's email carries, TDSP statuses sent through the TDSP API's handling."""
 
+import csv
+import io
+import re
+from datetime import timedelta
 from itertools import count
 from urllib.parse import urlsplit
 
 from agreements.models import Agreement, AgreementHistory, AgreementInvitation
 from han.devices import install_code_with_crc
-from han.models import HanProvisionRequest
+from han.models import HanMessage, HanProvisionRequest
 from han.services.answers import han_answer_by_link
 from han.services.provisioning import DeviceDetails, han_provision_request_create
 from notifications.models import OutboundEmail
@@ -250,3 +254,28 @@ def message_events(message) -> list[tuple]:
         .order_by("created_at", "pk")
         .values_list("from_status", "to_status", "actor", "actor_label", "reason")
     )
+
+
+# --- HAN Device Messages pages (HAN-9) ---------------------------------------------------------
+
+MESSAGES_URL = "/my-account/han-device-messages/"
+ROUND = timedelta(minutes=16)  # 4 messages a device an hour: one round every 16 minutes
+
+
+def listed(html: str) -> list[int]:
+    """The message IDs a page links to, in page order."""
+    return [int(pk) for pk in re.findall(rf'href="{MESSAGES_URL}(\d+)/"', html)]
+
+
+def csv_rows(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+
+
+def history(user, devices, count, clock) -> list[HanMessage]:
+    """`count` messages composed to `devices` round by round, the clock moving between rounds
+    so the rate limit (4 a device an hour) never refuses one."""
+    made: list[HanMessage] = []
+    while len(made) < count:
+        clock.shift(ROUND)
+        made += compose(user, devices=devices[: count - len(made)])
+    return made

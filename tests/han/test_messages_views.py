@@ -6,8 +6,6 @@ with its timeline, Cancel while Queued, and the CSV export with masked ESIIDs an
 
 The customer's side of the same pages is in test_messages_views_customer.py."""
 
-import csv
-import io
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -24,7 +22,10 @@ from tests.factories import MeterFactory, UserFactory
 
 from .helpers import (
     compose,
+    csv_rows,
     device_added,
+    history,
+    listed,
     message_status,
     messaging_ready,
     use_recording_adapter,
@@ -42,7 +43,6 @@ LOGIN_URL = reverse("accounts:login")
 TEXT = "Peak pricing 2-6 PM today. Please save energy."
 LIST_QUERIES = 5  # session, user, count, page count, one page of rows: the same for 1 or 30
 EXPORT_QUERIES = 3  # session, user, the rows (one query, whatever their number)
-ROUND = timedelta(minutes=16)  # 4 messages a device an hour: one round every 16 minutes
 
 
 @pytest.fixture(autouse=True)
@@ -119,25 +119,6 @@ def device_boxes(html: str) -> dict[str, bool]:
     """The compose page's device checkboxes: {request number: ticked}."""
     boxes = re.findall(r'<input type="checkbox" name="devices" value="([^"]+)"([^>]*)>', html)
     return {value: " checked" in attributes for value, attributes in boxes}
-
-
-def listed(html: str) -> list[int]:
-    """The message IDs a page links to, in page order."""
-    return [int(pk) for pk in re.findall(rf'href="{LIST_URL}(\d+)/"', html)]
-
-
-def csv_rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-
-
-def history(user, devices, count, clock) -> list[HanMessage]:
-    """`count` messages composed to `devices` round by round, the clock moving between rounds
-    so the rate limit (4 a device an hour) never refuses one."""
-    made: list[HanMessage] = []
-    while len(made) < count:
-        clock.shift(ROUND)
-        made += compose(user, devices=devices[: count - len(made)])
-    return made
 
 
 def sent_to_tdsp(message) -> HanMessage:

@@ -5,8 +5,6 @@ message's page naming the 3rd party (never its user's ID), and the pages in Span
 
 The 3rd party's pages are in test_messages_views.py."""
 
-import csv
-import io
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -24,8 +22,11 @@ from usage.models import CustomerPremise, MeterShare
 
 from .helpers import (
     compose,
+    csv_rows,
     device_added,
     han_services,
+    history,
+    listed,
     messaging_ready,
     registered_customer,
     use_recording_adapter,
@@ -40,7 +41,6 @@ LIST_URL = reverse("han:messages")
 COMPOSE_URL = reverse("han:message_compose")
 EXPORT_URL = reverse("han:message_export")
 LIST_QUERIES = 5  # session, user, count, page count, one page of rows: the same for 1 or 30
-ROUND = timedelta(minutes=16)  # 4 messages a device an hour: one round every 16 minutes
 SENDER = "greenhan-sender"  # the 3rd party's user ID, which the customer never sees
 COMPANY = "Green HAN Energy Services"
 
@@ -87,25 +87,6 @@ def signed_in(client, customer, company):
 
 def detail_url(message) -> str:
     return reverse("han:message", args=[message.pk])
-
-
-def listed(html: str) -> list[int]:
-    """The message IDs a page links to, in page order."""
-    return [int(pk) for pk in re.findall(rf'href="{LIST_URL}(\d+)/"', html)]
-
-
-def csv_rows(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-
-
-def history(user, devices, count, clock) -> list[HanMessage]:
-    """`count` messages composed to `devices` round by round, the clock moving between rounds
-    so the rate limit (4 a device an hour) never refuses one."""
-    made: list[HanMessage] = []
-    while len(made) < count:
-        clock.shift(ROUND)
-        made += compose(user, devices=devices[: count - len(made)])
-    return made
 
 
 def elsewhere():

@@ -2,13 +2,12 @@
 dates, one row per interval / day / billing period. Rows are generated lazily from the day
 rows, so a year of 15-minute data streams without being held in memory."""
 
-import csv
 from collections.abc import Iterator
 from datetime import date
 
 from django.db import models
 
-from smt.lib.csv_cells import spreadsheet_safe
+from smt.lib.csv_cells import csv_line_writer, spreadsheet_safe
 from usage.formats import information
 from usage.models import Meter, Premise
 from usage.selectors import DataWindow
@@ -46,14 +45,7 @@ CHANNEL_NAMES = {"C": "Consumption", "G": "Surplus Generation"}
 QUALITY_NAMES = {"A": "A", "E": "E", "-": ""}
 
 
-class _Echo:
-    """A file-like object whose write returns the line, for streaming csv.writer output."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
-_WRITER = csv.writer(_Echo())
+_WRITER = csv_line_writer()
 
 
 def _text(value: object) -> str:

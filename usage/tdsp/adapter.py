@@ -33,8 +33,8 @@ class TdspAdapter(Protocol):
     def send_han_message(self, message: Any) -> None:
         """Send a text message to one paired HAN device (HAN-9; `message` is a
         `han.models.HanMessage`: `zigbee_message_id`, text, start time, duration,
-        `zigbee_importance`, confirmation required, the device's MAC address and meter). Its statuses
-        come back through the TDSP API naming `message.tdsp_request_id`."""
+        `zigbee_importance`, confirmation required, the device's MAC address and meter).
+        Its statuses come back through the TDSP API naming `message.tdsp_request_id`."""
 
 
 def adapter_for(tdsp: Tdsp) -> TdspAdapter:

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .admin_actions import status_action
 from .forms import StaffSignInForm
-from .models import Company, Duns, DunsGrant, StatusChange, Tdsp, User
+from .models import Company, Duns, DunsGrant, PersonalApiToken, StatusChange, Tdsp, User
 from .services import companies, members
 from .views import sign_in_refused_response
 
@@ -221,6 +221,45 @@ class UserAdmin(DjangoUserAdmin):
             },
         ),
     )
+
+
+@admin.register(PersonalApiToken)
+class PersonalApiTokenAdmin(admin.ModelAdmin):
+    """API-2: the 3rd-party API's personal tokens, read-only. Their users make and revoke
+    them under My Profile; staff never see the hash of a secret."""
+
+    list_display = [
+        "user",
+        "name",
+        "shown_prefix",
+        "sandbox",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+    ]
+    list_filter = ["sandbox", ("revoked_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__username", "shown_prefix"]
+    list_select_related = ["user"]
+    exclude = ["key_hash"]
+    readonly_fields = [
+        "user",
+        "name",
+        "sandbox",
+        "shown_prefix",
+        "created_at",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False  # a token is revoked, not deleted: its history stays
 
 
 # Django admin's login goes through the same backend as the login page (ACC-11 lockout,

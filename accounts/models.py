@@ -273,6 +273,45 @@ class StatusChange(models.Model):
         return f"{self.subject_label}: {self.from_status or '—'} → {self.to_status}"
 
 
+class PersonalApiToken(models.Model):
+    """API-2: a named token of the 3rd-party API, made by its user under My Profile. It acts
+    with exactly its user's permissions (ACC-19). Only the SHA-256 of the secret is kept; the
+    secret is shown once. A sandbox token (BEY-5) says so in its prefix."""
+
+    LIVE_PREFIX = "smt_live_"
+    SANDBOX_PREFIX = "smt_test_"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="personal_api_tokens")
+    name = models.CharField(_("token name"), max_length=60)
+    sandbox = models.BooleanField(default=False)
+    # The secret's first characters, shown in lists so a user tells their tokens apart.
+    shown_prefix = models.CharField(max_length=20)
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField()
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "name"],
+                condition=models.Q(revoked_at__isnull=True),
+                name="personal_api_token_name_unique_live",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.shown_prefix}…) of {self.user}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
 class ApiToken(models.Model):
     """A bearer token of the SMT-compatible API (API-1). Only its SHA-256 is stored; it
     expires after a quiet spell, like SMT's."""

@@ -12,6 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 
 from .models import User
+from .services.api_tokens import TOKEN_KINDS
 
 
 class Capability(StrEnum):
@@ -27,6 +28,7 @@ class Capability(StrEnum):
     TDSP_APPROVALS = "tdsp_approvals"
     CUSTOMER_METERS = "customer_meters"
     SMT_ADMINISTRATION = "smt_administration"
+    API_TOKENS = "api_tokens"
 
 
 _COMPANY_KINDS = {User.Kind.REP, User.Kind.THIRD_PARTY, User.Kind.TDSP}
@@ -64,6 +66,8 @@ _RULES: dict[Capability, Callable[[User], bool]] = {
     Capability.CUSTOMER_METERS: lambda user: user.is_customer,
     # SMT staff run the portal from Django admin (OPS-1).
     Capability.SMT_ADMINISTRATION: lambda user: user.is_staff,
+    # My Profile / API Tokens (API-2): the people the 3rd-party API serves.
+    Capability.API_TOKENS: lambda user: user.kind in TOKEN_KINDS and bool(user.company_id),
 }
 
 

@@ -1,9 +1,9 @@
 """Scoped reads for accounts."""
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Company, Duns, User
+from .models import Company, Duns, PersonalApiToken, User
 
 
 def duns_granted_to_user(*, user: User) -> QuerySet[Duns]:
@@ -39,3 +39,12 @@ def company_member_get_for_admin(*, admin: User, pk: int, pending: bool = False)
 def companies_open_to_requests(*, kind: str) -> QuerySet[Company]:
     """ACC-2: the Active companies of a kind that people may ask to join."""
     return Company.objects.filter(kind=kind, status=Company.Status.ACTIVE, purged_at=None)
+
+
+def personal_token_get_for_user(*, user: User, pk: int) -> PersonalApiToken:
+    """API-2: one of the user's own tokens or, for a company admin, an active token of a user
+    of the same company; 404 for anything else (SEC-1)."""
+    may_see = Q(user=user)
+    if user.is_company_admin and user.company_id:
+        may_see |= Q(user__company=user.company_id, revoked_at__isnull=True)
+    return get_object_or_404(PersonalApiToken.objects.select_related("user").filter(may_see), pk=pk)

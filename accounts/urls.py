@@ -2,7 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
-from .views import companies, logos, members
+from .views import api_tokens, companies, logos, members
 
 app_name = "accounts"
 
@@ -26,4 +26,4 @@ urlpatterns = [
     path("logos/<int:company_id>.png", logos.company_logo, name="company_logo"),
 ]
 
-urlpatterns += companies.urlpatterns + members.urlpatterns
+urlpatterns += companies.urlpatterns + members.urlpatterns + api_tokens.urlpatterns

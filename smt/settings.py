@@ -57,6 +57,9 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "rest_framework",  # API-2: the 3rd-party API (docs/decisions.md)
+    "drf_spectacular",  # its OpenAPI 3 document
+    "drf_spectacular_sidecar",  # the docs page's assets, self-hosted (no CDN)
     "smt",
     "accounts",
     "usage",
@@ -396,6 +399,42 @@ SIMULATED_TDSP_HAN_CONFIRM_MACS = env.list(
 SIMULATED_TDSP_HAN_MESSAGE_FAIL_MACS = env.list(
     "SIMULATED_TDSP_HAN_MESSAGE_FAIL_MACS", default=["000D6F00000D0005"]
 )
+
+# --- The 3rd-party API (API-2, smt/api/thirdparty/) ---------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["smt.api.thirdparty.auth.PersonalTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "EXCEPTION_HANDLER": "smt.api.thirdparty.errors.api_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Smart Meter Texas portal: 3rd-party API",
+    "DESCRIPTION": (
+        "What a 3rd party does in the portal, as an API (API-2). Authenticate with a personal "
+        "token made under My Profile / API Tokens: `Authorization: Bearer smt_live_…`. The "
+        "token acts with exactly its user's permissions. Errors are JSON: `code`, `message` "
+        "and, when one input is at fault, `field`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/tp-api/v1",
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AgreementStatusEnum": "agreements.models.Agreement.Status",
+        "AgreementKindEnum": "agreements.models.Agreement.Kind",
+        "HanMessageStatusEnum": "han.models.HanMessage.Status",
+        "HanMessagePriorityEnum": "han.models.HanMessage.Priority",
+    },
+    "PREPROCESSING_HOOKS": ["smt.api.thirdparty.schema.only_this_api"],
+}
 
 # A worker that has not beaten for this long is reported down by /healthz.
 WORKER_HEARTBEAT_STALE_SECONDS = env.int("WORKER_HEARTBEAT_STALE_SECONDS", default=120)

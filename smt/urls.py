@@ -17,9 +17,10 @@ urlpatterns = [
     path("", include("usage.urls")),
     path("", include("agreements.urls")),
     path("", include("han.urls")),
-    # The machine interfaces (smt/api/): API-1 on SMT's own paths, API-3 under /tdsp-api/v1/.
+    # The machine interfaces (smt/api/): API-1 on SMT's own paths, API-3 under /tdsp-api/v1/,
     path("", include("smt.api.compat.urls")),
     path("", include("smt.api.tdsp.urls")),
+    path("", include("smt.api.thirdparty.urls")),  # API-2 under /tp-api/v1/
     path("admin/", admin.site.urls),
 ]
 # No URL serves MEDIA_ROOT, not even with DEBUG: report files, agreement PDF copies and TDSP

@@ -82,7 +82,11 @@ def profile(request):
     return render(
         request,
         "accounts/profile.html",
-        {"profile_user": request.user, "duns_list": duns_granted_to_user(user=request.user)},
+        {
+            "profile_user": request.user,
+            "duns_list": duns_granted_to_user(user=request.user),
+            "can_have_api_tokens": user_has_capability(request.user, Capability.API_TOKENS),
+        },
     )
 
 

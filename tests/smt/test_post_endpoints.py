@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import Company, Duns, DunsGrant, User
 from accounts.services import api_token_issue
+from accounts.services.api_tokens import personal_token_create
 from han.services.answers import han_answer_signed_in
 from han.services.messages import han_messages_compose
 from tests.agreements.helpers import active_ongoing, details, one_time, token_of
@@ -140,6 +141,12 @@ def bearer(user: User) -> Caller:
     """The SMT-compatible API's token (API-1), as /commonapi/user/authenticate issues it."""
     token = api_token_issue(user=user)
     return lambda client: {"HTTP_AUTHORIZATION": f"Bearer {token}"}
+
+
+def personal_token(user: User) -> Caller:
+    """A personal token of the 3rd-party API (API-2), as My Profile / API Tokens makes it."""
+    _token, raw = personal_token_create(user=user, name="post endpoints")
+    return lambda client: {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
 
 def tdsp_key(key: str) -> Caller:
@@ -327,6 +334,32 @@ def member_page(name: str, **member_fields) -> Callable[[], Case]:
         )
 
     return build
+
+
+def api_tokens_page() -> Case:  # API-2: REP and 3rd-party users; anyone else gets a 404
+    return Case(
+        reverse("accounts:profile_api_tokens"),
+        signed_in(UserFactory(third_party=True)),
+        [a_customer(), a_tdsp_admin()],
+        body={"name": "Billing system"},
+    )
+
+
+def api_token_revoke() -> Case:  # API-2, SEC-1: the token's user, or an admin of its company
+    admin = UserFactory(third_party_admin=True)
+    owner = company_member(admin)
+    token, _secret = personal_token_create(user=owner, name="Billing system")
+    return Case(
+        reverse("accounts:profile_api_token_revoke", args=[token.pk]),
+        signed_in(owner),
+        [
+            Outsider(
+                "the admin of another company", signed_in(UserFactory(third_party_admin=True))
+            ),
+            Outsider("another user of the same company", signed_in(company_member(admin))),
+            a_customer(),
+        ],
+    )
 
 
 # --- usage (ACC-3, ACC-22, ACC-23, MTR-4, MTR-5, MTR-7, USG-8, USG-11, USG-13) -----------
@@ -601,6 +634,32 @@ def han_message_cancel() -> Case:  # HAN-9, SEC-1: the company that sent it
     )
 
 
+def tp_api_han_messages() -> Case:  # API-2, HAN-9: In-Home Device Services (403 without)
+    without = UserFactory(third_party=True, can_energy_data=True)
+    return Case(
+        reverse("tp_api:han_messages"),
+        personal_token(UserFactory(third_party_admin=True)),
+        [Outsider("a user without In-Home Devices", personal_token(without), status=403)],
+        json=True,
+    )
+
+
+def tp_api_han_message_cancel() -> Case:  # API-2, HAN-9, SEC-1: the company that sent it
+    company, meter, _agreement, _devices = han_messaging_ready()
+    (message,) = han_messages_compose(
+        user=company,
+        draft=han_draft(start_at=timezone.now() + timedelta(hours=2)),
+        esiids=[meter.premise.esiid],
+    )
+    other = UserFactory(third_party_admin=True)
+    return Case(
+        reverse("tp_api:han_message_cancel", args=[message.pk]),
+        personal_token(company),
+        [Outsider("another company's admin", personal_token(other))],
+        json=True,
+    )
+
+
 def han_answer_link() -> Case:  # HAN-4, SEC-2: the emailed link, no sign-in
     return Case(reverse("han:answer", args=[han_token_of(han_one_request())]), anyone)
 
@@ -725,6 +784,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     "accounts:manage_users": Endpoint(company_admin_page("accounts:manage_users"), get=True),
     "accounts:user_edit": Endpoint(member_page("accounts:user_edit"), get=True),
+    # accounts: My Profile / API Tokens (API-2)
+    "accounts:profile_api_tokens": Endpoint(api_tokens_page, get=True),
+    "accounts:profile_api_token_revoke": Endpoint(api_token_revoke, get=True),
     # usage: customers' meters and sharing (ACC-3, ACC-22, ACC-23)
     "usage:register_customer": Endpoint(
         anonymous_page("usage:register_customer", "residential"), get=True, public=True
@@ -768,6 +830,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     # han: HAN Device Messages (HAN-9)
     "han:message_compose": Endpoint(han_message_compose, get=True),
     "han:message_cancel": Endpoint(han_message_cancel, get=False),
+    # the 3rd-party API (API-2)
+    "tp_api:han_messages": Endpoint(tp_api_han_messages, get=True, api=True),
+    "tp_api:han_message_cancel": Endpoint(tp_api_han_message_cancel, get=False, api=True),
     # the SMT-compatible API (API-1)
     "api:api_authenticate": Endpoint(smt_authenticate, get=False, public=True, api=True),
     "api:api_meter": Endpoint(
@@ -816,7 +881,10 @@ def names(**wanted) -> list[str]:
 # Rows that change on their own: a signed-in request may touch its session, and every use
 # of an SMT API token restarts its quiet window (API-1).
 SKIPPED_TABLES = {"sessions.Session"}
-SKIPPED_FIELDS = {"accounts.ApiToken": {"expires_at"}}
+SKIPPED_FIELDS = {
+    "accounts.ApiToken": {"expires_at"},
+    "accounts.PersonalApiToken": {"last_used_at"},  # a token records when it was used
+}
 
 
 def database_rows() -> dict[str, list[tuple]]:

@@ -34,6 +34,12 @@ class RateLimit:
     def hit(self, key: str) -> int:
         """Count one attempt. 0 while within the limit; over it, the seconds until the
         window ends (so `if limit.hit(key):` reads "if this attempt is over the limit")."""
+        count, seconds_left = self.count(key)
+        return seconds_left if count > self.limit else 0
+
+    def count(self, key: str) -> tuple[int, int]:
+        """Count one attempt: this window's count with it, and the seconds until the window
+        ends (for the `RateLimit-*` headers of the APIs, BEY-3)."""
         now = time.time()
         cache_key = self._cache_key(key, now)
         cache.add(cache_key, 0, timeout=self.window_seconds)
@@ -42,7 +48,7 @@ class RateLimit:
         except ValueError:  # expired between add and incr
             cache.set(cache_key, 1, timeout=self.window_seconds)
             count = 1
-        return self._seconds_left(now) if count > self.limit else 0
+        return count, self._seconds_left(now)
 
     def reached(self, key: str) -> int:
         """Whether the limit is used up, without counting: 0 when another attempt is

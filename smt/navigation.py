@@ -148,6 +148,14 @@ MENU = (
         matches=("han:message",),
     ),
     MenuItem(
+        "webhooks",  # BEY-2: the company's webhook endpoints and their delivery log
+        "my_account",
+        _("Webhooks"),
+        "tp_api_web:webhooks",
+        Capability.THIRD_PARTY_AGREEMENTS,
+        matches=("tp_api_web:",),
+    ),
+    MenuItem(
         "ror_meters_usage",
         "usage",
         _("Customer Meters (ROR)"),

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "agreements",
     "han",
     "notifications",
+    "smt.api.thirdparty.apps.ThirdPartyApiConfig",  # API-2's own rows: webhooks (BEY-2)
 ]
 
 MIDDLEWARE = [
@@ -83,6 +84,10 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
+    # BEY-3, SEC-5: per-token limits and RateLimit-* headers (+ Idempotency-Key on the
+    # 3rd-party API); innermost, so a replayed answer still gets every header above.
+    "smt.api.thirdparty.limits.ThirdPartyLimitMiddleware",
+    "smt.api.compat.limits.CompatLimitMiddleware",
 ]
 
 ROOT_URLCONF = "smt.urls"
@@ -344,6 +349,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "agreements.tasks.agreement_copies_send_missing_task",
         "schedule": crontab(minute="*/15"),
     },
+    # BEY-2: webhook retries that came due, and first sends whose task went missing.
+    "webhooks-send-due": {
+        "task": "smt.api.thirdparty.tasks.webhook_deliveries_send_due_task",
+        "schedule": crontab(minute="*"),
+    },
 }
 
 # MTR-2: what else a Move-Out ends, called in the TDSP's transaction (usage imports no app).
@@ -356,6 +366,12 @@ TDSP_MESSAGE_HANDLERS = {
     "han_status": "han.tdsp.han_status_message",  # HAN-7
     "han_message_status": "han.tdsp.han_message_status_message",  # HAN-9
 }
+# BEY-2: who hears of a status change published with smt.lib.events.event_publish (lower
+# apps import no app above them): the 3rd-party API's webhooks.
+EVENT_SUBSCRIBERS = ["smt.api.thirdparty.webhooks.services.webhook_event_record"]
+# BEY-2 (SSRF): webhooks may go to private, loopback and link-local addresses, and over http,
+# only outside production (a receiver on the laptop, the tests' receiver on 127.0.0.1).
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=not PRODUCTION)
 # USG-12, AGR-14: which meters (and days) a 3rd party's agreements open, answered by the
 # agreements app for usage.selectors (usage imports no app above it).
 USAGE_AGREEMENT_ACCESS = "agreements.selectors.agreement_usage_access"
@@ -434,6 +450,10 @@ SPECTACULAR_SETTINGS = {
         "HanMessagePriorityEnum": "han.models.HanMessage.Priority",
     },
     "PREPROCESSING_HOOKS": ["smt.api.thirdparty.schema.only_this_api"],
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "smt.api.thirdparty.limits.document_limits",  # BEY-3 limits, API-2 Idempotency-Key
+    ],
 }
 
 # A worker that has not beaten for this long is reported down by /healthz.

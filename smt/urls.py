@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("smt.api.compat.urls")),
     path("", include("smt.api.tdsp.urls")),
     path("", include("smt.api.thirdparty.urls")),  # API-2 under /tp-api/v1/
+    path("", include("smt.api.thirdparty.webhooks.urls")),  # BEY-2: My Account / Webhooks
     path("admin/", admin.site.urls),
 ]
 # No URL serves MEDIA_ROOT, not even with DEBUG: report files, agreement PDF copies and TDSP

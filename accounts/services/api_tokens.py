@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from smt.lib.errors import Refused
+from smt.lib.events import event_publish
 
 from ..models import PersonalApiToken, User
 from . import SignInReason, user_sign_in_reason
@@ -95,10 +96,16 @@ def personal_token_revoke(*, actor: User, token: PersonalApiToken) -> PersonalAp
     if not _may_revoke(actor, token):
         raise TokenRefused(_("You cannot revoke this token."))
     now = timezone.now()
-    PersonalApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
+    revoked = PersonalApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(
         revoked_at=now, revoked_by=actor
     )
     token.refresh_from_db()
+    if revoked:  # BEY-2: once, the first time
+        event_publish(
+            kind="token.revoked",
+            company_id=token.user.company_id,
+            data={"prefix": token.shown_prefix, "name": token.name, "sandbox": token.sandbox},
+        )
     return token
 
 

@@ -28,6 +28,7 @@ from agreements.services.core import (
     role_of,
 )
 from agreements.workflow import Role
+from smt.lib.events import event_publish
 from usage.models import ReportRequest
 from usage.services import reports
 from usage.services.report_requests import report_request_create
@@ -289,6 +290,16 @@ def agreement_reports_notify_ready(*, now: datetime | None = None) -> int:
                     "company", "premise", "report_request", "initiated_by"
                 ).get(pk=pk)
                 emails.report_ready(agreement=agreement)
+                request = agreement.report_request
+                event_publish(  # BEY-2
+                    kind="report.ready",
+                    company_id=agreement.company_id,
+                    data={
+                        "agreement": agreement.agreement_number,
+                        "order_number": request.order_number if request else "",
+                        "status": request.status if request else "",
+                    },
+                )
                 sent += 1
     return sent
 

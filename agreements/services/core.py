@@ -27,6 +27,7 @@ from agreements.models import (
 from agreements.selectors import customer_sees_agreement
 from agreements.workflow import Role, check_transition
 from smt.lib.errors import Refused
+from smt.lib.events import event_publish
 from usage.services.intervals import MARKET_TZ
 from usage.services.sharing import share_token_hash
 
@@ -154,6 +155,7 @@ def agreement_transition(
     """The one place an agreement's status changes (CONVENTIONS). `locked` was read with
     select_for_update in the caller's transaction."""
     check_transition(locked.kind, locked.status, to_status, role)
+    values_from = locked.status
     now = timezone.now()
     values = {"status": to_status, "status_changed_at": now, **changes}
     # Conditional on the status read: of two racing callers exactly one updates a row.
@@ -169,7 +171,30 @@ def agreement_transition(
     )
     for name, value in values.items():
         setattr(locked, name, value)
+    _status_event(locked, from_status=str(values_from), to_status=to_status)
     return locked
+
+
+def _status_event(agreement: Agreement, *, from_status: str, to_status: str) -> None:
+    """BEY-2: the company's webhooks learn the move (ids and states only). A HAN Device
+    agreement is the HAN request, so it is its own event."""
+    if agreement.kind == Agreement.Kind.HAN_DEVICE:
+        event_publish(
+            kind="han_request.status_changed",
+            company_id=agreement.company_id,
+            data={"number": agreement.agreement_number, "from": from_status, "to": to_status},
+        )
+        return
+    event_publish(
+        kind="agreement.status_changed",
+        company_id=agreement.company_id,
+        data={
+            "number": agreement.agreement_number,
+            "kind": agreement.kind,
+            "from": from_status,
+            "to": to_status,
+        },
+    )
 
 
 def kind_capability(kind: str) -> Capability:

@@ -34,6 +34,7 @@ from agreements.models import IN_FORCE_STATUSES, Agreement
 from agreements.services.core import AgreementRefused
 from agreements.workflow import Role
 from smt.lib.errors import Refused
+from smt.lib.events import event_publish
 from smt.lib.listing import SEARCH_VALUES_MAX
 from usage.models import Premise
 from usage.services.intervals import MARKET_TZ
@@ -515,6 +516,17 @@ def _transition(
         actor=actor,
         actor_label=actor_label,
         reason=reason,
+    )
+    event_publish(  # BEY-2: the company's webhooks learn the move (ids and states only)
+        kind="han_message.status_changed",
+        company_id=message.company_id,
+        data={
+            "id": message.pk,
+            "device_request": message.device.agreement.agreement_number,
+            "from": current,
+            "to": to_status,
+            "failure_reason": message.failure_reason,
+        },
     )
     return message
 

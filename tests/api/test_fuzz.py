@@ -9,6 +9,7 @@ status (API-3); 850 to 1,000 each from hypothesis, the rest every value of the f
 in tests/data/fuzz/values.json (the cases that were 500s or were stored) in every field.
 """
 
+import dataclasses
 import json
 from datetime import date
 from pathlib import Path
@@ -24,6 +25,7 @@ from hypothesis import strategies as st
 from accounts.services import api_token_issue
 from han.services.messages import han_message_send, han_messages_compose
 from smt.api.common.requests import MAX_BODY_BYTES
+from smt.api.compat import limits as compat_limits
 from tests.agreements.helpers import details
 from tests.factories import (
     CustomerPremiseFactory,
@@ -221,6 +223,15 @@ def test_the_smt_api_never_answers_5xx(client, customer_meter, name, data):  # A
     body, malformed = data.draw(body_sample(compat_fields(name, esiid)))
     response = client.post(reverse(f"api:{name}"), body, content_type="application/json", **headers)
     check(response, whole_body_malformed=malformed, keys=SMT_KEYS)
+
+
+@pytest.fixture(autouse=True)
+def no_rate_limits(monkeypatch):
+    """The fuzz sends far more calls a minute than a client may (BEY-3); the limits have their
+    own tests (test_limits.py), so here they are out of the way."""
+    for name in ("USER_MINUTE", "USER_DAY", "ANONYMOUS_MINUTE", "ANONYMOUS_DAY"):
+        limit = getattr(compat_limits, name)
+        monkeypatch.setattr(compat_limits, name, dataclasses.replace(limit, limit=10**9))
 
 
 # --- the TDSP API (API-3) -------------------------------------------------------------------

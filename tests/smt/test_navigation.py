@@ -38,6 +38,7 @@ THIRD_PARTY_ITEMS = [
     "Customer Agreements",
     "Create an Agreement",
     "HAN Device Messages",  # HAN-9 (seed 002)
+    "Webhooks",  # BEY-2: the company's webhook endpoints
 ]
 
 

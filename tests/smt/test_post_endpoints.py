@@ -634,6 +634,57 @@ def han_message_cancel() -> Case:  # HAN-9, SEC-1: the company that sent it
     )
 
 
+def tp_api_agreements() -> Case:  # API-2, AGR-3: either 3rd-party function (403 without)
+    return Case(
+        reverse("tp_api:agreements"),
+        personal_token(UserFactory(third_party_admin=True)),
+        [
+            Outsider(
+                "a user without either function",
+                personal_token(UserFactory(third_party=True)),
+                status=403,
+            )
+        ],
+        json=True,
+    )
+
+
+def tp_api_agreement(name: str) -> Callable[[], Case]:  # API-2, AGR-13/14, SEC-1
+    def build() -> Case:
+        company = UserFactory(third_party_admin=True)
+        agreement = active_ongoing(user=company)
+        other = UserFactory(third_party_admin=True)
+        return Case(
+            reverse(name, args=[agreement.agreement_number]),
+            personal_token(company),
+            [Outsider("another company's admin", personal_token(other))],
+            json=True,
+        )
+
+    return build
+
+
+def tp_api_han_requests() -> Case:  # API-2, HAN-1: In-Home Device Services (403 without)
+    without = UserFactory(third_party=True, can_energy_data=True)
+    return Case(
+        reverse("tp_api:han_requests"),
+        personal_token(UserFactory(third_party_admin=True)),
+        [Outsider("a user without In-Home Devices", personal_token(without), status=403)],
+        json=True,
+    )
+
+
+def tp_api_han_request_remove() -> Case:  # API-2, HAN-8, SEC-1: the company that provisioned
+    company = UserFactory(third_party_admin=True)
+    request = han_device_added(user=company)
+    return Case(
+        reverse("tp_api:han_request_remove", args=[request.agreement.agreement_number]),
+        personal_token(company),
+        [Outsider("another company's admin", personal_token(UserFactory(third_party_admin=True)))],
+        json=True,
+    )
+
+
 def tp_api_han_messages() -> Case:  # API-2, HAN-9: In-Home Device Services (403 without)
     without = UserFactory(third_party=True, can_energy_data=True)
     return Case(
@@ -658,6 +709,81 @@ def tp_api_han_message_cancel() -> Case:  # API-2, HAN-9, SEC-1: the company tha
         [Outsider("another company's admin", personal_token(other))],
         json=True,
     )
+
+
+def webhook_of(user: User):
+    """BEY-2: an endpoint of the user's company (a local receiver: allowed outside
+    production) with one failed delivery."""
+    from smt.api.thirdparty.models import WebhookDelivery
+    from smt.api.thirdparty.webhooks.services import webhook_endpoint_create
+
+    endpoint, _secret = webhook_endpoint_create(
+        user=user, url="http://127.0.0.1:9/hook", events=["agreement.status_changed"]
+    )
+    delivery = WebhookDelivery.objects.create(
+        endpoint=endpoint,
+        event_type="agreement.status_changed",
+        message_id="msg_post_endpoints",
+        payload={},
+        status=WebhookDelivery.Status.FAILED,
+        attempt_count=1,
+        next_attempt_at=timezone.now() + timedelta(hours=1),
+        created_at=timezone.now(),
+    )
+    return endpoint, delivery
+
+
+def tp_api_webhooks() -> Case:  # API-2, BEY-2: either 3rd-party function (403 without)
+    return Case(
+        reverse("tp_api:webhooks"),
+        personal_token(UserFactory(third_party_admin=True)),
+        [
+            Outsider(
+                "a user without a 3rd-party function",
+                personal_token(UserFactory(third_party=True)),
+                status=403,
+            )
+        ],
+        body={"url": "http://127.0.0.1:9/hook", "events": ["agreement.status_changed"]},
+        json=True,
+    )
+
+
+def tp_api_webhook(name: str, *, of_delivery: bool = False) -> Callable[[], Case]:
+    """API-2, BEY-2, SEC-1: one endpoint (or delivery) of the caller's company."""
+
+    def build() -> Case:
+        owner = UserFactory(third_party_admin=True)
+        endpoint, delivery = webhook_of(owner)
+        other = UserFactory(third_party_admin=True)
+        return Case(
+            reverse(name, args=[delivery.pk if of_delivery else endpoint.pk]),
+            personal_token(owner),
+            [Outsider("another company's admin", personal_token(other))],
+            json=True,
+        )
+
+    return build
+
+
+def webhook_page(name: str, *, of_delivery: bool = False) -> Callable[[], Case]:
+    """BEY-2, SEC-1: My Account / Webhooks: the company's users with a 3rd-party function."""
+
+    def build() -> Case:
+        owner = UserFactory(third_party_admin=True)
+        endpoint, delivery = webhook_of(owner)
+        args = [] if name == "webhook_create" else [delivery.pk if of_delivery else endpoint.pk]
+        return Case(
+            reverse(f"tp_api_web:{name}", args=args),
+            signed_in(owner),
+            [
+                *([] if name == "webhook_create" else [a_third_party_admin()]),
+                a_customer(),
+                Outsider("a user without a function", signed_in(UserFactory(third_party=True))),
+            ],
+        )
+
+    return build
 
 
 def han_answer_link() -> Case:  # HAN-4, SEC-2: the emailed link, no sign-in
@@ -831,8 +957,36 @@ ENDPOINTS: dict[str, Endpoint] = {
     "han:message_compose": Endpoint(han_message_compose, get=True),
     "han:message_cancel": Endpoint(han_message_cancel, get=False),
     # the 3rd-party API (API-2)
+    "tp_api:agreements": Endpoint(tp_api_agreements, get=True, api=True),
+    **{
+        name: Endpoint(tp_api_agreement(name), get=False, api=True)
+        for name in (
+            "tp_api:agreement_resend",
+            "tp_api:agreement_terminate",
+            "tp_api:agreement_extension",
+        )
+    },
+    "tp_api:han_requests": Endpoint(tp_api_han_requests, get=True, api=True),
+    "tp_api:han_request_remove": Endpoint(tp_api_han_request_remove, get=False, api=True),
     "tp_api:han_messages": Endpoint(tp_api_han_messages, get=True, api=True),
     "tp_api:han_message_cancel": Endpoint(tp_api_han_message_cancel, get=False, api=True),
+    "tp_api:webhooks": Endpoint(tp_api_webhooks, get=True, api=True),
+    "tp_api:webhook_rotate_secret": Endpoint(
+        tp_api_webhook("tp_api:webhook_rotate_secret"), get=False, api=True
+    ),
+    "tp_api:webhook_test": Endpoint(tp_api_webhook("tp_api:webhook_test"), get=False, api=True),
+    "tp_api:webhook_delivery_retry": Endpoint(
+        tp_api_webhook("tp_api:webhook_delivery_retry", of_delivery=True), get=False, api=True
+    ),
+    # My Account / Webhooks (BEY-2)
+    "tp_api_web:webhook_create": Endpoint(webhook_page("webhook_create"), get=True),
+    "tp_api_web:webhook_edit": Endpoint(webhook_page("webhook_edit"), get=True),
+    "tp_api_web:webhook_delete": Endpoint(webhook_page("webhook_delete"), get=True),
+    "tp_api_web:webhook_rotate": Endpoint(webhook_page("webhook_rotate"), get=True),
+    "tp_api_web:webhook_test": Endpoint(webhook_page("webhook_test"), get=False),
+    "tp_api_web:webhook_delivery_retry": Endpoint(
+        webhook_page("webhook_delivery_retry", of_delivery=True), get=False
+    ),
     # the SMT-compatible API (API-1)
     "api:api_authenticate": Endpoint(smt_authenticate, get=False, public=True, api=True),
     "api:api_meter": Endpoint(

@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from accounts import ratelimit
-from accounts.services import SignInReason, api_token_issue, api_token_user, user_sign_in
+from accounts.services import SignInReason, api_token_issue, user_sign_in
 from smt.api.common.errors import ApiError, refused_error
 from smt.api.common.limits import RateLimited
 from smt.api.common.requests import (
@@ -24,6 +24,7 @@ from smt.api.common.requests import (
     authorization_credential,
     json_endpoint,
 )
+from smt.api.compat.limits import token_user_of
 from smt.lib.errors import Refused
 from smt.lib.fields import US_DATE, FieldInvalid, clean_date, clean_text
 from usage import selectors
@@ -83,8 +84,7 @@ def bearer_required(view: ApiView) -> ApiView:
 
     @wraps(view)
     def wrapped(request: HttpRequest, body: Body, *args: Any, **kwargs: Any) -> HttpResponse:
-        token = authorization_credential(request, "Bearer")
-        user = api_token_user(token) if token else None
+        user = token_user_of(request, authorization_credential(request, "Bearer"))
         if user is None:
             return JsonResponse({"message": "Invalid Token"}, status=401)
         request.user = user

@@ -3,6 +3,7 @@ Profile, `accounts.services.api_tokens`). The token acts with its user's permiss
 
 from typing import Any
 
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions
@@ -26,7 +27,7 @@ class PersonalTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 _("Send the token as: Authorization: Bearer <token>.")
             )
-        found = personal_token_user(raw.strip())
+        found = personal_token_of(request._request, raw.strip())
         if found is None:
             raise exceptions.AuthenticationFailed(
                 _("The token is unknown, revoked, or its user may no longer sign in.")
@@ -35,6 +36,17 @@ class PersonalTokenAuthentication(authentication.BaseAuthentication):
 
     def authenticate_header(self, request: Request) -> str:
         return f'{SCHEME} realm="tp-api"'
+
+
+def personal_token_of(request: HttpRequest, raw: str) -> tuple[User, Any] | None:
+    """`personal_token_user`, looked up once a request: the limits middleware asks first
+    (to count the call against its token, BEY-3) and authentication reuses the answer."""
+    remembered = getattr(request, "_personal_token", None)
+    if remembered is not None and remembered[0] == raw:
+        return remembered[1]
+    found = personal_token_user(raw) if raw else None
+    request._personal_token = (raw, found)  # type: ignore[attr-defined]
+    return found
 
 
 def caller(request: Request) -> User:

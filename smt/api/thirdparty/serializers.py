@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from agreements.models import Agreement, AgreementHistory
 from han.message_text import MAX_CHARACTERS
-from han.models import HanMessage, HanMessageEvent
+from han.models import HanMessage, HanMessageEvent, HanProvisionRequest
 from han.services.messages import MAX_DURATION_MINUTES, MAX_ESIIDS, MessageDraft
 
 
@@ -172,3 +172,38 @@ class HanMessageSendSerializer(serializers.Serializer):
 class HanMessageBatchSerializer(serializers.Serializer):
     batch = serializers.UUIDField()
     messages = HanMessageSerializer(many=True)
+
+
+# --- HAN provision requests and devices (HAN-1..HAN-8) -------------------------------------------
+
+
+class HanRequestSerializer(serializers.ModelSerializer):
+    number = serializers.CharField(source="agreement.agreement_number")
+    status = serializers.CharField(source="agreement.status")
+    esiid = serializers.CharField(source="agreement.masked_esiid")
+    meter_number = serializers.CharField(source="agreement.meter_number")
+    mac_address = serializers.CharField(source="masked_mac")
+    created_at = serializers.DateTimeField(source="agreement.created_at")
+
+    class Meta:
+        model = HanProvisionRequest
+        fields = [
+            "number",
+            "status",
+            "esiid",
+            "meter_number",
+            "device_type",
+            "mac_address",
+            "created_at",
+            "meter_ready_at",
+            "pairing_window_ends_at",
+            "device_added_at",
+            "closed_at",
+        ]
+
+
+class HanRequestDetailSerializer(HanRequestSerializer):
+    history = AgreementHistorySerializer(source="agreement.history", many=True, read_only=True)
+
+    class Meta(HanRequestSerializer.Meta):
+        fields = [*HanRequestSerializer.Meta.fields, "history"]

@@ -4,7 +4,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from .errors import not_found
-from .views import agreements, han_messages, me
+from .views import agreements, han_messages, han_requests, me, webhooks
 
 app_name = "tp_api"
 V1 = "tp-api/v1/"
@@ -13,12 +13,57 @@ urlpatterns = [
     path(f"{V1}me", me.MeView.as_view(), name="me"),
     path(f"{V1}agreements", agreements.AgreementList.as_view(), name="agreements"),
     path(f"{V1}agreements/<str:number>", agreements.AgreementDetail.as_view(), name="agreement"),
+    path(
+        f"{V1}agreements/<str:number>/resend",
+        agreements.AgreementResend.as_view(),
+        name="agreement_resend",
+    ),
+    path(
+        f"{V1}agreements/<str:number>/terminate",
+        agreements.AgreementTerminate.as_view(),
+        name="agreement_terminate",
+    ),
+    path(
+        f"{V1}agreements/<str:number>/extension",
+        agreements.AgreementExtension.as_view(),
+        name="agreement_extension",
+    ),
+    path(f"{V1}han/requests", han_requests.HanRequestList.as_view(), name="han_requests"),
+    path(
+        f"{V1}han/requests/<str:number>",
+        han_requests.HanRequestDetail.as_view(),
+        name="han_request",
+    ),
+    path(
+        f"{V1}han/requests/<str:number>/remove",
+        han_requests.HanRequestRemove.as_view(),
+        name="han_request_remove",
+    ),
     path(f"{V1}han/messages", han_messages.HanMessageList.as_view(), name="han_messages"),
     path(f"{V1}han/messages/<int:pk>", han_messages.HanMessageDetail.as_view(), name="han_message"),
     path(
         f"{V1}han/messages/<int:pk>/cancel",
         han_messages.HanMessageCancel.as_view(),
         name="han_message_cancel",
+    ),
+    # BEY-2: webhook endpoints and their delivery log.
+    path(f"{V1}webhooks", webhooks.WebhookList.as_view(), name="webhooks"),
+    path(f"{V1}webhooks/<int:pk>", webhooks.WebhookDetail.as_view(), name="webhook"),
+    path(
+        f"{V1}webhooks/<int:pk>/rotate-secret",
+        webhooks.WebhookRotateSecret.as_view(),
+        name="webhook_rotate_secret",
+    ),
+    path(f"{V1}webhooks/<int:pk>/test", webhooks.WebhookTest.as_view(), name="webhook_test"),
+    path(
+        f"{V1}webhooks/<int:pk>/deliveries",
+        webhooks.WebhookDeliveries.as_view(),
+        name="webhook_deliveries",
+    ),
+    path(
+        f"{V1}webhook-deliveries/<int:pk>/retry",
+        webhooks.WebhookDeliveryRetry.as_view(),
+        name="webhook_delivery_retry",
     ),
     # OpenAPI 3 (JSON; ?format=yaml or openapi.yaml for YAML) and the docs, self-hosted.
     path(f"{V1}openapi.json", SpectacularAPIView.as_view(), {"format": "json"}, name="openapi"),

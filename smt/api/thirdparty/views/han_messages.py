@@ -22,6 +22,7 @@ from ..auth import caller
 from ..errors import refusal_response
 from ..pagination import NewestFirst
 from ..permissions import IN_HOME_DEVICES
+from ..query import SEARCH_HELP
 from ..serializers import (
     HanMessageBatchSerializer,
     HanMessageDetailSerializer,
@@ -30,8 +31,8 @@ from ..serializers import (
 )
 
 QUERY = [
-    OpenApiParameter("esiid", OpenApiTypes.STR, description="ACC-20 values or a * wildcard"),
-    OpenApiParameter("mac_address", OpenApiTypes.STR, description="ACC-20 values or a * wildcard"),
+    OpenApiParameter("esiid", OpenApiTypes.STR, description=SEARCH_HELP),
+    OpenApiParameter("mac_address", OpenApiTypes.STR, description=SEARCH_HELP),
     OpenApiParameter("status", OpenApiTypes.STR, enum=HanMessage.Status.values),
     OpenApiParameter(
         "date_from", OpenApiTypes.DATE, description="start time on or after (Central)"

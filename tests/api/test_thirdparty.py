@@ -3,8 +3,7 @@ API-4 error body for every status, the same permissions and tenancy as the pages
 SEC-1), agreements (AGR-2, AGR-15, AGR-18), HAN device messages (HAN-9), and the OpenAPI
 document with its self-hosted docs page."""
 
-import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -17,10 +16,9 @@ from tests.agreements.helpers import active_ongoing, one_time, third_party_admin
 from tests.factories import UserFactory
 from tests.han.helpers import compose, messaging_ready, use_recording_adapter
 
-pytestmark = pytest.mark.django_db
+from .helpers import API, NOW, bearer, post
 
-NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
-API = "/tp-api/v1"
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
@@ -32,17 +30,6 @@ def clock():
 @pytest.fixture
 def adapter(settings):
     return use_recording_adapter(settings)
-
-
-def bearer(user: User, **kwargs) -> dict[str, str]:
-    _token, raw = personal_token_create(user=user, name=kwargs.pop("name", "tests"), **kwargs)
-    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-
-def post(client, path: str, body, headers):
-    return client.post(
-        f"{API}{path}", data=json.dumps(body), content_type="application/json", **headers
-    )
 
 
 def error_of(response) -> tuple[int, str, str]:

@@ -3,14 +3,12 @@
 HAN provisioning (HAN-1, HAN-2, HAN-8) — the pages' services, so the pages' rules and
 messages, answered in the API-4 shape; another company's numbers are 404 (SEC-1)."""
 
-import json
 from dataclasses import asdict
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
 import time_machine
 
-from accounts.services.api_tokens import personal_token_create
 from agreements.models import Agreement
 from han.models import HanProvisionRequest
 from notifications.models import OutboundEmail
@@ -18,27 +16,15 @@ from tests.agreements.helpers import active_ongoing, details, ongoing, third_par
 from tests.factories import MeterFactory, UserFactory
 from tests.han.helpers import INSTALL_CODE, device_added, new_mac, use_recording_adapter
 
-pytestmark = pytest.mark.django_db
+from .helpers import API, NOW, bearer, post
 
-NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
-API = "/tp-api/v1"
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True)
 def clock():
     with time_machine.travel(NOW, tick=False) as traveller:
         yield traveller
-
-
-def bearer(user) -> dict[str, str]:
-    _token, raw = personal_token_create(user=user, name="tests")
-    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-
-def post(client, path: str, body, headers):
-    return client.post(
-        f"{API}{path}", data=json.dumps(body), content_type="application/json", **headers
-    )
 
 
 def customer_json(**overrides) -> dict:

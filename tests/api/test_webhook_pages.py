@@ -18,11 +18,6 @@ pytestmark = pytest.mark.django_db
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 
 
-@pytest.fixture(scope="session")
-def httpserver_listen_address():
-    return ("127.0.0.1", 0)
-
-
 @pytest.fixture(autouse=True)
 def clock():
     with time_machine.travel(NOW, tick=False) as traveller:

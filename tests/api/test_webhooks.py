@@ -5,7 +5,7 @@ giving up, disabling after 3 days of failures, the SSRF rule on both sides of it
 the events of agreement and HAN message status changes, tenancy."""
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -27,15 +27,9 @@ from tests.agreements.helpers import active_ongoing, third_party_admin
 from tests.factories import UserFactory
 from tests.han.helpers import compose, message_status, messaging_ready, use_recording_adapter
 
+from .helpers import API, NOW, bearer, post
+
 pytestmark = pytest.mark.django_db
-
-NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
-API = "/tp-api/v1"
-
-
-@pytest.fixture(scope="session")
-def httpserver_listen_address():
-    return ("127.0.0.1", 0)
 
 
 @pytest.fixture(autouse=True)
@@ -48,17 +42,6 @@ def clock():
 def on_commit(django_capture_on_commit_callbacks):
     """Run what a request or service schedules on commit (the worker's tasks, eagerly)."""
     return lambda: django_capture_on_commit_callbacks(execute=True)
-
-
-def bearer(user) -> dict[str, str]:
-    _token, raw = personal_token_create(user=user, name="tests")
-    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-
-def post(client, path: str, body, headers):
-    return client.post(
-        f"{API}{path}", data=json.dumps(body), content_type="application/json", **headers
-    )
 
 
 def received(httpserver) -> list[tuple[bytes, dict[str, str]]]:

@@ -12,7 +12,7 @@ import secrets
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -132,7 +132,10 @@ def personal_token_user(raw: str) -> tuple[User, PersonalApiToken] | None:
 
 def personal_tokens_of(*, user: User) -> QuerySet[PersonalApiToken]:
     """My Profile / API Tokens: the user's own tokens, active first."""
-    return PersonalApiToken.objects.filter(user=user).order_by("revoked_at", "-created_at")
+    # Active (no revoked_at) first on every database: PostgreSQL sorts NULL last ascending.
+    return PersonalApiToken.objects.filter(user=user).order_by(
+        F("revoked_at").asc(nulls_first=True), "-created_at"
+    )
 
 
 def company_tokens_for_admin(*, admin: User) -> QuerySet[PersonalApiToken]:

@@ -17,7 +17,7 @@ from accounts.models import Language
 from agreements.forms.company import mac_address_terms, unregistered_customer_details
 from agreements.models import Agreement
 from agreements.services.creation import Contact, CustomerDetails, MeterPair
-from smt.lib.listing import ListSearchForm, SearchField
+from smt.lib.listing import ListSearchForm, OneCriterionSearchForm, SearchField
 
 from .message_text import MAX_CHARACTERS
 from .models import HanMessage, HanProvisionRequest
@@ -197,7 +197,7 @@ HAN_SEARCH_BY = [
 ]
 
 
-class HanDeviceSearchForm(ListSearchForm):
+class HanDeviceSearchForm(OneCriterionSearchForm):
     """HAN-8 with ACC-20: Customer Meters (3rd Party) / HAN Devices, by ESIID, MAC address
     or agreement number."""
 
@@ -207,10 +207,6 @@ class HanDeviceSearchForm(ListSearchForm):
         initial="esiid",
         widget=forms.RadioSelect,
     )
-    values = SearchField(label=_("Type one or more search items"))
-
-    def has_criteria(self) -> bool:
-        return bool(self.cleaned_data.get("values"))
 
     def search_q(self) -> Q:
         terms = self.cleaned_data["values"]

@@ -26,6 +26,8 @@ IN_PROGRESS_STATUSES = (
 )
 # HAN-8: a paired device, also while its removal is asked for or has failed.
 DEVICE_STATUSES = (S.DEVICE_ADDED, S.REMOVE_REQUESTED, S.REMOVE_PENDING, S.REMOVE_FAILED)
+# HAN-3, HAN-8: every status a HAN request (or device) can be in.
+HAN_STATUSES = (*IN_PROGRESS_STATUSES, *DEVICE_STATUSES, *CLOSED_STATUSES, S.REMOVED)
 # HAN-7: the statuses in which the request is with the TDSP.
 WITH_TDSP_STATUSES = (S.PAIRING_INITIATED, S.ADD_PENDING, S.METER_READY)
 

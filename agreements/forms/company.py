@@ -14,7 +14,7 @@ from django.utils.translation import ngettext_lazy
 
 from accounts.models import Language
 from agreements.services.creation import MAX_METERS, Contact, CustomerDetails, MeterPair
-from smt.lib.listing import ListSearchForm, SearchField, SearchTerms
+from smt.lib.listing import OneCriterionSearchForm, SearchTerms
 
 from ..models import MAX_DURATION_MONTHS, MIN_DURATION_MONTHS, Agreement
 
@@ -232,7 +232,7 @@ def mac_address_terms(terms: SearchTerms) -> SearchTerms:
     )
 
 
-class AgreementSearchForm(ListSearchForm):
+class AgreementSearchForm(OneCriterionSearchForm):
     """AGR-2 (and the Customer Meters (3rd Party) list): ACC-20 search by one criterion."""
 
     search_by = forms.ChoiceField(
@@ -241,10 +241,6 @@ class AgreementSearchForm(ListSearchForm):
         initial="agreement_number",
         widget=forms.RadioSelect,
     )
-    values = SearchField(label=_("Type one or more search items"))
-
-    def has_criteria(self) -> bool:
-        return bool(self.cleaned_data.get("values"))
 
     def search_q(self) -> Q:
         terms = self.cleaned_data["values"]

@@ -241,12 +241,9 @@ def _agreements_for(
 ) -> dict[int, Agreement]:
     """AGR-17: each recipient's meter needs an agreement in force now, still in force on the
     message's start day; every meter without one is named."""
-    premise_ids = sorted({d.agreement.premise_id for d in recipients})
-    agreements = han_services_agreements(company_id=company_id, premise_ids=premise_ids, on=now)
-    for premise_id in premise_ids:
-        esiid = next(
-            d.agreement.premise.esiid for d in recipients if d.agreement.premise_id == premise_id
-        )
+    esiids = {d.agreement.premise_id: d.agreement.premise.esiid for d in recipients}
+    agreements = han_services_agreements(company_id=company_id, premise_ids=list(esiids), on=now)
+    for premise_id, esiid in sorted(esiids.items()):
         agreement = agreements.get(premise_id)
         if agreement is None:
             reason = _no_agreement_reason(company_id=company_id, premise_id=premise_id)

@@ -147,6 +147,16 @@ class ListSearchForm(forms.Form):
         return queryset.filter(self.search_q())
 
 
+class OneCriterionSearchForm(ListSearchForm):
+    """ACC-20 search by one criterion: the page's `search_by` choice (a field subclasses
+    declare, with their choices) and the values typed for it."""
+
+    values = SearchField(label=gettext_lazy("Type one or more search items"))
+
+    def has_criteria(self) -> bool:
+        return bool(self.cleaned_data.get("values"))
+
+
 LIST, SEARCH = "list", "search"  # Listing.mode
 
 

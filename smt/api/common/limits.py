@@ -5,6 +5,7 @@ only decides what to answer when a limit is reached: 429 with `Retry-After`, in 
 carries `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (the IETF httpapi
 draft's fields; Reset in seconds) and `RateLimit-Policy`, so no client is blocked silently."""
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -97,7 +98,7 @@ def limit_headers(response: HttpResponse, state: LimitState) -> HttpResponse:
     return response
 
 
-class ApiLimitMiddleware:
+class ApiLimitMiddleware(ABC):
     """Per-caller limits in front of one API (the paths starting with `prefixes`): count the
     request, refuse it past a limit (the API's `refusal`, 429 + `Retry-After`), and put the
     `RateLimit-*` headers on every answer, errors included. Subclasses say who is calling
@@ -116,12 +117,13 @@ class ApiLimitMiddleware:
         response = self.refusal(state) if state.retry_after else self.answer(request)
         return limit_headers(response, state)
 
+    @abstractmethod
     def bucket(self, request: HttpRequest) -> tuple[str, Sequence[RateLimit]]:
         """Who is counted (a key) and under which limits."""
-        raise NotImplementedError
 
+    @abstractmethod
     def refusal(self, state: LimitState) -> HttpResponse:
-        raise NotImplementedError
+        """The API's own 429 answer, in its error shape."""
 
     def answer(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)

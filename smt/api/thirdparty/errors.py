@@ -26,17 +26,6 @@ CODES = {
 }
 
 
-def _first(detail: Any, path: str = "") -> tuple[str, str]:
-    """The first (field, message) of a ValidationError's detail, nested fields dotted."""
-    if isinstance(detail, dict):
-        for key, value in detail.items():
-            name = "" if key == "non_field_errors" else str(key)
-            return _first(value, f"{path}.{name}".strip(".") if name else path)
-    if isinstance(detail, list) and detail:
-        return _first(detail[0], path)
-    return path, str(detail)
-
-
 def _flat(detail: Any, path: str = "") -> dict[str, list[str]]:
     if isinstance(detail, dict):
         found: dict[str, list[str]] = {}
@@ -84,8 +73,9 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     if response is None:
         return None  # a bug: Django's 500 (logged), never a guess
     if isinstance(exc, exceptions.ValidationError):
-        field, message = _first(exc.detail)
-        response.data = error_body("INVALID", message, field, errors=_flat(exc.detail))
+        errors = _flat(exc.detail)
+        field, messages = next(iter(errors.items()))  # the first field's first message
+        response.data = error_body("INVALID", messages[0], field, errors=errors)
         return response
     code = next((c for kind, c in CODES.items() if isinstance(exc, kind)), "ERROR")
     detail = getattr(exc, "detail", "")

@@ -13,13 +13,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from agreements.forms.company import mac_address_terms
-from agreements.models import Agreement
-from han.models import (
-    CLOSED_STATUSES,
-    DEVICE_STATUSES,
-    IN_PROGRESS_STATUSES,
-    HanProvisionRequest,
-)
+from han import models as han_models
+from han.models import HanProvisionRequest
 from han.selectors import han_request_get_for_user, han_requests_for_company
 from han.services.provisioning import han_provision_request_create
 from han.services.tdsp import han_device_remove
@@ -33,11 +28,7 @@ from ..query import SEARCH_HELP, search_param
 from ..serializers import HanRequestDetailSerializer, HanRequestSerializer
 from ..serializers_requests import CustomerInput, HanProvisionInput, contact_of
 
-# HAN-3, HAN-8: the statuses a HAN request (or device) can be in.
-HAN_STATUSES = [
-    str(s)
-    for s in (*IN_PROGRESS_STATUSES, *DEVICE_STATUSES, *CLOSED_STATUSES, Agreement.Status.REMOVED)
-]
+HAN_STATUSES = [str(status) for status in han_models.HAN_STATUSES]
 QUERY = [
     OpenApiParameter("esiid", OpenApiTypes.STR, description=SEARCH_HELP),
     OpenApiParameter("mac_address", OpenApiTypes.STR, description=SEARCH_HELP),

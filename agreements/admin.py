@@ -49,11 +49,17 @@ class AgreementAdmin(admin.ModelAdmin):
         "start_date",
         "end_date",
         "created_at",
+        "sandbox",
     ]
-    list_filter = ["kind", "status"]
+    list_filter = ["kind", "status", "premise__is_sandbox"]
     search_fields = ["agreement_number", "premise__esiid", "customer_last_name"]
     list_select_related = ["company", "premise"]
     inlines = [AgreementHistoryInline, AgreementInvitationInline]
+
+    @admin.display(boolean=True, description="Sandbox", ordering="premise__is_sandbox")
+    def sandbox(self, agreement: Agreement) -> bool:
+        return agreement.premise.is_sandbox  # BEY-5: a test token's, on a test meter
+
     date_hierarchy = "created_at"
 
     def get_readonly_fields(self, request, obj=None):

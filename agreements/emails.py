@@ -126,6 +126,7 @@ def _to_customer(
         event_key=f"agreement-{agreement.pk}-{event}",
         context={**email_context(agreement, language=language), **extra},
         secret_keys=tuple(key for key in ("accept_url", "reject_url") if key in extra),
+        sandbox=agreement.premise.is_sandbox,
     )
 
 

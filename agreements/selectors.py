@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from accounts.permissions import Capability, user_has_capability
+from smt.lib.sandbox import in_sandbox
 from usage.models import CustomerPremise
 from usage.selectors import AgreementAccess
 
@@ -29,7 +30,10 @@ RESEND, EXTEND, VIEW_USAGE = "resend", "extend", "view_usage"
 def agreement_list_for_user(*, user: User | AnonymousUser) -> QuerySet[Agreement]:
     """AGR-2, AGR-16: a 3rd party (or REP) sees its company's agreements of the kinds its
     permissions cover (ACC-19); a customer the agreements made with their account."""
-    base = Agreement.objects.select_related("company", "premise")
+    # BEY-5: a test token's requests see the company's sandbox agreements, nothing else does.
+    base = Agreement.objects.select_related("company", "premise").filter(
+        premise__is_sandbox=in_sandbox()
+    )
     if not isinstance(user, User):
         return base.none()
     if user.is_customer:

@@ -9,6 +9,7 @@ from agreements.services.answers import (
     agreement_reports_notify_ready,
 )
 from agreements.services.jobs import agreement_expire_ended, agreement_expire_pending
+from agreements.services.sandbox import sandbox_invitation_answer
 
 
 @shared_task(acks_late=True)
@@ -48,3 +49,9 @@ def agreement_copy_send_task(agreement_id: int) -> bool:
 def agreement_copies_send_missing_task() -> int:
     """AGR-10, SEC-6: EM203s whose task went missing are queued again."""
     return agreement_copies_send_missing()
+
+
+@shared_task(acks_late=True)
+def sandbox_invitation_answer_task(agreement_id: int, token: str) -> str:
+    """BEY-5: a sandbox test customer answers an invitation (or lets it lapse)."""
+    return sandbox_invitation_answer(agreement_id=agreement_id, token=token)

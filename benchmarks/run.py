@@ -269,6 +269,24 @@ def bench_daily_usage_page(args) -> list[Result]:
     ]  # fmt: skip
 
 
+def bench_api_usage_one_meter_year() -> list[Result]:
+    """6. One meter, one year of 15-minute data as JSON through the 3rd-party API
+    (`GET /tp-api/v1/meters/{esiid}/intervals`, a real token, in process), vs the raw SQL
+    fetch of the same intervals (benchmarks/api_usage.py). Target ≤ 3×. The second row is
+    the fetch of the 365 stored day rows alone, for information."""
+    from benchmarks import api_usage
+
+    times = api_usage.api_against_sql()
+    ours_s, ref_s, days_s = times["ours"], times["reference"], times["day_rows"]
+    note = f"{times['intervals']:,} intervals, {times['bytes']:,} bytes"
+    return [
+        Result("api: 1 meter-year JSON vs raw interval fetch", ours_s, ref_s, ours_s / ref_s,
+               "≤ 3×", ours_s / ref_s <= api_usage.TARGET, note),
+        Result("api: 1 meter-year JSON vs raw day-row fetch", ours_s, days_s, ours_s / days_s,
+               "(info)", True),
+    ]  # fmt: skip
+
+
 def time_now():
     from django.utils import timezone
 
@@ -291,6 +309,7 @@ BENCHMARKS = {
     "offline": lambda args: bench_offline_export(args.meters, args.days),
     "greenbutton": lambda args: bench_green_button_one_meter_year(),
     "page": bench_daily_usage_page,
+    "api": lambda args: bench_api_usage_one_meter_year(),
 }
 
 

@@ -94,6 +94,7 @@ def _to_customer(request: HanProvisionRequest, event: str, key: str, extra: dict
         event_key=f"han-{agreement.pk}-{key}-customer",
         context={**_context(request, language=language), **extra},
         secret_keys=tuple(k for k in ("start_url", "reject_url") if k in extra),
+        sandbox=agreement.premise.is_sandbox,
     )
 
 

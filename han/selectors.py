@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from accounts.models import User
 from accounts.permissions import Capability, user_has_capability
 from agreements.models import AgreementHistory
+from smt.lib.sandbox import in_sandbox
 from usage.models import CustomerPremise
 
 from .models import HanMessage, HanMessageEvent, HanProvisionRequest
@@ -19,7 +20,7 @@ from .models import HanMessage, HanMessageEvent, HanProvisionRequest
 def _base() -> QuerySet[HanProvisionRequest]:
     return HanProvisionRequest.objects.select_related(
         "agreement__company", "agreement__premise"
-    ).filter(cleared_at__isnull=True)
+    ).filter(cleared_at__isnull=True, agreement__premise__is_sandbox=in_sandbox())  # BEY-5
 
 
 def han_requests_for_company(*, user: User | AnonymousUser) -> QuerySet[HanProvisionRequest]:
@@ -68,7 +69,7 @@ def han_request_history(*, request: HanProvisionRequest) -> QuerySet[AgreementHi
 def _messages() -> QuerySet[HanMessage]:
     return HanMessage.objects.select_related(
         "device__agreement__premise", "agreement", "company", "sent_by"
-    )
+    ).filter(device__agreement__premise__is_sandbox=in_sandbox())  # BEY-5
 
 
 def han_messages_for_company(*, user: User | AnonymousUser) -> QuerySet[HanMessage]:

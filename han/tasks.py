@@ -3,7 +3,7 @@
 from celery import shared_task
 
 from han import simulated
-from han.services import jobs, messages, tdsp
+from han.services import jobs, messages, sandbox, tdsp
 
 RETRY_DELAY_SECONDS = 30  # below the broker's visibility timeout (SEC-6)
 # A hand-over to the TDSP: retried on any error with backoff, then left to the beat sweeps.
@@ -79,3 +79,9 @@ def han_messages_send_due_task() -> int:
 def simulated_tdsp_han_message_step_task(message_pk: int, step: int) -> dict | None:
     """The simulated TDSP's next status for a HAN device message."""
     return simulated.simulated_message_step(message_pk=message_pk, step=step)
+
+
+@shared_task(acks_late=True)
+def sandbox_pairing_answer_task(token: str, start: bool) -> str:
+    """BEY-5: a sandbox test customer starts (or rejects) the pairing."""
+    return sandbox.sandbox_pairing_answer(token=token, start=start)

@@ -17,6 +17,7 @@ class OutboundEmail(models.Model):
         QUEUED = "queued", _("Queued")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
+        SANDBOX = "sandbox", _("Sandbox: not sent")  # BEY-5: to a test customer
 
     recipient = models.EmailField()
     template = models.CharField(max_length=100)

@@ -61,8 +61,11 @@ def send_email(
     event_key: str | None = None,
     secret_keys: tuple[str, ...] = (),
     attachments: tuple[Attachment, ...] = (),
+    sandbox: bool = False,
 ) -> OutboundEmail:
     """Record an email; the worker sends it once the caller's transaction commits (NTF-3).
+    A `sandbox` email (to the test customer of a 3rd party's sandbox, BEY-5) is recorded as
+    such and never sent.
 
     `context` must be JSON-serialisable (it is stored). With `event_key`, a second call for
     the same event returns the first record instead of recording another email.
@@ -81,6 +84,7 @@ def send_email(
         "language": language if language in LANGUAGES else "en",
         "context": context,
         "secret_keys": list(secret_keys),
+        "status": OutboundEmail.Status.SANDBOX if sandbox else OutboundEmail.Status.QUEUED,
     }
     if related is not None:
         fields["related_type"] = ContentType.objects.get_for_model(related)
@@ -96,7 +100,8 @@ def send_email(
             return OutboundEmail.objects.get(event_key=event_key)
     else:
         email = OutboundEmail.objects.create(**fields)
-    transaction.on_commit(lambda: email_dispatch(email_id=email.pk))
+    if email.status == OutboundEmail.Status.QUEUED:
+        transaction.on_commit(lambda: email_dispatch(email_id=email.pk))
     return email
 
 

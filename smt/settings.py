@@ -304,6 +304,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=41),
     },
     # AGR-9, AGR-14: hourly, so no invitation outlives its 30 days by more than an hour.
+    "sandbox-prepare-all": {  # BEY-5: the sandboxes' new day of data
+        "task": "smt.tasks.sandbox_prepare_all_task",
+        "schedule": crontab(hour=5, minute=11),
+    },
     "agreements-expire-pending": {
         "task": "agreements.tasks.agreement_expire_pending_task",
         "schedule": crontab(minute=23),
@@ -368,7 +372,10 @@ TDSP_MESSAGE_HANDLERS = {
 }
 # BEY-2: who hears of a status change published with smt.lib.events.event_publish (lower
 # apps import no app above them): the 3rd-party API's webhooks.
-EVENT_SUBSCRIBERS = ["smt.api.thirdparty.webhooks.services.webhook_event_record"]
+EVENT_SUBSCRIBERS = [
+    "smt.api.thirdparty.webhooks.services.webhook_event_record",
+    "smt.sandbox.sandbox_on_event",  # BEY-5: a test token's company gets its sandbox
+]
 # BEY-2 (SSRF): webhooks may go to private, loopback and link-local addresses, and over http,
 # only outside production (a receiver on the laptop, the tests' receiver on 127.0.0.1).
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=not PRODUCTION)
@@ -390,6 +397,13 @@ REPORT_EMAIL_ATTACHMENT_MAX_BYTES = env.int(
 # code to an adapter class; every other TDSP uses TDSP_ADAPTER (the simulated TDSP).
 TDSP_ADAPTER = env.str("TDSP_ADAPTER", default="han.simulated.SimulatedTdsp")
 TDSP_ADAPTERS: dict[str, str] = {}
+# BEY-5: the sandbox's TDSP is always simulated, so a test token never reaches a real utility.
+SANDBOX_TDSP_ADAPTER = "han.simulated.SimulatedTdsp"
+# BEY-5: a sandbox test customer answers an invitation this many seconds after it is sent;
+# the ESIID that never answers lets it lapse to Not Accepted after SANDBOX_NO_ANSWER_SECONDS.
+SANDBOX_ANSWER_SECONDS = env.float("SANDBOX_ANSWER_SECONDS", default=5.0)
+SANDBOX_NO_ANSWER_SECONDS = env.float("SANDBOX_NO_ANSWER_SECONDS", default=120.0)
+SANDBOX_DAYS = 730  # BEY-5: two years of synthetic data on each test meter
 # The simulated TDSP answers On Demand Reads this many seconds later, failing this share.
 SIMULATED_TDSP_ODR_DELAY_SECONDS = env.float("SIMULATED_TDSP_ODR_DELAY_SECONDS", default=5.0)
 SIMULATED_TDSP_ODR_FAILURE_RATE = env.float("SIMULATED_TDSP_ODR_FAILURE_RATE", default=0.1)

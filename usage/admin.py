@@ -27,8 +27,16 @@ class RorPeriodInline(admin.TabularInline):
 
 @admin.register(Premise)
 class PremiseAdmin(admin.ModelAdmin):
-    list_display = ["esiid", "tdsp", "street_name", "city", "zip_code", "premise_status"]
-    list_filter = ["tdsp", "premise_status"]
+    list_display = [
+        "esiid",
+        "tdsp",
+        "street_name",
+        "city",
+        "zip_code",
+        "premise_status",
+        "is_sandbox",
+    ]
+    list_filter = ["tdsp", "premise_status", "is_sandbox"]  # BEY-5: test meters apart
     search_fields = ["esiid", "street_name", "city", "meters__meter_number"]
     list_select_related = ["tdsp"]
     inlines = [MeterInline, RorPeriodInline]
@@ -62,8 +70,9 @@ class ReportRequestAdmin(admin.ModelAdmin):
         "attempts",
         "requested_at",
         "completed_at",
+        "is_sandbox",
     ]
-    list_filter = ["status", "report_type", "party"]
+    list_filter = ["status", "report_type", "party", "is_sandbox"]
     search_fields = ["requested_by__username", "premises__esiid"]
     list_select_related = ["requested_by"]
     readonly_fields = ["progress"] + [f.name for f in ReportRequest._meta.fields] + ["premises"]

@@ -41,6 +41,8 @@ class Premise(models.Model):
     load_profile = models.CharField(max_length=40, blank=True)
     rate_class = models.CharField(_("rate class/code"), max_length=40, blank=True)
     ams_profile_effective_date = models.DateField(null=True, blank=True)
+    # BEY-5: a test meter of a company's sandbox (smt.lib.sandbox): seen by test tokens only.
+    is_sandbox = models.BooleanField(default=False, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -388,6 +390,7 @@ class ReportRequest(models.Model):
     start_date = models.DateField(null=True, blank=True)
     end_date = models.DateField(null=True, blank=True)
     premises = models.ManyToManyField(Premise, related_name="report_requests")
+    is_sandbox = models.BooleanField(default=False, editable=False)  # BEY-5: of test meters
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PROCESSING)
     detail = models.CharField(max_length=300, blank=True)
     file = models.FileField(upload_to="reports/%Y/%m/", blank=True)

@@ -6,12 +6,13 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Aggregate, Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Aggregate, Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils.module_loading import import_string
 
 from accounts.models import Duns, User
 from accounts.permissions import Capability, user_has_capability
+from smt.lib.sandbox import in_sandbox, sandbox_esiids
 from usage.models import CustomerPremise, Meter, MeterShare, Premise
 
 
@@ -114,9 +115,16 @@ def premises_visible_to(*, user: User) -> QuerySet[Premise]:
         return Premise.objects.all()
     # MTR-3: a smart meter replaced by a conventional one ends data availability. NOT EXISTS,
     # not NOT IN: PostgreSQL answers NOT IN by reading every meter on every page view.
-    return _premises_for_party(user).exclude(
-        Exists(
-            Meter.objects.filter(premise=OuterRef("pk"), removed_on__isnull=True, is_smart=False)
+    # BEY-5: test meters for a test token, live meters for everyone else.
+    return (
+        _premises_for_party(user)
+        .filter(is_sandbox=in_sandbox())
+        .exclude(
+            Exists(
+                Meter.objects.filter(
+                    premise=OuterRef("pk"), removed_on__isnull=True, is_smart=False
+                )
+            )
         )
     )
 
@@ -276,3 +284,33 @@ def _sees_whole_history(user: User) -> bool:
     return user.kind == User.Kind.REP and not user_has_capability(
         user, Capability.THIRD_PARTY_ENERGY_DATA
     )
+
+
+# --- BEY-5: a company's sandbox ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SandboxMeter:
+    """One test meter of a company's sandbox, with the days its data covers."""
+
+    premise: Premise
+    meter_number: str
+    first_day: date | None
+    last_day: date | None
+
+
+def sandbox_meters(*, company_id: int) -> list[SandboxMeter]:
+    """The company's test meters (smt.lib.sandbox), in ESIID order; empty until prepared."""
+    premises = (
+        Premise.objects.filter(esiid__in=sandbox_esiids(company_id), is_sandbox=True)
+        .annotate(
+            meter_number=_current_meter_number(),
+            first_day=Min("interval_days__day"),
+            last_day=Max("interval_days__day"),
+        )
+        .order_by("esiid")
+    )
+    return [
+        SandboxMeter(premise, premise.meter_number, premise.first_day, premise.last_day)
+        for premise in premises
+    ]

@@ -79,6 +79,12 @@ def personal_token_create(
         raise TokenRefused(
             _("You already have an active token named “%(name)s”.") % {"name": name}, "name"
         ) from None
+    # BEY-5: a test token's company gets its sandbox (smt.sandbox subscribes).
+    event_publish(
+        kind="token.created",
+        company_id=user.company_id,
+        data={"prefix": token.shown_prefix, "name": token.name, "sandbox": sandbox},
+    )
     return token, raw
 
 
@@ -135,6 +141,14 @@ def personal_tokens_of(*, user: User) -> QuerySet[PersonalApiToken]:
     # Active (no revoked_at) first on every database: PostgreSQL sorts NULL last ascending.
     return PersonalApiToken.objects.filter(user=user).order_by(
         F("revoked_at").asc(nulls_first=True), "-created_at"
+    )
+
+
+def company_has_sandbox(*, company_id: int | None) -> bool:
+    """BEY-5: a company has a sandbox once any of its users made a test token."""
+    return (
+        bool(company_id)
+        and PersonalApiToken.objects.filter(user__company=company_id, sandbox=True).exists()
     )
 
 

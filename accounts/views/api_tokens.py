@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from smt.lib.errors import Refused, refusal_add_to_form
+from smt.lib.sandbox import sandbox_meters_listed
 
 from .. import selectors
 from ..forms.api_tokens import ApiTokenForm
@@ -34,6 +35,9 @@ def _tokens_page(request: HttpRequest, form: ApiTokenForm) -> HttpResponse:
             "is_company_admin": user.is_company_admin,
             "company_tokens": services.company_tokens_for_admin(admin=user),
             "active_max": services.ACTIVE_TOKENS_MAX,
+            "sandbox_meters": sandbox_meters_listed(user.company_id)
+            if services.company_has_sandbox(company_id=user.company_id)
+            else [],
         },
     )
 

@@ -22,6 +22,7 @@ from agreements.services.core import (
     invitation_issue,
     role_of,
 )
+from agreements.services.sandbox import invitation_send
 from agreements.workflow import Role, check_transition
 
 EXTENSION_DAYS = 30  # AGR-14: an unanswered extension request leaves the old end date
@@ -44,7 +45,7 @@ def agreement_resend(*, agreement: Agreement, user: User) -> AgreementInvitation
     invitation, token = invitation_issue(
         locked, purpose=AgreementInvitation.Purpose.INVITATION, expires_at=locked.expires_at
     )
-    emails.invitation(agreement=locked, token=token, resent=True)
+    invitation_send(locked, token=token, resent=True)
     return invitation
 
 
@@ -81,7 +82,7 @@ def agreement_request_extension(
     _invitation, token = invitation_issue(
         locked, purpose=AgreementInvitation.Purpose.EXTENSION, expires_at=expires_at
     )
-    emails.invitation(agreement=locked, token=token, extension=True)
+    invitation_send(locked, token=token, extension=True)
     return locked
 
 

@@ -298,6 +298,7 @@ def agreement_reports_notify_ready(*, now: datetime | None = None) -> int:
                         "agreement": agreement.agreement_number,
                         "order_number": request.order_number if request else "",
                         "status": request.status if request else "",
+                        "sandbox": agreement.premise.is_sandbox,  # BEY-5
                     },
                 )
                 sent += 1

@@ -182,7 +182,12 @@ def _status_event(agreement: Agreement, *, from_status: str, to_status: str) -> 
         event_publish(
             kind="han_request.status_changed",
             company_id=agreement.company_id,
-            data={"number": agreement.agreement_number, "from": from_status, "to": to_status},
+            data={
+                "number": agreement.agreement_number,
+                "from": from_status,
+                "to": to_status,
+                "sandbox": agreement.premise.is_sandbox,  # BEY-5
+            },
         )
         return
     event_publish(
@@ -193,6 +198,7 @@ def _status_event(agreement: Agreement, *, from_status: str, to_status: str) -> 
             "kind": agreement.kind,
             "from": from_status,
             "to": to_status,
+            "sandbox": agreement.premise.is_sandbox,  # BEY-5
         },
     )
 

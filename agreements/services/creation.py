@@ -30,6 +30,7 @@ from agreements.services.core import (
     invitation_issue,
     kind_capability,
 )
+from agreements.services.sandbox import invitation_send
 from usage.models import CustomerPremise, Premise
 from usage.services.meters import premise_for_meter
 
@@ -315,7 +316,7 @@ def _agreements_create(
             purpose=AgreementInvitation.Purpose.INVITATION,
             expires_at=agreement.expires_at,
         )
-        emails.invitation(agreement=agreement, token=token)  # EM201
+        invitation_send(agreement, token=token)  # EM201
         emails.invitation_sent(agreement=agreement)  # AGR-7
         created.append(agreement)
     return created

@@ -92,7 +92,7 @@ def _extensions_expired(now: datetime) -> QuerySet[Agreement]:
     )
 
 
-def _expire_each(
+def agreements_move_as_system(
     candidates: QuerySet[Agreement],
     *,
     notify: Callable[[Agreement], None] | None = None,
@@ -127,14 +127,14 @@ def agreement_expire_pending(
             extensions_lapsed=_extensions_expired(now).count(),
         )
     return ExpirySummary(
-        not_accepted=_expire_each(
+        not_accepted=agreements_move_as_system(
             _pending_expired(now),
             to_status=Agreement.Status.NOT_ACCEPTED,
             actor_label=SYSTEM_30_DAYS,
             reason=_("No answer within 30 days."),
             notify=lambda locked: emails.not_accepted(agreement=locked),  # AGR-9
         ),
-        extensions_lapsed=_expire_each(
+        extensions_lapsed=agreements_move_as_system(
             _extensions_expired(now),
             to_status=Agreement.Status.ACTIVE,
             actor_label=SYSTEM_30_DAYS,
@@ -158,7 +158,7 @@ def agreement_expire_ended(*, now: datetime | None = None, dry_run: bool = False
     today = chicago_date(now)
     if dry_run:
         return _ended(today).count()
-    return _expire_each(
+    return agreements_move_as_system(
         _ended(today),
         to_status=Agreement.Status.EXPIRED,
         actor_label=SYSTEM_END_DATE,

@@ -36,6 +36,7 @@ from agreements.workflow import Role
 from smt.lib.errors import Refused
 from smt.lib.events import event_publish
 from smt.lib.listing import SEARCH_VALUES_MAX
+from smt.lib.sandbox import in_sandbox
 from usage.models import Premise
 from usage.services.intervals import MARKET_TZ
 from usage.tdsp.adapter import adapter_for
@@ -175,7 +176,9 @@ def _device_label(device: HanProvisionRequest) -> str:
 
 def _company_devices(company_id: int) -> Any:
     return HanProvisionRequest.objects.select_related("agreement__premise").filter(
-        agreement__company=company_id, cleared_at__isnull=True
+        agreement__company=company_id,
+        cleared_at__isnull=True,
+        agreement__premise__is_sandbox=in_sandbox(),  # BEY-5: never across the line
     )
 
 
@@ -523,6 +526,7 @@ def _transition(
             "from": current,
             "to": to_status,
             "failure_reason": message.failure_reason,
+            "sandbox": message.device.agreement.premise.is_sandbox,  # BEY-5
         },
     )
     return message

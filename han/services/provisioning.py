@@ -47,6 +47,7 @@ from .core import (
     pairing_deadline,
     slot_holders,
 )
+from .sandbox import pairing_email_to_sandbox
 
 MAX_DEVICES = SLOTS_PER_METER  # HAN-1: "Add another HAN device" up to a meter's slots
 
@@ -288,4 +289,5 @@ def _create_one(
             "reject_url": emails.answer_url(token, start=False),
         },
     )
+    pairing_email_to_sandbox(request, token=token)  # BEY-5: a test meter answers itself
     return request

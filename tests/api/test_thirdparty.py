@@ -127,6 +127,13 @@ def test_agreements_are_the_companys_newest_first_with_a_cursor(client):
     assert second["next"] is None
 
 
+def test_a_cursor_that_is_not_ours_is_a_400_naming_it(client):  # API-4
+    response = client.get(
+        f"{API}/agreements", {"cursor": "not-a-cursor"}, **bearer(third_party_admin())
+    )
+    assert error_of(response) == (400, "INVALID", "cursor")
+
+
 def test_agreements_are_searched_with_the_acc_20_input(client):
     user = third_party_admin()
     wanted, other = one_time(user=user), one_time(user=user)

@@ -327,6 +327,7 @@ def test_an_agreement_status_change_reaches_only_the_companys_subscribed_endpoin
         "kind": "ongoing",
         "from": "pending",
         "to": "active",
+        "sandbox": False,  # BEY-5: a live agreement
     }
     assert "Akin" not in request.get_data().decode()  # no customer data
 

@@ -695,6 +695,16 @@ def tp_api_han_messages() -> Case:  # API-2, HAN-9: In-Home Device Services (403
     )
 
 
+def tp_api_reports() -> Case:  # API-2, USG-8: Energy Data (403 without)
+    without = UserFactory(third_party=True, can_in_home_devices=True)
+    return Case(
+        reverse("tp_api:reports"),
+        personal_token(UserFactory(third_party_admin=True)),
+        [Outsider("a user without Energy Data", personal_token(without), status=403)],
+        json=True,
+    )
+
+
 def tp_api_han_message_cancel() -> Case:  # API-2, HAN-9, SEC-1: the company that sent it
     company, meter, _agreement, _devices = han_messaging_ready()
     (message,) = han_messages_compose(
@@ -970,6 +980,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "tp_api:han_request_remove": Endpoint(tp_api_han_request_remove, get=False, api=True),
     "tp_api:han_messages": Endpoint(tp_api_han_messages, get=True, api=True),
     "tp_api:han_message_cancel": Endpoint(tp_api_han_message_cancel, get=False, api=True),
+    "tp_api:reports": Endpoint(tp_api_reports, get=True, api=True),
     "tp_api:webhooks": Endpoint(tp_api_webhooks, get=True, api=True),
     "tp_api:webhook_rotate_secret": Endpoint(
         tp_api_webhook("tp_api:webhook_rotate_secret"), get=False, api=True

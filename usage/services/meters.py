@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from smt.lib.errors import Refused
+from smt.lib.sandbox import sandbox_company, sandbox_esiids
 from usage.models import CustomerPremise, Meter, MeterShare, Premise
 
 METER_NOT_VALID = gettext_lazy("The ESIID / Meter # pair is not valid.")
@@ -37,10 +38,18 @@ def normalize_meter_number(meter_number: str) -> str:
 
 
 def premise_for_meter(*, esiid: str, meter_number: str) -> Premise | None:
-    """The premise whose smart meter in service has this number (MTR-3, MTR-8)."""
+    """The premise whose smart meter in service has this number (MTR-3, MTR-8). BEY-5: in
+    a sandbox request only the company's test meters, elsewhere only live ones."""
     wanted = normalize_meter_number(meter_number)
+    esiid = esiid.strip()
+    sandbox = sandbox_company()
+    if sandbox is not None and esiid not in sandbox_esiids(sandbox):
+        return None
     meters = Meter.objects.select_related("premise").filter(
-        premise__esiid=esiid.strip(), removed_on__isnull=True, is_smart=True
+        premise__esiid=esiid,
+        premise__is_sandbox=sandbox is not None,
+        removed_on__isnull=True,
+        is_smart=True,
     )
     return next(
         (meter.premise for meter in meters if normalize_meter_number(meter.meter_number) == wanted),

@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from notifications.services import Attachment, send_email
+from smt.lib.sandbox import in_sandbox
 from usage import selectors
 from usage.formats import csv_export, greenbutton, information
 from usage.models import Premise, ReportRequest
@@ -89,7 +90,9 @@ def report_request_create(
         file_format = ReportRequest.FileFormat.CSV
     if file_format == ReportRequest.FileFormat.GREEN_BUTTON:
         versions = False
+    premises = list(premises)
     request = ReportRequest.objects.create(
+        is_sandbox=any(premise.is_sandbox for premise in premises),  # BEY-5
         requested_by=user,
         company=user.company,
         party=_party(user),
@@ -448,7 +451,7 @@ def report_requests_for_user(*, user: User) -> QuerySet[ReportRequest]:
         mine |= Q(company=user.company_id)
     retention = timezone.now() - timedelta(days=settings.REPORT_RETENTION_DAYS)
     return (
-        ReportRequest.objects.filter(mine, requested_at__gte=retention)
+        ReportRequest.objects.filter(mine, requested_at__gte=retention, is_sandbox=in_sandbox())
         .select_related("requested_by")
         .prefetch_related("premises")
     )

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils.module_loading import import_string
 
 from accounts.models import Tdsp
+from smt.lib.sandbox import SANDBOX_TDSP_CODE
 from usage.models import OnDemandRead
 
 
@@ -38,6 +39,9 @@ class TdspAdapter(Protocol):
 
 
 def adapter_for(tdsp: Tdsp) -> TdspAdapter:
-    """The adapter of this TDSP: `TDSP_ADAPTERS[tdsp.code]`, else `TDSP_ADAPTER`."""
+    """The adapter of this TDSP: `TDSP_ADAPTERS[tdsp.code]`, else `TDSP_ADAPTER`. The
+    sandbox's TDSP is always the simulated one (BEY-5), whatever production configures."""
+    if tdsp.code == SANDBOX_TDSP_CODE:
+        return import_string(settings.SANDBOX_TDSP_ADAPTER)()
     path = settings.TDSP_ADAPTERS.get(tdsp.code, settings.TDSP_ADAPTER)
     return import_string(path)()

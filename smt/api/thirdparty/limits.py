@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from accounts.ratelimit import RateLimit, client_address
 from smt.api.common.limits import ApiLimitMiddleware, LimitState, too_many_requests_message
 from smt.api.common.requests import authorization_credential
+from smt.lib.sandbox import sandbox_mode
 
 from .auth import SCHEME, personal_token_of
 from .errors import error_body
@@ -61,9 +62,19 @@ class ThirdPartyLimitMiddleware(ApiLimitMiddleware):
 
     def answer(self, request: HttpRequest) -> HttpResponse:
         found = self._token(request)
-        if request.method != "POST" or found is None:
+        if found is None:
             return self.get_response(request)
-        return idempotent_answer(request, user_id=found[0].pk, get_response=self.get_response)
+        user, token = found
+        # BEY-5: a test token works in its company's sandbox, and every answer says which.
+        with sandbox_mode(user.company_id if token.sandbox else None):
+            if request.method == "POST":
+                response = idempotent_answer(
+                    request, user_id=user.pk, get_response=self.get_response
+                )
+            else:
+                response = self.get_response(request)
+        response[SANDBOX_HEADER] = "true" if token.sandbox else "false"
+        return response
 
 
 LIMITS_DESCRIPTION = f"""
@@ -90,6 +101,8 @@ key with another body is 422 `IDEMPOTENCY_KEY_REUSED`; a retry while the first r
 runs is 409 `IDEMPOTENCY_KEY_IN_USE`. 401, 403, 404, 409, 429 and 5xx answers are not kept:
 a retry runs again.
 """
+
+SANDBOX_HEADER = "SMT-Sandbox"  # BEY-5: "true" on every answer to a test token
 
 _LIMIT_HEADERS = {
     "RateLimit-Limit": "the limit of the window closest to being used up",
@@ -119,9 +132,37 @@ def _error_response(
     }
 
 
+# API-4: the errors any operation may answer, beside those its view documents itself (a view's
+# own `extend_schema` responses win). Schemathesis checks every answer against the document.
+_FIELD_ERRORS = {"type": "object", "additionalProperties": {"type": "array", "items": {}}}
+_COMMON_ERRORS = {
+    "401": "No live token: missing, unknown or revoked, or its user may no longer sign in.",
+    "403": "The token's user may not do this (its role, its company's functions).",
+    "404": "Nothing by this id (or ESIID) that the token's user may see (USG-12).",
+}
+_INPUT_ERRORS = {
+    "400": "An input is not valid: `field` names the first at fault, `errors` (when more than "
+    "one) every field's messages, or the body is not JSON (`MALFORMED_JSON`).",
+}
+_BODY_ERRORS = {"415": "The body is not `application/json`."}
+
+
+def _document_errors(operation: dict[str, Any]) -> None:
+    responses = operation["responses"]
+    errors = dict(_COMMON_ERRORS)
+    if operation.get("parameters") or operation.get("requestBody"):
+        errors.update(_INPUT_ERRORS)
+    if operation.get("requestBody"):
+        errors.update(_BODY_ERRORS)
+    for status, description in errors.items():
+        extra = {"errors": _FIELD_ERRORS} if status == "400" else None
+        responses.setdefault(status, _error_response(description, extra))
+
+
 def document_limits(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
     """drf-spectacular postprocessing hook: the limits in the description, the headers on
-    every answer, a 429 on every operation and Idempotency-Key on every POST."""
+    every answer, a 429 on every operation and Idempotency-Key on every POST; and the API-4
+    errors every operation may answer (400, 401, 403, 404, 415)."""
     result.setdefault("info", {})
     result["info"]["description"] = result["info"].get("description", "") + LIMITS_DESCRIPTION
     headers = {
@@ -131,10 +172,15 @@ def document_limits(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         }
         for name, text in _LIMIT_HEADERS.items()
     }
+    headers[SANDBOX_HEADER] = {
+        "description": "with a token: `true` for a test token's sandbox answer (BEY-5)",
+        "schema": {"type": "string", "enum": ["true", "false"]},
+    }
     for methods in result.get("paths", {}).values():
         for method, operation in methods.items():
             if not isinstance(operation, dict) or "responses" not in operation:
                 continue
+            _document_errors(operation)  # before the Idempotency-Key parameter below
             responses = operation["responses"]
             responses.setdefault(
                 "429",

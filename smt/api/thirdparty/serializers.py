@@ -14,6 +14,8 @@ from han.models import HanMessage, HanMessageEvent, HanProvisionRequest
 from han.selectors import han_message_events, han_request_history
 from han.services.messages import MAX_DURATION_MINUTES, MAX_ESIIDS, MessageDraft
 
+SANDBOX_HELP = _("a sandbox object (BEY-5): made with a test token, on a test meter")
+
 
 class MeSerializer(serializers.Serializer):
     """The token's user, as the API sees them."""
@@ -50,6 +52,7 @@ class AgreementSerializer(serializers.ModelSerializer):
     number = serializers.CharField(source="agreement_number")
     esiid = serializers.CharField(source="masked_esiid", help_text=_("masked, as on the pages"))
     customer_last_name = serializers.CharField()
+    sandbox = serializers.BooleanField(source="premise.is_sandbox", help_text=SANDBOX_HELP)
 
     class Meta:
         model = Agreement
@@ -64,6 +67,7 @@ class AgreementSerializer(serializers.ModelSerializer):
             "end_date",
             "created_at",
             "status_changed_at",
+            "sandbox",
         ]
 
 
@@ -97,6 +101,9 @@ class HanMessageSerializer(serializers.ModelSerializer):
     device_mac = serializers.CharField(source="device.masked_mac")
     agreement = serializers.CharField(source="agreement.agreement_number")
     ends_at = serializers.DateTimeField()
+    sandbox = serializers.BooleanField(
+        source="device.agreement.premise.is_sandbox", help_text=SANDBOX_HELP
+    )
 
     class Meta:
         model = HanMessage
@@ -119,6 +126,7 @@ class HanMessageSerializer(serializers.ModelSerializer):
             "sent_at",
             "delivered_at",
             "confirmed_at",
+            "sandbox",
         ]
 
 
@@ -191,6 +199,9 @@ class HanRequestSerializer(serializers.ModelSerializer):
     meter_number = serializers.CharField(source="agreement.meter_number")
     mac_address = serializers.CharField(source="masked_mac")
     created_at = serializers.DateTimeField(source="agreement.created_at")
+    sandbox = serializers.BooleanField(
+        source="agreement.premise.is_sandbox", help_text=SANDBOX_HELP
+    )
 
     class Meta:
         model = HanProvisionRequest
@@ -206,6 +217,7 @@ class HanRequestSerializer(serializers.ModelSerializer):
             "pairing_window_ends_at",
             "device_added_at",
             "closed_at",
+            "sandbox",
         ]
 
 

@@ -4,13 +4,14 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from .errors import not_found
-from .views import agreements, han_messages, han_requests, me, webhooks
+from .views import agreements, han_messages, han_requests, me, meters, reports, sandbox, webhooks
 
 app_name = "tp_api"
 V1 = "tp-api/v1/"
 
 urlpatterns = [
     path(f"{V1}me", me.MeView.as_view(), name="me"),
+    path(f"{V1}sandbox", sandbox.SandboxView.as_view(), name="sandbox"),  # BEY-5
     path(f"{V1}agreements", agreements.AgreementList.as_view(), name="agreements"),
     path(f"{V1}agreements/<str:number>", agreements.AgreementDetail.as_view(), name="agreement"),
     path(
@@ -45,6 +46,35 @@ urlpatterns = [
         f"{V1}han/messages/<int:pk>/cancel",
         han_messages.HanMessageCancel.as_view(),
         name="han_message_cancel",
+    ),
+    # USG-8, USG-9: offline report requests, their status and files.
+    path(f"{V1}reports", reports.ReportRequestList.as_view(), name="reports"),
+    path(f"{V1}reports/<int:pk>", reports.ReportRequestDetail.as_view(), name="report"),
+    path(
+        f"{V1}reports/<int:pk>/download",
+        reports.ReportRequestDownload.as_view(),
+        name="report_download",
+    ),
+    # API-2: Customer Meters (3rd Party) and their usage (USG-3..USG-5, USG-10, USG-12).
+    path(f"{V1}meters", meters.MeterList.as_view(), name="meters"),
+    path(f"{V1}meters/<str:esiid>", meters.MeterDetail.as_view(), name="meter"),
+    path(
+        f"{V1}meters/<str:esiid>/intervals",
+        meters.MeterIntervals.as_view(),
+        name="meter_intervals",
+    ),
+    path(
+        f"{V1}meters/<str:esiid>/intervals.xml",
+        meters.MeterIntervalsXml.as_view(),
+        name="meter_intervals_xml",
+    ),
+    path(
+        f"{V1}meters/<str:esiid>/daily-reads",
+        meters.MeterDailyReads.as_view(),
+        name="meter_daily_reads",
+    ),
+    path(
+        f"{V1}meters/<str:esiid>/monthly", meters.MeterMonthlyUsage.as_view(), name="meter_monthly"
     ),
     # BEY-2: webhook endpoints and their delivery log.
     path(f"{V1}webhooks", webhooks.WebhookList.as_view(), name="webhooks"),

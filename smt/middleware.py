@@ -19,7 +19,11 @@ from smt.api.common.errors import ApiError
 from smt.api.compat.views import SmtApiError
 
 # The URL namespace of each API and its error's shape (API-1 answers in SMT's own keys).
-API_ERRORS: dict[str, type[ApiError]] = {"api": SmtApiError, "tdsp_api": ApiError}
+API_ERRORS: dict[str, type[ApiError]] = {
+    "api": SmtApiError,
+    "tdsp_api": ApiError,
+    "tp_api": ApiError,  # the same API-4 body as the 3rd-party API's own errors
+}
 MALFORMED_URL = "The URL holds a NUL character or is not UTF-8."
 
 

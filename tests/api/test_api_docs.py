@@ -55,7 +55,7 @@ def run(code: str, capsys) -> str:
 
 
 def test_the_guide_has_its_examples():
-    assert len(examples("python")) == 4
+    assert len(examples("python")) == 5
     assert any("curl" in code for code in examples("sh"))
 
 
@@ -100,3 +100,12 @@ def test_verifying_a_webhook(monkeypatch, capsys):
     monkeypatch.setenv("SMT_WEBHOOK_BODY", body.replace("true", "false"))
     with pytest.raises(Exception, match="(?i)signature"):
         run(examples("python")[3], capsys)
+
+
+def test_the_sandbox_walk_through(live_server, monkeypatch, settings, capsys):  # BEY-5
+    settings.SANDBOX_DAYS = 40
+    user = third_party_admin()
+    token = bearer(user, name="sandbox", sandbox=True)["HTTP_AUTHORIZATION"]
+    monkeypatch.setenv("SMT_API_BASE", f"{live_server.url}/tp-api/v1")
+    monkeypatch.setenv("SMT_API_TEST_TOKEN", token.removeprefix("Bearer "))
+    assert run(examples("python")[4], capsys) == "complete True\n"

@@ -221,6 +221,7 @@ def test_on_demand_read_limit_is_smts_refusal(client, customer, odr_clock):  # A
     assert "one request per meter per hour" in answer["errormessage"]
     assert answer["data"]["RequestStatus"] == "FLR"
     assert answer["data"]["nextRequestAt"] == "2026-05-01T16:00:00+00:00"
+    assert refused["Retry-After"] == "1" and answer["retryAfter"] == 1  # SEC-5: the second left
     odr_clock.move_to(ODR_START + timedelta(hours=1))
     assert post(client, "api_on_demand_read", body, token).status_code == 200
 

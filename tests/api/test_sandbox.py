@@ -353,7 +353,7 @@ def test_an_idempotency_key_never_crosses_between_sandbox_and_live(client, compa
     assert "Idempotent-Replayed" not in test
 
 
-# --- usage and reports of the test meters ----------------------------------------------------------
+# --- usage and reports of the test meters -----------------------------------------------------
 
 
 def test_a_one_time_agreement_delivers_the_test_meters_history_as_a_sandbox_report(

@@ -267,6 +267,26 @@ def test_an_answer_to_an_unknown_request_is_404_and_changes_nothing(client, key,
     assert premise_rows(served["premise"]) == before  # the read is still Pending
 
 
+@pytest.mark.parametrize("value", ["999999999.9995", 999999999.9999999])
+def test_a_read_that_rounds_to_a_billion_kwh_is_400_naming_the_field(client, key, served, value):
+    # API-4: kept to the watt-hour it would be 1,000,000,000.000, past the column (a 500 on
+    # PostgreSQL before); 999999999.9994 rounds down and is taken.
+    read = odr.on_demand_read_request(user=served["customer"], premise=served["premise"])
+    answer = {
+        "type": "odr_result",
+        "request_id": read.tdsp_request_id,
+        "status": "COMPLETED",
+        "read_at": "2026-11-01T10:00:00-05:00",
+    }
+    refused = send(client, key, message_id="r1", register_read=value, **answer)
+    assert refused.status_code == 400
+    assert refused.json()["field"] == "register_read"
+    taken = send(client, key, message_id="r2", register_read="999999999.9994", **answer)
+    assert taken.status_code == 200
+    read.refresh_from_db()
+    assert str(read.register_read) == "999999999.999"
+
+
 def test_unknown_credential_is_401(client):  # API-3
     assert send(client, "nope", message_id="a", type="switch").status_code == 401
 

@@ -215,7 +215,12 @@ def _kwh(body: Body, field: str, *, required: bool = True) -> Decimal | None:
         places=18,
         required=required,
     )
-    return None if number is None else number.quantize(Decimal("0.001"))
+    if number is None:
+        return None
+    kept = number.quantize(Decimal("0.001"))
+    if kept >= KWH_BELOW:  # 999999999.9995 and up round to 10^9: past the column (API-4)
+        raise FieldInvalid(f"{field} must be below {KWH_BELOW:,} kWh once rounded.", field)
+    return kept
 
 
 def _odr_result(tdsp: Tdsp, body: Body) -> dict[str, Any]:

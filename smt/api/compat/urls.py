@@ -1,7 +1,10 @@
-"""API-1: SMT's own paths, without a prefix, as SMT client programs call them."""
+"""API-1: SMT's own paths, without a prefix, as SMT client programs call them; the OpenAPI
+document (JSON, YAML) and its docs page under /api/."""
 
 from django.urls import path
 
+from smt.api.common.openapi import document_routes
+from smt.api.compat.openapi import TITLE, compat_document
 from smt.api.compat.views import (
     authenticate,
     daily_synch,
@@ -22,4 +25,5 @@ urlpatterns = [
     path("api/adhoc/intervalsynch", interval_synch, name="api_interval_synch"),
     path("api/adhoc/dailysynch", daily_synch, name="api_daily_synch"),
     path("api/adhoc/monthlysynch", monthly_synch, name="api_monthly_synch"),
+    *document_routes("api/", compat_document, name=app_name, title=TITLE),
 ]

@@ -6,6 +6,7 @@ and there are few. Errors are JSON with a code and a message (API-4); a meter th
 not see is a 404 (USG-12).
 """
 
+import math
 from collections.abc import Callable, Mapping
 from datetime import date, datetime, timedelta
 from functools import wraps
@@ -13,6 +14,7 @@ from typing import Any
 
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 
 from accounts import ratelimit
 from accounts.services import SignInReason, api_token_issue, user_sign_in
@@ -35,6 +37,7 @@ from usage.services.meters import normalize_meter_number
 
 API_DATE_FORMAT = "%m/%d/%Y"
 MAX_RANGE_DAYS = 31  # one request covers at most a month of days (decision)
+MONTHLY_RANGE_DAYS = 731  # monthlysynch: billing periods of up to 24 months (decision)
 SLOTS_PER_DAY = 100  # API-1: SMT's day always has 100 slots
 REPEATED_HOUR_SLOTS = range(8, 12)  # the second 1 AM hour, filled only on the fall-back day
 SKIPPED_HOUR_SLOTS = range(12, 16)  # 2 AM, absent on the spring-forward day
@@ -309,7 +312,7 @@ def monthly_synch(request: AuthenticatedHttpRequest, body: Body) -> JsonResponse
     """POST /api/adhoc/monthlysynch → {"data": {"monthlyData": [...]}} (billing periods).
     Dates select the billing periods that overlap them, up to 24 months."""
     start, end = _date(body, "startDate"), _date(body, "endDate")
-    if start > end or end - start > timedelta(days=731):
+    if start > end or end - start > timedelta(days=MONTHLY_RANGE_DAYS):
         raise SmtApiError(400, "INVALID_RANGE", "Choose at most 24 months.", "endDate")
     premises = _premises(request, body)
     months = (
@@ -366,9 +369,10 @@ def on_demand_read(request: AuthenticatedHttpRequest, body: Body) -> JsonRespons
     try:
         read = odr.on_demand_read_request(user=request.user, premise=premise)
     except Refused as refusal:
-        # A limit's refusal says when the next request is possible (USG-11).
+        # A limit's refusal says when the next request is possible (USG-11), also as
+        # Retry-After (SEC-5: every limit's 429 has one).
         next_at: datetime | None = getattr(refusal, "next_at", None)
-        raise refused_error(
+        shaped = refused_error(
             refusal,
             status=429,
             code=ODR_LIMIT_CODE,
@@ -381,7 +385,11 @@ def on_demand_read(request: AuthenticatedHttpRequest, body: Body) -> JsonRespons
                     "nextRequestAt": next_at.isoformat() if next_at else "",
                 }
             },
-        ) from refusal
+        )
+        if next_at is None:
+            raise shaped from refusal
+        wait = math.ceil((next_at - timezone.now()).total_seconds())
+        raise RateLimited(shaped, retry_after=max(1, wait)) from refusal
     return JsonResponse(
         {
             "data": {

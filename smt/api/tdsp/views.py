@@ -10,11 +10,12 @@ Errors are JSON with a code, a message and the field (API-4). The credential is 
 before the body is read.
 """
 
-from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
 from django.db import IntegrityError
 from django.http import HttpRequest, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.urls import NoReverseMatch, reverse
+from django.views.decorators.csrf import csrf_exempt
 
 from accounts.models import Tdsp
 from smt.api.common.errors import ApiError, refused_error
@@ -52,13 +53,17 @@ def _upload_answer(message: TdspMessage, status: str, http_status: int = 200) ->
     return JsonResponse(body, status=http_status)
 
 
+# What Django raises for a multipart form it will not read: broken, too big, too many parts.
+UNREADABLE_FORM = (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent)
+
+
 def _upload_message_id(request: HttpRequest) -> str:
     """The upload's message id; a form Django cannot read is a 400 about the body."""
     try:
         return message_id_clean(request.POST.get("message_id"))
     except Refused as refusal:
         raise refused_error(refusal) from refusal
-    except (MultiPartParserError, RequestDataTooBig, TooManyFieldsSent) as problem:
+    except UNREADABLE_FORM as problem:
         raise ApiError(
             400, "INVALID_BODY", "The request body is not a readable multipart form.", "body"
         ) from problem
@@ -98,3 +103,10 @@ def usage_file(request: HttpRequest, message_id: str) -> JsonResponse:
     if message is None:
         raise ApiError(404, "NOT_FOUND", f"No usage file {message_id}.")
     return _upload_answer(message, "received")
+
+
+@csrf_exempt  # any method: a POST to a mistyped path is a 404 too, not the CSRF page
+def not_found(request: HttpRequest, *args: object, **kwargs: object) -> JsonResponse:
+    """Any other path under /tdsp-api/ (an id holding a slash, a typo): a JSON 404 (API-4),
+    not the site's page."""
+    return ApiError(404, "NOT_FOUND", f"No such endpoint: {request.path}").response()

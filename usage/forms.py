@@ -2,17 +2,21 @@
 
 import re
 from dataclasses import dataclass
+from datetime import date
+from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import RegistrantForm
-from accounts.models import Language
+from accounts.models import Language, User
 from smt.lib.listing import ListSearchForm, SearchField, SearchTerms
+from usage import selectors
 from usage.formats import greenbutton
-from usage.models import ReportRequest, validate_esiid
+from usage.models import Premise, ReportRequest, validate_esiid
 from usage.services import reports
 from usage.services.meters import normalize_meter_number
 
@@ -273,6 +277,28 @@ class ExportOptionsForm(ReportOptionsForm):
         if data.get("view") == reports.VERSIONS:
             self.add_error("view", gettext("Green Button XML carries the current version only."))
         return data
+
+
+def export_options_form(data: Any, *, user: User, premises: list[Premise]) -> ExportOptionsForm:
+    """USG-8's options for these meters, bound as Export Report(s) and the 3rd-party API both
+    bind them: offline (no 40-day limit, USG-7), from the earliest installation of the meters
+    (USG-6), and inside the window spanning the user's windows of the meters (USG-12: dates
+    outside every chosen meter's window are refused; the worker then keeps each meter to its
+    own window, report_requests._data_windows)."""
+    earliest_install = min(
+        (reports.installed_on(p) for p in premises), default=None, key=lambda d: d or date.max
+    )
+    windows = selectors.premise_data_windows(user=user, premises=premises)
+    window = selectors.data_window_spanning(windows.values())
+    today = timezone.localdate()
+    return ExportOptionsForm(
+        data,
+        installed_on=earliest_install,
+        today=today,
+        online=False,
+        window=window,
+        initial=reports.report_default_options(reports.INTERVAL, today, window),
+    )
 
 
 class DownloadMyDataForm(forms.Form):

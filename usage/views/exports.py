@@ -1,7 +1,5 @@
 """Offline exports of many meters and Report Request Status (USG-8, USG-9, MTR-7)."""
 
-from datetime import date
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -10,16 +8,12 @@ from django.http import (
     Http404,
 )
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import Capability, user_has_capability
 from usage import selectors
-from usage.forms import (
-    ExportOptionsForm,
-    InformationExportForm,
-)
+from usage.forms import InformationExportForm, export_options_form
 from usage.services import report_requests, reports
 from usage.views.meters import IMPORT_SESSION_KEY
 
@@ -51,26 +45,12 @@ def export_reports(request):
     if not premises:
         messages.error(request, _("Select at least one meter to export."))
         return _back_to_meter_list(request)
-    earliest_install = min(
-        (reports.installed_on(p) for p in premises), default=None, key=lambda d: d or date.max
-    )
     data = (
         request.POST
         if request.method == "POST"
         else (request.GET if "start_date" in request.GET else None)
     )
-    # USG-12: dates outside every chosen meter's window are refused; the worker then keeps
-    # each meter to its own window (report_requests._data_windows).
-    windows = selectors.premise_data_windows(user=request.user, premises=premises)
-    window = selectors.data_window_spanning(windows.values())
-    form = ExportOptionsForm(
-        data,
-        installed_on=earliest_install,
-        today=timezone.localdate(),
-        online=False,
-        window=window,
-        initial=reports.report_default_options(reports.INTERVAL, timezone.localdate(), window),
-    )
+    form = export_options_form(data, user=request.user, premises=premises)
     if request.method == "POST" and form.is_valid():
         options = form.cleaned_data
         report = report_requests.report_request_create(

@@ -5,13 +5,11 @@ messages. For users with the Energy Data function (ACC-19); another party's requ
 past its retention, is a 404."""
 
 from collections.abc import Iterable
-from datetime import date
 from typing import Any
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.http import FileResponse, HttpResponseBase
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, extend_schema
@@ -28,7 +26,7 @@ from accounts.models import User
 from agreements.models import Agreement
 from smt.lib.errors import Refused
 from usage import selectors
-from usage.forms import ExportOptionsForm
+from usage.forms import ExportOptionsForm, export_options_form
 from usage.models import Premise, ReportRequest
 from usage.services import reports
 from usage.services.report_requests import (
@@ -94,21 +92,9 @@ def _premises(user: User, esiids: list[str]) -> list[Premise]:
 
 
 def _export_form(user: User, premises: list[Premise], body: dict[str, Any]) -> ExportOptionsForm:
-    """The Export Report(s) page's form, bound as the page binds it (usage.views.exports.
-    export_reports): offline (no 40-day limit, USG-7), the earliest installation of the
-    meters (USG-6), and the window spanning the user's data windows of the meters (USG-12;
-    the worker then keeps each meter to its own window)."""
-    earliest_install = min(
-        (reports.installed_on(p) for p in premises), default=None, key=lambda d: d or date.max
-    )
-    windows = selectors.premise_data_windows(user=user, premises=premises)
-    return ExportOptionsForm(
-        {"view": reports.CURRENT, **body},  # the one option the API lets a caller leave out
-        installed_on=earliest_install,
-        today=timezone.localdate(),
-        online=False,
-        window=selectors.data_window_spanning(windows.values()),
-    )
+    """The Export Report(s) page's form, bound as the page binds it (USG-6, USG-7, USG-12)."""
+    # `view` is the one option the API lets a caller leave out.
+    return export_options_form({"view": reports.CURRENT, **body}, user=user, premises=premises)
 
 
 def _form_refused(form: ExportOptionsForm) -> ValidationError:

@@ -199,3 +199,13 @@ def test_a_documented_date_is_one_the_api_takes(form, written, pattern):  # API-
         assert not re.fullmatch(date_pattern, text), text
         with pytest.raises(FieldInvalid):
             clean_date(text, field="d", form=form)
+
+
+@pytest.mark.parametrize("docs", ["/tp-api/v1/docs/", "/api/docs/", "/tdsp-api/v1/docs/"])
+def test_the_docs_pages_keep_their_style_out_of_the_page(client, docs):  # SEC-3
+    response = client.get(docs)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "<style" not in page
+    assert "api-docs.css" in page
+    assert "'unsafe-inline'" not in response["Content-Security-Policy"]

@@ -11,6 +11,7 @@ in tests/data/fuzz/values.json (the cases that were 500s or were stored) in ever
 
 import dataclasses
 import json
+import os
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -49,14 +50,16 @@ CORPUS: list[Any] = json.loads(
 )
 
 # One database and one client for all of an endpoint's examples: state builds up as it would
-# in production, and a run stays well under a minute.
+# in production, and a run stays well under a minute. SMT_FUZZ_EXAMPLES scales the examples
+# (CI runs fewer: Schemathesis fuzzes the same APIs from their documents in its own step).
+EXAMPLES = int(os.environ.get("SMT_FUZZ_EXAMPLES", "850"))
 FUZZ = settings(
-    max_examples=850,
+    max_examples=EXAMPLES,
     deadline=None,
     database=None,  # nothing written to the working tree
     suppress_health_check=list(HealthCheck),
 )
-PER_TYPE = settings(FUZZ, max_examples=850)
+PER_TYPE = settings(FUZZ, max_examples=EXAMPLES)
 
 
 # --- values and bodies ----------------------------------------------------------------------
@@ -413,7 +416,7 @@ uploads = st.one_of(
 )
 
 
-@settings(FUZZ, max_examples=1000)
+@settings(FUZZ, max_examples=EXAMPLES * 20 // 17)
 @given(upload=uploads)
 def test_usage_file_uploads_never_answer_5xx(client, tdsp_world, upload):  # API-3, API-4
     body, content_type = upload
@@ -426,7 +429,7 @@ def test_usage_file_uploads_never_answer_5xx(client, tdsp_world, upload):  # API
     check(response, whole_body_malformed=False, keys=TDSP_KEYS)
 
 
-@settings(FUZZ, max_examples=1000)
+@settings(FUZZ, max_examples=EXAMPLES * 20 // 17)
 @given(message_id=nasty)
 def test_usage_file_status_never_answers_5xx(client, tdsp_world, message_id):  # API-3
     url = reverse("tdsp_api:tdsp_usage_files") + "/" + quote(raw_text(message_id), safe="")

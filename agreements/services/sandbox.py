@@ -32,19 +32,17 @@ def invitation_send(
 ) -> None:
     """EM201/EM202 to the customer; on a test meter, to its test customer (BEY-5)."""
     emails.invitation(agreement=agreement, token=token, resent=resent, extension=extension)
-    if agreement.premise.is_sandbox:
-        transaction.on_commit(partial(_answer_later, agreement.pk, token))
+    meter = sandbox_case_of(agreement.premise.esiid) if agreement.premise.is_sandbox else None
+    if meter is not None:
+        transaction.on_commit(partial(_answer_later, agreement.pk, token, meter.answer))
 
 
-def _answer_later(agreement_id: int, token: str) -> None:
+def _answer_later(agreement_id: int, token: str, answer: str) -> None:
     from agreements.tasks import sandbox_invitation_answer_task
 
-    meter = sandbox_case_of(Agreement.objects.get(pk=agreement_id).premise.esiid)
-    if meter is None:
-        return
     wait = (
         settings.SANDBOX_NO_ANSWER_SECONDS
-        if meter.answer == Answer.NO_ANSWER
+        if answer == Answer.NO_ANSWER
         else settings.SANDBOX_ANSWER_SECONDS
     )
     sandbox_invitation_answer_task.apply_async((agreement_id, token), countdown=wait)

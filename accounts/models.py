@@ -295,6 +295,8 @@ class PersonalApiToken(models.Model):
     )
 
     class Meta:
+        verbose_name = _("personal API token")
+        verbose_name_plural = _("personal API tokens")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.UniqueConstraint(

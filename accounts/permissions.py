@@ -26,6 +26,7 @@ class Capability(StrEnum):
     THIRD_PARTY_HAN = "third_party_han"
     THIRD_PARTY_AGREEMENTS = "third_party_agreements"  # either of the two above (AGR-2)
     TDSP_APPROVALS = "tdsp_approvals"
+    TDSP_METERS = "tdsp_meters"
     CUSTOMER_METERS = "customer_meters"
     SMT_ADMINISTRATION = "smt_administration"
     API_TOKENS = "api_tokens"
@@ -63,6 +64,8 @@ _RULES: dict[Capability, Callable[[User], bool]] = {
     ),
     # TDSP admins approve new companies and DUNS (ACC-1, ACC-9).
     Capability.TDSP_APPROVALS: lambda user: user.kind == User.Kind.TDSP and user.is_company_admin,
+    # USG-12: every TDSP user, admin or not, sees their utility's meters.
+    Capability.TDSP_METERS: lambda user: user.kind == User.Kind.TDSP and bool(user.company_id),
     Capability.CUSTOMER_METERS: lambda user: user.is_customer,
     # SMT staff run the portal from Django admin (OPS-1).
     Capability.SMT_ADMINISTRATION: lambda user: user.is_staff,

@@ -3,7 +3,7 @@
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from .models import Company, Duns, PersonalApiToken, User
+from .models import Company, Duns, Language, PersonalApiToken, User
 
 
 def duns_granted_to_user(*, user: User) -> QuerySet[Duns]:
@@ -48,3 +48,40 @@ def personal_token_get_for_user(*, user: User, pk: int) -> PersonalApiToken:
     if user.is_company_admin and user.company_id:
         may_see |= Q(user__company=user.company_id, revoked_at__isnull=True)
     return get_object_or_404(PersonalApiToken.objects.select_related("user").filter(may_see), pk=pk)
+
+
+def language_for_email(*, email: str, default: str = Language.ENGLISH) -> str:
+    """NTF-1: the language an email to `email` is written in: the preference of the account
+    using that address (the oldest, when several share it), else `default` (the caller
+    decides: the sender's language for a person invited by another, English otherwise)."""
+    language = (
+        User.objects.filter(email__iexact=email.strip())
+        .order_by("pk")
+        .values_list("language", flat=True)
+        .first()
+    )
+    return language or default
+
+
+def company_language(*, company: Company) -> str:
+    """NTF-1: the language of an email to a company's address: the account using that
+    address, else its first administrator's, else English."""
+    admin_language = (
+        company.users.filter(is_company_admin=True)
+        .order_by("pk")
+        .values_list("language", flat=True)
+        .first()
+    )
+    return language_for_email(email=company.email, default=admin_language or Language.ENGLISH)
+
+
+def tdsp_approvals_waiting_count() -> int:
+    """UX-6: what TDSP Approvals lists for any TDSP administrator: new companies waiting
+    (ACC-1) and DUNS numbers added by approved companies (ACC-9)."""
+    companies = Company.objects.filter(status=Company.Status.PENDING, purged_at=None).count()
+    duns = (
+        Duns.objects.filter(status=Duns.Status.PENDING)
+        .exclude(company__status=Company.Status.PENDING)
+        .count()
+    )
+    return companies + duns

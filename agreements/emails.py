@@ -15,6 +15,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
+from accounts.selectors import language_for_email
 from notifications.models import OutboundEmail
 from notifications.services import ATTACHMENTS_KEY, send_email
 
@@ -22,6 +23,9 @@ from . import documents
 from .models import Agreement
 
 CUSTOMER_LANGUAGE_FALLBACK = "en"
+# English needs "an" before the labels said with a vowel sound ("an Ongoing Energy Data
+# Agreement", seed 000); "a One-Time …", "a HAN Provision …".
+KIND_ARTICLES: dict[str, str] = {Agreement.Kind.ONGOING: "an", Agreement.Kind.ONGOING_HAN: "an"}
 
 
 def answer_url(token: str, *, accept: bool) -> str:
@@ -37,12 +41,16 @@ def masked_esiid(esiid: str) -> str:
     return "*" * max(len(esiid) - 7, 0) + esiid[-7:]
 
 
-def email_day(value: date | datetime | None) -> str:
+def email_day(value: date | datetime | None, language: str | None = None) -> str:
+    """A day in the one short format of `language` (UX-3; the active language if None)."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         value = timezone.localtime(value).date()
-    return formats.date_format(value, "m/d/Y")
+    if language is None:
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
+    with translation.override(language):
+        return formats.date_format(value, "SHORT_DATE_FORMAT")
 
 
 def email_context(agreement: Agreement, *, language: str) -> dict:
@@ -62,15 +70,16 @@ def email_context(agreement: Agreement, *, language: str) -> dict:
         "agreement_number": agreement.agreement_number,
         "kind": agreement.kind,
         "kind_label": kind_label,
+        "kind_article": KIND_ARTICLES.get(agreement.kind, "a"),
         "is_one_time": agreement.kind == Agreement.Kind.ONE_TIME,
         "is_han_services": agreement.is_han_services,  # AGR-17: its own wording
         "report_type": report_type,
         "report_duration": report_duration,
         "duration_months": agreement.duration_months,
-        "start_date": email_day(agreement.start_date),
-        "end_date": email_day(agreement.end_date),
-        "requested_end_date": email_day(agreement.requested_end_date),
-        "expires_on": email_day(agreement.expires_at),
+        "start_date": email_day(agreement.start_date, language),
+        "end_date": email_day(agreement.end_date, language),
+        "requested_end_date": email_day(agreement.requested_end_date, language),
+        "expires_on": email_day(agreement.expires_at, language),
         "company_name": company.name,
         "company_email": agreement.contact_email or company.email,
         "company_phone": agreement.contact_phone or company.phone,
@@ -102,10 +111,23 @@ def email_context(agreement: Agreement, *, language: str) -> dict:
 
 def customer_language(agreement: Agreement) -> str:
     """NTF-1: the customer's language preference: their account's once registered, else the
-    one the 3rd party gave on the request (AGR-3)."""
+    account's using the invited address, else the one the 3rd party gave on the request
+    (AGR-3)."""
     if agreement.customer is not None:
         return agreement.customer.language
-    return agreement.customer_language or CUSTOMER_LANGUAGE_FALLBACK
+    fallback = agreement.customer_language or CUSTOMER_LANGUAGE_FALLBACK
+    if not agreement.customer_email:
+        return fallback
+    return language_for_email(email=agreement.customer_email, default=fallback)
+
+
+def third_party_language(agreement: Agreement) -> str:
+    """NTF-1: a 3rd-party email goes to the agreement's contact address, in the language of
+    the account using it, else of the user who initiated the agreement."""
+    default = agreement.initiated_by.language
+    if not agreement.contact_email:
+        return default
+    return language_for_email(email=agreement.contact_email, default=default)
 
 
 def _to_customer(
@@ -124,14 +146,15 @@ def _to_customer(
         language=language,
         related=agreement,
         event_key=f"agreement-{agreement.pk}-{event}",
-        context={**email_context(agreement, language=language), **extra},
+        # NTF-1: `to_customer` adds the 3rd party's privacy-policy disclaimer (emails/base).
+        context={**email_context(agreement, language=language), "to_customer": True, **extra},
         secret_keys=tuple(key for key in ("accept_url", "reject_url") if key in extra),
         sandbox=agreement.premise.is_sandbox,
     )
 
 
 def _to_third_party(agreement: Agreement, *, template: str, event: str, **extra: Any) -> None:
-    language = agreement.initiated_by.language
+    language = third_party_language(agreement)
     send_email(
         to=agreement.contact_email,
         template=f"agreements/{template}",
@@ -155,7 +178,10 @@ def invitation(
         extension=extension,
         accept_url=answer_url(token, accept=True),
         reject_url=answer_url(token, accept=False),
-        expires_on=email_day(agreement.extension_expires_at if extension else agreement.expires_at),
+        expires_on=email_day(
+            agreement.extension_expires_at if extension else agreement.expires_at,
+            customer_language(agreement),
+        ),
     )
 
 

@@ -161,3 +161,17 @@ def agreement_usage_access(*, user: User) -> AgreementAccess:
         first_day=Min(f"{PREMISE_AGREEMENTS}__start_date", filter=in_force),
         last_day=Max(f"{PREMISE_AGREEMENTS}__end_date", filter=in_force),
     )
+
+
+# --- UX-6: the home page's counts ---------------------------------------------------------------
+
+
+def agreement_pending_acceptance_count(*, user: User) -> int:
+    """UX-6 (seed 002 "Pending Acceptance"): the user's agreements still waiting for the
+    customer's answer (Pending, invitation not expired, AGR-9); a 3rd party counts its
+    company's (of the kinds its permissions cover), a customer those sent to them."""
+    return (
+        agreement_list_for_user(user=user)
+        .filter(status=Agreement.Status.PENDING, expires_at__gt=timezone.now())
+        .count()
+    )

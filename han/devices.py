@@ -3,6 +3,8 @@ installation code. Pure functions, used by the forms, the services and the API a
 
 import re
 
+from django.utils.translation import gettext as _
+
 MAC_HEX_DIGITS = 16  # EUI-64
 # ZigBee Smart Energy install codes are 6, 8, 12 or 16 bytes followed by a 2-byte CRC.
 INSTALL_CODE_BYTES = (6, 8, 12, 16)
@@ -18,7 +20,7 @@ class DeviceIdInvalid(ValueError):
 def _hex_digits(value: str) -> str:
     digits = SEPARATORS.sub("", value or "").upper()
     if not HEX.fullmatch(digits):
-        raise DeviceIdInvalid("Use only the hexadecimal digits 0-9 and A-F.")
+        raise DeviceIdInvalid(_("Use only the hexadecimal digits 0-9 and A-F."))
     return digits
 
 
@@ -28,8 +30,11 @@ def mac_address_clean(value: str) -> str:
     digits = _hex_digits(value)
     if len(digits) != MAC_HEX_DIGITS:
         raise DeviceIdInvalid(
-            f"A HAN device MAC address has {MAC_HEX_DIGITS} hexadecimal digits "
-            f"(EUI-64); this one has {len(digits)}."
+            _(
+                "A HAN device MAC address has %(expected)d hexadecimal digits "
+                "(EUI-64); this one has %(found)d."
+            )
+            % {"expected": MAC_HEX_DIGITS, "found": len(digits)}
         )
     return digits
 
@@ -45,7 +50,7 @@ def install_code_crc(code: bytes) -> int:
     crc = 0xFFFF
     for byte in code:
         crc ^= byte
-        for _ in range(8):
+        for _bit in range(8):
             crc = (crc >> 1) ^ 0x8408 if crc & 1 else crc >> 1
     return crc ^ 0xFFFF
 
@@ -64,14 +69,18 @@ def install_code_clean(value: str) -> str:
     sizes = [2 * (n + CRC_BYTES) for n in INSTALL_CODE_BYTES]
     if len(digits) not in sizes:
         raise DeviceIdInvalid(
-            "An installation code has 16, 20, 28 or 36 hexadecimal digits "
-            "(the code and its 4-digit CRC)."
+            _(
+                "An installation code has 16, 20, 28 or 36 hexadecimal digits "
+                "(the code and its 4-digit CRC)."
+            )
         )
     raw = bytes.fromhex(digits)
     code, crc = raw[:-CRC_BYTES], raw[-CRC_BYTES:]
     if install_code_crc(code) != int.from_bytes(crc, "little"):
         raise DeviceIdInvalid(
-            "This installation code's check digits (CRC) do not match: please check it "
-            "against the label on the device."
+            _(
+                "This installation code's check digits (CRC) do not match: please check it "
+                "against the label on the device."
+            )
         )
     return digits

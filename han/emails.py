@@ -14,7 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone, translation
 
-from agreements.emails import customer_language, email_context, email_day
+from agreements.emails import customer_language, email_context, email_day, third_party_language
 from agreements.models import Agreement
 from notifications.services import send_email
 
@@ -72,14 +72,17 @@ def _context(request: HanProvisionRequest, *, language: str) -> dict[str, Any]:
     agreement = request.agreement
     with translation.override(language):
         device_type = str(HanProvisionRequest.DeviceType(request.device_type).label)
-    created = timezone.localtime(agreement.created_at)
+        # UX-3: the one date-and-time format of the recipient's language, with seconds.
+        requested_at = formats.date_format(
+            timezone.localtime(agreement.created_at), "DATETIME_FORMAT"
+        )
     return {
         **email_context(agreement, language=language),
         "device_type": device_type,
         "mac_masked": request.masked_mac,
-        "requested_at": formats.date_format(created, "m/d/y, H:i:s"),
-        "pairing_expires_on": email_day(agreement.expires_at),
-        "pairing_window_ends_on": email_day(request.pairing_window_ends_at),
+        "requested_at": requested_at,
+        "pairing_expires_on": email_day(agreement.expires_at, language),
+        "pairing_window_ends_on": email_day(request.pairing_window_ends_at, language),
     }
 
 
@@ -92,7 +95,8 @@ def _to_customer(request: HanProvisionRequest, event: str, key: str, extra: dict
         language=language,
         related=agreement,
         event_key=f"han-{agreement.pk}-{key}-customer",
-        context={**_context(request, language=language), **extra},
+        # NTF-1: `to_customer` adds the 3rd party's privacy-policy disclaimer (emails/base).
+        context={**_context(request, language=language), "to_customer": True, **extra},
         secret_keys=tuple(k for k in ("start_url", "reject_url") if k in extra),
         sandbox=agreement.premise.is_sandbox,
     )
@@ -100,7 +104,7 @@ def _to_customer(request: HanProvisionRequest, event: str, key: str, extra: dict
 
 def _to_third_party(request: HanProvisionRequest, event: str, key: str, extra: dict) -> None:
     agreement = request.agreement
-    language = agreement.initiated_by.language
+    language = third_party_language(agreement)
     send_email(
         to=agreement.contact_email,
         template=f"han/{event}_third_party",

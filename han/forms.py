@@ -270,7 +270,7 @@ class HanMessageComposeForm(forms.Form):
     start_at = forms.DateTimeField(
         label=_("Start time (Central time)"),
         required=False,
-        input_formats=["%Y-%m-%dT%H:%M", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p"],
+        # UX-3: the picker's ISO value or the language's written form (smt/formats).
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
         help_text=_("Leave empty to send now; a later time waits in the queue until then."),
     )

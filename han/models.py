@@ -53,7 +53,7 @@ class HanProvisionRequest(models.Model):
 
     # HAN-4 P2.5: the request SMT sends the TDSP; its answers name `tdsp_request_id`.
     tdsp_request_id = models.CharField(max_length=32, unique=True)
-    sent_to_tdsp_at = models.DateTimeField(null=True, blank=True)
+    sent_to_tdsp_at = models.DateTimeField(_("sent to TDSP at"), null=True, blank=True)
     send_attempts = models.PositiveSmallIntegerField(default=0)
     # HAN-8: the current de-provision request, a new id each time Remove is asked.
     removal_request_id = models.CharField(max_length=32, blank=True, db_index=True)
@@ -70,6 +70,8 @@ class HanProvisionRequest(models.Model):
     messaging_ended_at = models.DateTimeField(null=True, blank=True)  # HAN-8: Move-Out
 
     class Meta:
+        verbose_name = _("HAN provision request")
+        verbose_name_plural = _("HAN provision requests")
         ordering = ["-agreement__created_at", "-pk"]
         constraints = [
             models.CheckConstraint(
@@ -169,6 +171,8 @@ class HanMessage(models.Model):
     confirmed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        verbose_name = _("HAN message")
+        verbose_name_plural = _("HAN messages")
         ordering = ["-created_at", "-pk"]
         constraints = [
             models.CheckConstraint(

@@ -58,4 +58,13 @@ class NoticeAdmin(admin.ModelAdmin):
         "for_tdsps",
     ]
     list_filter = ["level", "for_customers", "for_reps", "for_third_parties", "for_tdsps"]
-    search_fields = ["title", "body"]
+    search_fields = ["title", "body", "title_es", "body_es"]
+    fieldsets = [
+        (None, {"fields": ["level", "published_from", "published_until"]}),
+        ("English", {"fields": ["title", "body"]}),
+        ("Español", {"fields": ["title_es", "body_es"]}),
+        (
+            "Audiences",
+            {"fields": ["for_customers", "for_reps", "for_third_parties", "for_tdsps"]},
+        ),
+    ]

@@ -3,6 +3,7 @@
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -55,8 +56,18 @@ class Notice(models.Model):
         INFO = "info", _("Information")
         WARNING = "warning", _("Warning")
 
-    title = models.CharField(max_length=150)
-    body = models.TextField(help_text=_("Plain text; blank lines separate paragraphs."))
+    title = models.CharField(_("title (English)"), max_length=150)
+    body = models.TextField(
+        _("body (English)"), help_text=_("Plain text; blank lines separate paragraphs.")
+    )
+    # NTF-1, UX-3: the Spanish text; a reader whose language is Spanish sees it, or the
+    # English when it is left empty.
+    title_es = models.CharField(_("title (Spanish)"), max_length=150, blank=True)
+    body_es = models.TextField(
+        _("body (Spanish)"),
+        blank=True,
+        help_text=_("Plain text; blank lines separate paragraphs. Empty: the English is shown."),
+    )
     level = models.CharField(max_length=10, choices=Level.choices, default=Level.INFO)
     for_customers = models.BooleanField(default=True)
     for_reps = models.BooleanField("for REPs", default=True)
@@ -71,3 +82,18 @@ class Notice(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    def _in_language(self, english: str, spanish: str) -> str:
+        if (get_language() or "en").startswith("es") and spanish.strip():
+            return spanish
+        return english
+
+    @property
+    def shown_title(self) -> str:
+        """The title in the active language, falling back to English (NTF-1)."""
+        return self._in_language(self.title, self.title_es)
+
+    @property
+    def shown_body(self) -> str:
+        """The body in the active language, falling back to English (NTF-1)."""
+        return self._in_language(self.body, self.body_es)

@@ -425,6 +425,9 @@ def seed_notices() -> None:
         defaults={
             "body": "The portal has a new look and works on your phone.\n\n"
             "Your user ID and password are unchanged.",
+            "title_es": "Bienvenido al nuevo portal de Smart Meter Texas",
+            "body_es": "El portal tiene un nuevo diseño y funciona en su teléfono.\n\n"
+            "Su ID de usuario y su contraseña no cambian.",
             "published_from": published,
         },
     )
@@ -433,6 +436,9 @@ def seed_notices() -> None:
         defaults={
             "body": "Report exports will be paused from 1:00 to 3:00 a.m. Central time. "
             "Requests made during the window are processed afterwards.",
+            "title_es": "Mantenimiento programado el domingo por la noche",
+            "body_es": "Las exportaciones de informes se detendrán de 01:00 a 03:00, hora del "
+            "Centro. Las solicitudes hechas en ese horario se procesarán después.",
             "level": Notice.Level.WARNING,
             "for_customers": False,
             "for_third_parties": False,

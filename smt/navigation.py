@@ -5,12 +5,20 @@ items the signed-in user may use (ACC-19 through `user_has_capability`). Later i
 their pages here; an item is only listed once its page exists, and an empty tab is hidden.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext_lazy
 
+from accounts.models import User
 from accounts.permissions import Capability, user_has_capability
+from accounts.selectors import company_pending_requests_for_admin, tdsp_approvals_waiting_count
+from agreements.selectors import agreement_meters_for_user, agreement_pending_acceptance_count
+from usage.models import ReportRequest
+from usage.services.report_requests import report_requests_for_user
 
 
 @dataclass(frozen=True)
@@ -40,8 +48,10 @@ class MenuItem:
 @dataclass(frozen=True)
 class GetStartedTask:
     title: str
-    text: str
+    text: str  # one short line
     target: str  # a MenuItem key, or the key of a Tab that has its own page
+    count: Callable[[User], int] | None = None  # a live count shown beside the link
+    count_label: Any = None  # ngettext_lazy(…, "count") for the count
 
 
 TABS = (
@@ -60,7 +70,7 @@ MENU = (
         _("My Smart Meters"),
         "usage:my_meters",
         Capability.CUSTOMER_METERS,
-        matches=("usage:my_meter", "usage:premise_information", "usage:usage_report"),
+        matches=("usage:my_meter_",),  # a meter's own pages are the Usage tab's (My Usage)
     ),
     MenuItem(
         "third_party_agreements",  # AGR-16
@@ -156,6 +166,16 @@ MENU = (
         matches=("tp_api_web:",),
     ),
     MenuItem(
+        "my_usage",  # USG-13, issue 15: a customer's Usage tab opens on their meters' usage
+        "usage",
+        _("My Usage"),
+        "usage:my_usage",
+        Capability.CUSTOMER_METERS,
+        # Usage pages keep the Usage tab active: the reports, Download My Data and the
+        # premise and meter pages of the customer's own and friends' meters.
+        matches=("usage:usage_report", "usage:download_my_data", "usage:premise_information"),
+    ),
+    MenuItem(
         "ror_meters_usage",
         "usage",
         _("Customer Meters (ROR)"),
@@ -169,6 +189,18 @@ MENU = (
         _("Customer Meters (3rd Party)"),
         "agreements:company_meters_usage",
         Capability.THIRD_PARTY_ENERGY_DATA,
+        matches=("usage:premise_information", "usage:usage_report"),
+    ),
+    # USG-12: TDSP staff see their utility's meters, under My Account and Usage (as ROR).
+    MenuItem(
+        "tdsp_meters", "my_account", _("TDSP Meters"), "usage:tdsp_meters", Capability.TDSP_METERS
+    ),
+    MenuItem(
+        "tdsp_meters_usage",
+        "usage",
+        _("TDSP Meters"),
+        "usage:tdsp_meters_usage",
+        Capability.TDSP_METERS,
         matches=("usage:premise_information", "usage:usage_report"),
     ),
     MenuItem(
@@ -226,103 +258,211 @@ MENU = (
     ),
 )
 
+# --- UX-6: the home page's "Get started" tasks (seed 002) -------------------------------------
+# A task is a link title, one short line and, where it helps, a live count. Each leads to a menu
+# item (listed only when the user may open it) or to a tab with its own page, so a user sees
+# only what their permissions open (ACC-19).
+
+
+def _pending_acceptance(user) -> int:
+    return agreement_pending_acceptance_count(user=user)
+
+
+def _meters_with_usage(user) -> int:
+    return agreement_meters_for_user(user=user).count()
+
+
+def _reports_processing(user) -> int:
+    return (
+        report_requests_for_user(user=user).filter(status=ReportRequest.Status.PROCESSING).count()
+    )
+
+
+def _approvals_waiting(user) -> int:
+    return tdsp_approvals_waiting_count()
+
+
+def _join_requests(user) -> int:
+    return company_pending_requests_for_admin(admin=user).count()
+
+
+CUSTOMER_TASKS = (
+    GetStartedTask(
+        _("My Smart Meters"),
+        _("Add a meter from your electricity bill, share one with family, or remove one."),
+        "my_meters",
+    ),
+    GetStartedTask(
+        _("3rd Party Agreements"),
+        _("Answer companies that ask for your usage data or to manage your HAN devices."),
+        "third_party_agreements",
+        _pending_acceptance,
+        ngettext_lazy("%(count)s invitation to answer", "%(count)s invitations to answer", "count"),
+    ),
+    GetStartedTask(
+        _("My Profile"),
+        _("Keep your email address, phone number and language up to date."),
+        "my_profile",
+    ),
+)
+REP_TASKS = (
+    GetStartedTask(
+        _("Customer Meters (ROR)"),
+        _("The meters you serve as REP of Record, with their meter and premise data."),
+        "ror_meters",
+    ),
+    GetStartedTask(
+        _("Export Reports"),
+        _("Choose meters in the Usage tab and order their usage as one report."),
+        "ror_meters_usage",
+    ),
+    GetStartedTask(
+        _("Report Request Status"),
+        _("Follow your report orders and download the finished files."),
+        "report_requests",
+        _reports_processing,
+        ngettext_lazy("%(count)s report processing", "%(count)s reports processing", "count"),
+    ),
+)
+THIRD_PARTY_TASKS = (  # seed 002, authenticated 3rd Party landing page
+    GetStartedTask(
+        _("Initiate Relationships"),
+        _("Enter a customer's details to invite them to an agreement."),
+        "create_agreement",
+    ),
+    GetStartedTask(
+        _("View Relationships and Pending Acceptance"),
+        _("Your customer agreements, with the invitations not answered yet."),
+        "customer_agreements",
+        _pending_acceptance,
+        ngettext_lazy(
+            "%(count)s agreement pending acceptance",
+            "%(count)s agreements pending acceptance",
+            "count",
+        ),
+    ),
+    GetStartedTask(
+        _("View Usage and Request Data"),
+        _("Usage reports and exports for the meters your agreements open."),
+        "company_meters_usage",
+        _meters_with_usage,
+        ngettext_lazy("%(count)s meter", "%(count)s meters", "count"),
+    ),
+    GetStartedTask(
+        _("Manage HAN Services for Customers"),
+        _("View and manage the HAN devices customers delegated to you."),
+        "company_han_devices",
+    ),
+    GetStartedTask(
+        _("Report Request Status"),
+        _("Follow your report orders and download the finished files."),
+        "report_requests",
+        _reports_processing,
+        ngettext_lazy("%(count)s report processing", "%(count)s reports processing", "count"),
+    ),
+)
+TDSP_TASKS = (
+    GetStartedTask(
+        _("TDSP Approvals"),
+        _("Approve or decline new companies and DUNS numbers."),
+        "tdsp_approvals",
+        _approvals_waiting,
+        ngettext_lazy("%(count)s approval waiting", "%(count)s approvals waiting", "count"),
+    ),
+    GetStartedTask(
+        _("TDSP Meters"),  # USG-12: TDSP staff see their utility's meters
+        _("Your utility's meters, with their usage, meter and premise data."),
+        "tdsp_meters",
+    ),
+)
+COMPANY_TASKS = (  # every company user; the admin items only for admins (ACC-16, ACC-17)
+    GetStartedTask(
+        _("Pending Approval"),
+        _("Approve or decline the people asking to join your company."),
+        "pending_approval",
+        _join_requests,
+        ngettext_lazy("%(count)s request waiting", "%(count)s requests waiting", "count"),
+    ),
+    GetStartedTask(
+        _("Manage Users"),
+        _("Your company's users: permissions, DUNS numbers, locks."),
+        "manage_users",
+    ),
+    GetStartedTask(
+        _("Company Profile"),
+        _("Your company's details and DUNS numbers."),
+        "company_profile",
+    ),
+    GetStartedTask(
+        _("My Profile"),
+        _("Your details, DUNS numbers and permissions."),
+        "my_profile",
+    ),
+)
 GET_STARTED = {
     "staff": (
         GetStartedTask(
-            _("Run the portal..."),
-            _(
-                "Click the My Account tab and then select SMT Administration to manage "
-                "companies, accounts, meters, emails and notices."
-            ),
+            _("SMT Administration"),
+            _("Manage companies, accounts, meters, emails and notices."),
             "smt_administration",
         ),
     ),
-    "customer": (
-        GetStartedTask(
-            _("Add your smart meters..."),
-            _(
-                "Click the My Account tab and then select My Smart Meters to see the meters on "
-                "your account or add another one."
-            ),
-            "my_meters",
-        ),
-        GetStartedTask(
-            _("Keep your profile current..."),
-            _("Click the My Account tab and then select My Profile to review your details."),
-            "my_profile",
-        ),
-    ),
-    "company": (
-        GetStartedTask(
-            _("Approve new users..."),
-            _(
-                "Click the My Account tab and then select Pending Approval to approve or "
-                "decline the people who asked for access to your company."
-            ),
-            "pending_approval",
-        ),
-        GetStartedTask(
-            _("Manage HAN services for customers..."),
-            _(
-                "Click the My Account tab and then select HAN Devices to view and manage the "
-                "HAN devices you provisioned for your customers."
-            ),
-            "company_han_devices",
-        ),
-        GetStartedTask(
-            _("Check your company's details..."),
-            _(
-                "Click the My Account tab and then select Company Profile to review your "
-                "company's details and DUNS numbers."
-            ),
-            "company_profile",
-        ),
-        GetStartedTask(
-            _("Keep your profile current..."),
-            _(
-                "Click the My Account tab and then select My Profile to review your details, "
-                "DUNS numbers and permissions."
-            ),
-            "my_profile",
-        ),
-    ),
+    "customer": CUSTOMER_TASKS,
+    # REPs act as 3rd parties too (seed 002): their own meters first.
+    "rep": (*REP_TASKS, *THIRD_PARTY_TASKS, *COMPANY_TASKS),
+    "third_party": (*THIRD_PARTY_TASKS, *COMPANY_TASKS),
+    "tdsp": (*TDSP_TASKS, *COMPANY_TASKS),
 }
 
 # Shown to everyone after the role's own tasks (seed 002 landing page).
 COMMON_TASKS = (
     GetStartedTask(
-        _("Read Notifications..."),
-        _("Click the Notices tab to view messages related to the SMT web site."),
+        _("Read Notifications"),
+        _("Messages about the Smart Meter Texas web site."),
         "notices",
     ),
     GetStartedTask(
-        _("Get Help..."),
-        _(
-            "Click the Help tab to get help and instructions on how to use the SMT web site "
-            "features."
-        ),
+        _("Get Help"),
+        _("Instructions for using the web site's features."),
         "help",
     ),
 )
+ROLES = {User.Kind.REP: "rep", User.Kind.THIRD_PARTY: "third_party", User.Kind.TDSP: "tdsp"}
 
 
 def _task_url(user, key: str) -> str | None:
-    """A task leads to a menu item the user may open, or to a tab with its own page."""
+    """A task leads to a menu item the user may open, or to a tab with its own page; a target
+    not defined (yet) is left out."""
     item = next((i for i in MENU if i.key == key), None)
     if item is not None:
         return reverse(item.url_name) if item.is_visible_to(user) else None
-    tab = next(t for t in TABS if t.key == key)
-    return reverse(tab.url_name)
+    tab = next((t for t in TABS if t.key == key and t.url_name), None)
+    return reverse(tab.url_name) if tab and tab.url_name else None
+
+
+def home_role(user) -> str:
+    if user.is_customer:
+        return "customer"
+    if user.is_staff:
+        return "staff"
+    return ROLES.get(user.kind, "company")
 
 
 def get_started_tasks(user) -> list[dict]:
-    """The home page's tasks for this user's role, keeping only pages they can open."""
-    role = "customer" if user.is_customer else "staff" if user.is_staff else "company"
-    tasks = []
-    for task in (*GET_STARTED.get(role, ()), *COMMON_TASKS):
+    """The home page's tasks for this user's role, keeping only pages they can open, each
+    with its count where it has one (UX-6): one query per count shown."""
+    tasks, seen = [], set()
+    for task in (*GET_STARTED.get(home_role(user), COMPANY_TASKS), *COMMON_TASKS):
         url = _task_url(user, task.target)
-        if url:
-            tasks.append({"title": task.title, "text": task.text, "url": url})
+        if not url or task.target in seen:
+            continue
+        seen.add(task.target)
+        entry = {"title": task.title, "text": task.text, "url": url, "count_text": ""}
+        if task.count is not None:
+            count = task.count(user)
+            entry["count"] = count
+            entry["count_text"] = task.count_label % {"count": count}
+        tasks.append(entry)
     return tasks
 
 

@@ -178,6 +178,8 @@ LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "America/Chicago"
 USE_I18N = True
+# UX-3: one format per language for dates, times and numbers, written in one place.
+FORMAT_MODULE_PATH = ["smt.formats"]
 USE_TZ = True
 
 # --- Static and uploaded files ----------------------------------------------------------

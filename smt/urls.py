@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 from notifications import views as notification_views
 from smt import views
@@ -10,6 +11,10 @@ admin.site.site_title = "SMT staff"
 urlpatterns = [
     path("", views.home, name="home"),
     path("help/", views.help_page, name="help"),
+    path("help/demo/", views.help_demo_page, name="help_demo"),  # seed 000 sign-off
+    path("privacy/", views.privacy_page, name="privacy"),  # NTF-1: Security & Privacy Policy
+    # ACC-1, ACC-3: the Terms of Use every registration asks to accept (and links).
+    path("terms/", TemplateView.as_view(template_name="terms.html"), name="terms"),
     path("notices/", notification_views.notices, name="notices"),
     path("healthz", views.healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),

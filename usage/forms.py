@@ -7,16 +7,17 @@ from typing import Any
 
 from django import forms
 from django.db.models import Q
+from django.forms.utils import ErrorDict
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import RegistrantForm
 from accounts.models import Language, User
-from smt.lib.listing import ListSearchForm, SearchField, SearchTerms
+from smt.lib.listing import ListSearchForm, OneCriterionSearchForm, SearchField, SearchTerms
 from usage import selectors
 from usage.formats import greenbutton
-from usage.models import Premise, ReportRequest, validate_esiid
+from usage.models import Premise, ReportPart, ReportRequest, validate_esiid
 from usage.services import reports
 from usage.services.meters import normalize_meter_number
 
@@ -117,6 +118,35 @@ class MeterSearchForm(ListSearchForm):
         if self.cleaned_data["id_type"] == "esiid":
             return terms.q("esiid", case_sensitive=True)
         return _meter_number_terms(terms).q("meter_number")
+
+
+TDSP_SEARCH_BY = [
+    ("esiid", _("ESI ID")),
+    ("meter_number", _("Meter number")),
+    ("address", _("Service address")),
+    ("city", _("City")),
+    ("zip_code", _("ZIP code")),
+]
+
+
+class TdspMeterSearchForm(OneCriterionSearchForm):
+    """USG-12 TDSP Meters: ACC-20 search by ESI ID, meter number, address, city or ZIP."""
+
+    search_by = forms.ChoiceField(
+        label=_("Search by"), choices=TDSP_SEARCH_BY, initial="esiid", widget=forms.RadioSelect
+    )
+    field_order = ["search_by", "values"]
+
+    def search_q(self) -> Q:
+        terms = self.cleaned_data["values"]
+        search_by = self.cleaned_data["search_by"]
+        if search_by == "esiid":
+            return terms.q("esiid", case_sensitive=True)
+        if search_by == "meter_number":
+            return _meter_number_terms(terms).q("meter_number")
+        if search_by == "address":
+            return terms.q("street_line")
+        return terms.q(search_by)  # city, zip_code
 
 
 @dataclass(frozen=True)
@@ -285,12 +315,7 @@ def export_options_form(data: Any, *, user: User, premises: list[Premise]) -> Ex
     (USG-6), and inside the window spanning the user's windows of the meters (USG-12: dates
     outside every chosen meter's window are refused; the worker then keeps each meter to its
     own window, report_requests._data_windows)."""
-    earliest_install = min(
-        (reports.installed_on(p) for p in premises), default=None, key=lambda d: d or date.max
-    )
-    windows = selectors.premise_data_windows(user=user, premises=premises)
-    window = selectors.data_window_spanning(windows.values())
-    today = timezone.localdate()
+    earliest_install, window, today = _export_limits(user=user, premises=premises)
     return ExportOptionsForm(
         data,
         installed_on=earliest_install,
@@ -299,6 +324,131 @@ def export_options_form(data: Any, *, user: User, premises: list[Premise]) -> Ex
         window=window,
         initial=reports.report_default_options(reports.INTERVAL, today, window),
     )
+
+
+def _export_limits(*, user: User, premises: list[Premise]) -> tuple[date | None, Any, date]:
+    """What an export's dates are checked against: the earliest installation of the meters
+    (USG-6), the window spanning the user's windows of them (USG-12), and today."""
+    earliest_install = min(
+        (reports.installed_on(p) for p in premises), default=None, key=lambda d: d or date.max
+    )
+    windows = selectors.premise_data_windows(user=user, premises=premises)
+    window = selectors.data_window_spanning(windows.values())
+    return earliest_install, window, timezone.localdate()
+
+
+EXPORT_REPORT_LABELS = {
+    reports.INTERVAL: _("Daily Usage (15 minutes)"),
+    reports.DAILY: _("Daily Meter Reads"),
+    reports.MONTHLY: _("Monthly Usage"),
+}
+
+
+class ExportPartForm(ExportOptionsForm):
+    """USG-8: one report of an Export Report(s) order, its type fixed (it is the prefix of the
+    form's fields): ticked or not, and when ticked its View and dates checked by the same rules
+    as one report (USG-6, USG-10), the messages on this report's own fields."""
+
+    include = forms.BooleanField(required=False)
+    field_order = ["include", "view", "start_date", "end_date", "file_format"]
+
+    def __init__(self, *args: Any, report_type: str, **kwargs: Any) -> None:
+        super().__init__(*args, prefix=report_type, **kwargs)
+        self.report_type = report_type
+        self.label = EXPORT_REPORT_LABELS[report_type]
+        self.fields["include"].label = self.label
+        fixed = self.fields["report_type"]
+        fixed.disabled, fixed.initial, fixed.widget = True, report_type, forms.HiddenInput()
+        if report_type not in greenbutton.REPORT_TYPES:  # USG-10: CSV only
+            del self.fields["file_format"]
+
+    @property
+    def is_included(self) -> bool:
+        if not self.is_bound:
+            return bool(self.initial.get("include"))
+        widget = self.fields["include"].widget
+        return bool(widget.value_from_datadict(self.data, self.files, self.add_prefix("include")))
+
+    def full_clean(self) -> None:
+        if self.is_bound and not self.is_included:  # a report not asked for is not checked
+            self._errors = ErrorDict()
+            self.cleaned_data = {}
+            return
+        super().full_clean()
+
+    def report_part(self) -> ReportPart:
+        data = self.cleaned_data
+        return ReportPart(
+            report_type=self.report_type,
+            start_date=data["start_date"],
+            end_date=data["end_date"],
+            versions=data["view"] == reports.VERSIONS,
+            file_format=data.get("file_format") or ReportRequest.FileFormat.CSV,
+        )
+
+
+class ExportReportsForm(forms.Form):
+    """USG-8 Export Report(s): any of Daily Usage, Daily Meter Reads and Monthly Usage, each
+    with its own dates and View, under one order number (seed 003 §8.4)."""
+
+    def __init__(self, data: Any = None, *, parts: list[ExportPartForm]) -> None:
+        super().__init__(data)
+        self.parts = parts
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if not any(part.is_included for part in self.parts):
+            raise forms.ValidationError(
+                gettext(
+                    "Choose at least one report: Daily Usage, Daily Meter Reads or Monthly Usage."
+                ),
+                code="no_report",
+            )
+        return data
+
+    def is_valid(self) -> bool:
+        parts_valid = [part.is_valid() for part in self.parts]  # every part shows its errors
+        return super().is_valid() and all(parts_valid)
+
+    @property
+    def has_part_errors(self) -> bool:
+        return self.is_bound and any(part.errors for part in self.parts)
+
+    def report_parts(self) -> list[ReportPart]:
+        return [part.report_part() for part in self.parts if part.is_included]
+
+
+def export_reports_form(
+    data: Any, *, user: User, premises: list[Premise], prefill: Any = None
+) -> ExportReportsForm:
+    """USG-8's reports for these meters, each bound with the limits of export_options_form
+    (offline, USG-6, USG-12). Unbound, each opens on its default dates and Daily Usage is
+    ticked; `prefill` (one report's options, as the report page links them) ticks that report
+    with its options instead."""
+    installed_on, window, today = _export_limits(user=user, premises=premises)
+    chosen = prefill.get("report_type") if prefill else None
+    if chosen not in reports.REPORT_TYPES:
+        chosen, prefill = reports.INTERVAL, None
+    parts = []
+    for report_type in reports.REPORT_TYPES:
+        initial = {
+            **reports.report_default_options(report_type, today, window),
+            "include": report_type == chosen,
+        }
+        if prefill and report_type == chosen:
+            initial |= {k: prefill[k] for k in ("view", "start_date", "end_date") if prefill.get(k)}
+        parts.append(
+            ExportPartForm(
+                data,
+                report_type=report_type,
+                installed_on=installed_on,
+                today=today,
+                online=False,
+                window=window,
+                initial=initial,
+            )
+        )
+    return ExportReportsForm(data, parts=parts)
 
 
 class DownloadMyDataForm(forms.Form):

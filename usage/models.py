@@ -4,7 +4,10 @@ Interval data is stored one row per ESIID, day, channel and version, with the da
 values together (USG-1, see docs/decisions.md): a meter-year is ~365 rows, not ~35,000.
 """
 
+from dataclasses import asdict, dataclass
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import RegexValidator
@@ -22,7 +25,9 @@ class Premise(models.Model):
         INACTIVE = "I", _("Inactive")
 
     esiid = models.CharField("ESIID", max_length=22, unique=True, validators=[validate_esiid])
-    tdsp = models.ForeignKey("accounts.Tdsp", on_delete=models.PROTECT, related_name="premises")
+    tdsp = models.ForeignKey(
+        "accounts.Tdsp", on_delete=models.PROTECT, related_name="premises", verbose_name="TDSP"
+    )
     service_voltage = models.CharField(max_length=20, blank=True)
     premise_status = models.CharField(max_length=1, choices=Status.choices, default=Status.ACTIVE)
     time_zone = models.CharField(max_length=40, default="America/Chicago")
@@ -346,6 +351,43 @@ class MeterShare(models.Model):
         return f"{self.premise.esiid} shared with {self.friend_email} ({self.status})"
 
 
+@dataclass(frozen=True)
+class ReportPart:
+    """One report of an Export Report(s) order (USG-8): its type, dates, View (versions) and
+    file format, and once built how many rows it holds (None until then)."""
+
+    report_type: str
+    start_date: date | None = None
+    end_date: date | None = None
+    versions: bool = False
+    file_format: str = "csv"
+    rows: int | None = None
+
+    @property
+    def label(self) -> str:
+        return str(ReportRequest.ReportType(self.report_type).label)
+
+    def as_json(self) -> dict[str, Any]:
+        values = asdict(self)
+        for key in ("start_date", "end_date"):
+            values[key] = values[key].isoformat() if values[key] else None
+        return values
+
+    @classmethod
+    def from_json(cls, values: dict[str, Any]) -> "ReportPart":
+        dates = {
+            key: date.fromisoformat(values[key]) if values.get(key) else None
+            for key in ("start_date", "end_date")
+        }
+        return cls(
+            report_type=values["report_type"],
+            versions=bool(values.get("versions")),
+            file_format=values.get("file_format") or "csv",
+            rows=values.get("rows"),
+            **dates,
+        )
+
+
 class ReportRequest(models.Model):
     """An offline report: one order number for one or many meters (USG-7, USG-8, USG-9).
 
@@ -403,6 +445,12 @@ class ReportRequest(models.Model):
     premises_built = models.PositiveIntegerField(default=0)
     bytes_built = models.PositiveBigIntegerField(default=0)
     feed_reading_types = models.CharField(max_length=8, blank=True)
+    # USG-8: an order of more than one report (Daily Usage, Daily Meter Reads, Monthly Usage,
+    # each with its own dates and View) lists them all here (ReportPart.as_json), the fields
+    # above being the first one's; the result is a ZIP of one file per report. Empty for an
+    # order of one report, which makes the one file as before.
+    parts = models.JSONField(default=list, blank=True)
+    parts_built = models.PositiveSmallIntegerField(default=0)  # reports of `parts` in files
     requested_at = models.DateTimeField()
     started_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -422,6 +470,31 @@ class ReportRequest(models.Model):
         return f"{self.pk:08d}"
 
     @property
+    def report_parts(self) -> list[ReportPart]:
+        """USG-8: the reports of the order, in order (one for a single-report request)."""
+        if self.parts:
+            return [ReportPart.from_json(values) for values in self.parts]
+        return [
+            ReportPart(
+                report_type=self.report_type,
+                start_date=self.start_date,
+                end_date=self.end_date,
+                versions=self.versions,
+                file_format=self.file_format,
+            )
+        ]
+
+    @property
+    def reports_label(self) -> str:
+        """USG-8: the names of the order's reports, for a sentence ("Daily Usage, Monthly …")."""
+        return ", ".join(part.label for part in self.report_parts)
+
+    @property
+    def is_multi_part(self) -> bool:
+        """USG-8: the order holds several reports, delivered as one ZIP."""
+        return len(self.parts) > 1
+
+    @property
     def is_downloadable(self) -> bool:
         """USG-9: a Complete request's file can be downloaded (until it expires)."""
         return self.status == self.Status.COMPLETE and bool(self.file)
@@ -431,7 +504,10 @@ class TdspCredential(models.Model):
     """The one API credential of a TDSP (API-3); only the key's SHA-256 is stored."""
 
     tdsp = models.OneToOneField(
-        "accounts.Tdsp", on_delete=models.CASCADE, related_name="api_credential"
+        "accounts.Tdsp",
+        on_delete=models.CASCADE,
+        related_name="api_credential",
+        verbose_name="TDSP",
     )
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -447,7 +523,9 @@ class TdspMessage(models.Model):
     """Every message a TDSP sent through its API (API-3). The message id makes a replay an
     acknowledgement without effect; the outcome is what the first delivery answered."""
 
-    tdsp = models.ForeignKey("accounts.Tdsp", on_delete=models.PROTECT, related_name="+")
+    tdsp = models.ForeignKey(
+        "accounts.Tdsp", on_delete=models.PROTECT, related_name="+", verbose_name="TDSP"
+    )
     message_id = models.CharField(max_length=64)
     kind = models.CharField(max_length=40)
     payload = models.JSONField()
@@ -455,6 +533,8 @@ class TdspMessage(models.Model):
     received_at = models.DateTimeField()
 
     class Meta:
+        verbose_name = _("TDSP message")
+        verbose_name_plural = _("TDSP messages")
         constraints = [
             models.UniqueConstraint(fields=["tdsp", "message_id"], name="tdsp_message_once")
         ]
@@ -493,6 +573,8 @@ class OnDemandRead(models.Model):
     failure_reason = models.CharField(max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("On Demand Read")
+        verbose_name_plural = _("On Demand Reads")
         ordering = ["-requested_at", "-pk"]
         indexes = [
             models.Index(fields=["premise", "requested_at"], name="odr_premise_requested_idx"),

@@ -6,7 +6,19 @@ from datetime import date
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Aggregate, Count, Exists, Max, Min, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    Aggregate,
+    Count,
+    Exists,
+    Max,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 from django.utils.module_loading import import_string
 
@@ -90,6 +102,23 @@ def ror_premises_for_user(*, user: User) -> QuerySet[Premise]:
             customer_first_name=_current_customer("first_name"),
             customer_last_name=_current_customer("last_name"),
             customer_email=_current_customer("email"),
+        )
+        .order_by("esiid")
+    )
+
+
+def tdsp_premises_for_user(*, user: User) -> QuerySet[Premise]:
+    """USG-12: TDSP staff see their utility's meters (the TDSP Meters list), the same ones
+    premises_visible_to opens to them, annotated with the meter in service and a one-line
+    street address for the ACC-20 search."""
+    if user.kind != User.Kind.TDSP or not user.company_id:
+        return Premise.objects.none()
+    return (
+        premises_visible_to(user=user)
+        .filter(tdsp__company=user.company_id)
+        .annotate(
+            meter_number=_current_meter_number(),
+            street_line=Concat("house_number", Value(" "), "street_name"),
         )
         .order_by("esiid")
     )

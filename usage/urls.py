@@ -1,6 +1,6 @@
 from django.urls import path
 
-from usage.views import exports, meters, odr, reports, sharing
+from usage.views import dashboard, exports, meters, odr, reports, sharing, tdsp
 
 app_name = "usage"
 
@@ -10,11 +10,15 @@ urlpatterns = [
     path("my-account/meters/<int:pk>/remove/", meters.my_meter_remove, name="my_meter_remove"),
     path("my-account/meters/<int:pk>/share/", sharing.my_meter_share, name="my_meter_share"),
     path("my-account/friends-meters/", sharing.friends_meters, name="friends_meters"),
+    path("usage/my-usage/", dashboard.my_usage, name="my_usage"),  # USG-13: Usage / My Usage
     path("my-account/shares/<int:pk>/end/", sharing.share_end, name="share_end"),
     path("shared-meter/<str:token>/", sharing.share_answer, name="share_answer"),
     # MTR-4: the same list under My Account and under Usage.
     path("my-account/customer-meters/", meters.ror_meters, name="ror_meters"),
     path("usage/customer-meters/", meters.ror_meters, name="ror_meters_usage"),
+    # USG-12: a TDSP's meters, under My Account and under Usage (as the ROR list).
+    path("my-account/tdsp-meters/", tdsp.tdsp_meters, name="tdsp_meters"),
+    path("usage/tdsp-meters/", tdsp.tdsp_meters, name="tdsp_meters_usage"),
     path("usage/meters/<str:esiid>/usage/", reports.usage_report, name="usage_report"),
     path(
         "usage/meters/<str:esiid>/usage/export/", reports.usage_report_csv, name="usage_report_csv"
@@ -36,6 +40,11 @@ urlpatterns = [
         "usage/meters/<str:esiid>/on-demand-read/",
         odr.on_demand_read,
         name="on_demand_read",
+    ),
+    path(
+        "usage/meters/<str:esiid>/on-demand-read/status/",
+        odr.on_demand_read_status,
+        name="on_demand_read_status",
     ),
     path(
         "usage/meters/<str:esiid>/<slug:kind>/",

@@ -9,8 +9,10 @@ from notifications.services import send_email
 from ..models import User
 
 
-def _date(value: datetime) -> str:
-    return formats.date_format(timezone.localtime(value), "m/d/Y")
+def _date(value: datetime, language: str) -> str:
+    """A date in the recipient's language's one format (UX-3), whatever the request's."""
+    with translation.override(language):
+        return formats.date_format(timezone.localtime(value), "SHORT_DATE_FORMAT")
 
 
 def _status_label(user: User) -> str:
@@ -22,7 +24,10 @@ def temporary_password(
     *, user: User, password: str, expires_at: datetime, purpose: str, comment: str = ""
 ) -> None:
     """Approved account or Forgot Password: the temporary password, valid until
-    `expires_at` (ACC-6, ACC-12)."""
+    `expires_at` (ACC-6, ACC-12). A customer who registered themself (ACC-3) gets a welcome,
+    not the "request approved" email of company users (issue 15)."""
+    if purpose == "approved" and user.is_customer:
+        purpose = "welcome"
     send_email(
         to=user.email,
         template=f"accounts/temporary_password_{purpose}",
@@ -32,7 +37,7 @@ def temporary_password(
             "first_name": user.first_name,
             "user_id": user.username,
             "temporary_password": password,
-            "expires_on": _date(expires_at),
+            "expires_on": _date(expires_at, user.language),
             "comment": comment,
         },
         secret_keys=("temporary_password",),

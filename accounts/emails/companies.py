@@ -5,6 +5,7 @@ from django.utils.translation import override
 from notifications.services import send_email
 
 from ..models import Company, Duns, User
+from ..selectors import company_language
 
 
 def company_registration_received(*, admin: User, company: Company) -> None:
@@ -50,14 +51,16 @@ def company_declined(*, admin: User, company: Company, comment: str) -> None:
 
 def company_status_changed(*, company: Company, comment: str) -> None:
     """ACC-8: the company email learns of a suspension, reinstatement or revocation."""
+    language = company_language(company=company)
     send_email(
         to=company.email,
         template="accounts/company_status_changed",
+        language=language,
         related=company,
         context={
             "company_name": company.name,
             "status": company.status,
-            "status_label": _status_label(Company.Status(company.status)),
+            "status_label": _status_label(Company.Status(company.status), language),
             "revoked": company.is_revoked,  # the templates ask, never compare statuses
             "comment": comment,
         },
@@ -81,6 +84,7 @@ def duns_decided(*, duns: Duns, approved: bool, comment: str) -> None:
     send_email(
         to=duns.company.email,
         template="accounts/duns_decided",
+        language=company_language(company=duns.company),
         related=duns.company,
         context={
             "company_name": duns.company.name,
@@ -93,14 +97,16 @@ def duns_decided(*, duns: Duns, approved: bool, comment: str) -> None:
 
 def duns_status_changed(*, duns: Duns, comment: str) -> None:
     """ACC-9: a DUNS suspended, reinstated or revoked at the TDSP's request."""
+    language = company_language(company=duns.company)
     send_email(
         to=duns.company.email,
         template="accounts/duns_status_changed",
+        language=language,
         related=duns.company,
         context={
             "company_name": duns.company.name,
             "duns_number": duns.number,
-            "status_label": _status_label(Duns.Status(duns.status)),
+            "status_label": _status_label(Duns.Status(duns.status), language),
             "comment": comment,
         },
     )

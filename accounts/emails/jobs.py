@@ -3,6 +3,7 @@
 from notifications.services import send_email
 
 from ..models import Company, Duns, User
+from ..selectors import company_language
 
 
 def deleted(*, user: User, company: Company | None, never_approved: bool) -> None:
@@ -26,6 +27,7 @@ def duns_deleted(*, duns: Duns) -> None:
     send_email(
         to=duns.company.email,
         template="accounts/duns_deleted_after_14_days",
+        language=company_language(company=duns.company),
         related=duns.company,
         context={"company_name": duns.company.name, "duns_number": duns.number},
     )
@@ -36,6 +38,7 @@ def third_party_purged(*, company: Company) -> None:
     send_email(
         to=company.email,
         template="accounts/third_party_purged",
+        language=company_language(company=company),
         related=company,
         context={"company_name": company.name},
     )

@@ -3,6 +3,7 @@
 from notifications.services import send_email
 
 from ..models import Company, User
+from ..selectors import company_language
 
 
 def _owner_context(user: User) -> dict[str, object]:
@@ -28,7 +29,7 @@ def access_requested(*, user: User) -> None:
 def access_request_pending(*, user: User, company: Company, admins: list[User]) -> None:
     """ACC-2, seed 003 §5.2: the company email and its administrators are told a request
     to join `company` waits in its Pending Approval queue; each address gets one email."""
-    recipients = {company.email.casefold(): (company.email, "en")}
+    recipients = {company.email.casefold(): (company.email, company_language(company=company))}
     for admin in admins:
         recipients.setdefault(admin.email.casefold(), (admin.email, admin.language))
     for address, language in recipients.values():

@@ -4,6 +4,10 @@ from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import authenticate, password_validation
 from django.contrib.auth.forms import AuthenticationForm
+from django.urls import reverse
+from django.utils.functional import lazy
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -170,6 +174,19 @@ class ForgotUserIdForm(forms.Form):
     email = forms.EmailField(label=_("Email address"))
 
 
+def _terms_link() -> SafeString:
+    """ACC-1, ACC-3: the Terms of Use a registration asks to accept, one click away (in a new
+    tab, so the form keeps what was typed)."""
+    return format_html(
+        '<a href="{}" target="_blank" rel="noopener">{}</a>',
+        reverse("terms"),
+        gettext("Read the Terms of Use (opens in a new tab)"),
+    )
+
+
+terms_link = lazy(_terms_link, SafeString)  # looked up when shown: the page's language
+
+
 class RegistrantForm(forms.Form):
     """The personal details, user ID and terms every registration asks for (ACC-1, ACC-2,
     ACC-3)."""
@@ -192,6 +209,7 @@ class RegistrantForm(forms.Form):
     )
     terms = forms.BooleanField(
         label=_("I accept the Smart Meter Texas Terms of Use"),
+        help_text=terms_link(),
         error_messages={"required": _("You must accept the Terms of Use to register.")},
     )
 

@@ -283,6 +283,7 @@ class ExtensionForm(forms.Form):
 
     new_end_date = forms.DateField(
         label=_("New end date"),
+        # UX-3: ISO from the date picker, or the reader's language's written date
+        # (DATE_INPUT_FORMATS in smt/formats), never another language's order.
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-        input_formats=["%Y-%m-%d", "%m/%d/%Y"],
     )

@@ -75,7 +75,7 @@ def agreement_request_extension(
         role=role,
         actor=user,
         reason=_("Extension to %(day)s requested.")
-        % {"day": formats.date_format(new_end_date, "m/d/Y")},
+        % {"day": formats.date_format(new_end_date, "SHORT_DATE_FORMAT")},
         requested_end_date=new_end_date,
         extension_expires_at=expires_at,
     )

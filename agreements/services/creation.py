@@ -233,7 +233,9 @@ def _check_one_time_limit(*, company: Company, premise: Premise, now: datetime) 
             % {
                 "limit": ONE_TIME_LIMIT,
                 "esiid": premise.esiid,
-                "day": formats.date_format(chicago_date(oldest + ONE_TIME_LIMIT_WINDOW), "m/d/Y"),
+                "day": formats.date_format(
+                    chicago_date(oldest + ONE_TIME_LIMIT_WINDOW), "SHORT_DATE_FORMAT"
+                ),
             }
         )
 

@@ -57,7 +57,7 @@ def agreements_end_for_move_out(*, premise: Premise, effective: date | None = No
     TDSP transaction that detaches the customer. Returns how many ended."""
     reason = MOVE_OUT_REASON
     if effective:
-        reason = f"{MOVE_OUT_REASON} ({formats.date_format(effective, 'm/d/Y')})"
+        reason = f"{MOVE_OUT_REASON} ({formats.date_format(effective, 'SHORT_DATE_FORMAT')})"
     ended = 0
     candidates = Agreement.objects.filter(
         premise=premise, kind__in=ONGOING_KINDS, status__in=OPEN_STATUSES

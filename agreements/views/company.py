@@ -498,7 +498,11 @@ def agreement_extension(request, agreement_number):
         actions.agreement_request_extension(
             agreement=agreement, user=request.user, new_end_date=cleaned["new_end_date"]
         )
-        return _("The extension request was sent to the customer.")
+        # UX-3: the page states the new end date asked for, not the old duration.
+        return _(
+            "The extension request was sent to the customer: if they accept, the agreement "
+            "ends on %(day)s."
+        ) % {"day": formats.date_format(cleaned["new_end_date"], "SHORT_DATE_FORMAT")}
 
     return _status_action(
         request,

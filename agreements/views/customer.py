@@ -16,7 +16,8 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils import timezone, translation
+from django.utils import formats, timezone, translation
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -38,6 +39,7 @@ ANSWERED_SESSION_KEY = "agreement_answered"  # AGR-10, AGR-11: what the outcome 
 # fill in the registration form) and counts a repeated POST of its link as a double click.
 ANSWER_SESSION_TTL = timedelta(minutes=30)
 LINK_NOT_VALID, LINK_EXPIRED, LINK_CHANGED = "not_valid", "expired", "changed"
+LINK_ANSWERED = "answered"  # UX-3: a used link says what was answered and when
 LINK_MESSAGES = {
     LINK_NOT_VALID: answers.LINK_NOT_VALID,
     LINK_EXPIRED: answers.INVITATION_EXPIRED,  # AGR-9, seed 000 business rule 8
@@ -68,11 +70,38 @@ def render_in(request, language: str, template: str, context: dict, status: int 
     return response
 
 
+def _answered_text(invitation: AgreementInvitation) -> str:
+    """UX-3: what this link answered and on which day, in the page's language (looked up
+    when the template shows it). The customer confirmed already, so SEC-2 allows it; the
+    page still names no company, agreement or meter."""
+    day = formats.date_format(timezone.localtime(invitation.used_at), "SHORT_DATE_FORMAT")
+    accepted = invitation.answer == AgreementInvitation.Answer.ACCEPT
+    if invitation.purpose == AgreementInvitation.Purpose.EXTENSION:
+        if accepted:
+            return _("You accepted this extension request on %(day)s.") % {"day": day}
+        return _("You rejected this extension request on %(day)s.") % {"day": day}
+    if accepted:
+        return _("You accepted this agreement on %(day)s.") % {"day": day}
+    return _("You rejected this agreement on %(day)s.") % {"day": day}
+
+
+def _expired_text(invitation: AgreementInvitation) -> str:
+    day = formats.date_format(timezone.localtime(invitation.expires_at), "SHORT_DATE_FORMAT")
+    return _("This invitation expired on %(day)s.") % {"day": day}
+
+
 def _link_page(request, problem: str, invitation: AgreementInvitation | None = None):
-    """One page per problem; an unknown, tampered or used link gets the same page, which
-    names no agreement (SEC-2) and so speaks the visitor's language."""
+    """One page per problem. An unknown or tampered link gets one page, which names no
+    agreement (SEC-2) and so speaks the visitor's language; a used link says what was
+    answered and when, an expired one since when, and nothing more."""
     status = 404 if problem == LINK_NOT_VALID else 200
-    context = {"problem": problem, "text": gettext_lazy(LINK_MESSAGES[problem])}
+    context: dict = {"problem": problem}
+    if problem == LINK_ANSWERED and invitation is not None:
+        context["text"] = lazy(_answered_text, str)(invitation)
+    else:
+        context["text"] = gettext_lazy(LINK_MESSAGES[problem])
+    if problem == LINK_EXPIRED and invitation is not None:
+        context["expired_on"] = lazy(_expired_text, str)(invitation)
     language = "" if problem == LINK_NOT_VALID else customer_language(invitation.agreement)
     return render_in(
         request, language, "agreements/customer/link_problem.html", context, status=status
@@ -80,8 +109,10 @@ def _link_page(request, problem: str, invitation: AgreementInvitation | None = N
 
 
 def _link_problem(invitation: AgreementInvitation | None, refusal: str = "") -> str:
-    if invitation is None or invitation.answer or refusal == answers.LINK_NOT_VALID:
+    if invitation is None or refusal == answers.LINK_NOT_VALID:
         return LINK_NOT_VALID
+    if invitation.answer and invitation.used_at:
+        return LINK_ANSWERED
     refusal = refusal or answers.invitation_refusal(invitation=invitation)
     if refusal == answers.INVITATION_EXPIRED:
         return LINK_EXPIRED

@@ -209,7 +209,7 @@ def han_messaging_end_for_move_out(*, premise: Premise, effective: date | None =
     ends the 3rd parties' right to message them; recorded on each device's history. Called
     in the TDSP's transaction (`ROR_MOVE_OUT_HOOKS`). Returns how many devices."""
     now = timezone.now()
-    when = f" ({formats.date_format(effective, 'm/d/Y')})" if effective else ""
+    when = f" ({formats.date_format(effective, 'SHORT_DATE_FORMAT')})" if effective else ""
     ended = 0
     requests = HanProvisionRequest.objects.filter(
         agreement__premise=premise,

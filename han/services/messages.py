@@ -114,7 +114,7 @@ def _local_date(moment: datetime) -> date:
 
 
 def _date(day: date | None) -> str:
-    return formats.date_format(day, "m/d/Y") if day else "—"
+    return formats.date_format(day, "SHORT_DATE_FORMAT") if day else "—"
 
 
 def han_services_agreements(
@@ -342,7 +342,7 @@ def _check_rate(
             _(
                 "Rate limit: %(device)s already has %(limit)d messages from you in the last "
                 "hour (the limit is %(limit)d per device per hour); it can take another from "
-                "%(time)s on."  # not "at 10 a.m..": the time may end with a period
+                "%(time)s on."  # "from 2:30 PM on": the time format is the language's (UX-3)
             )
             % {
                 "device": _device_label(device),

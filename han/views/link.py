@@ -9,7 +9,7 @@ registration offer pre-filled as AGR-12 for a customer without an account.
 """
 
 from django.shortcuts import redirect
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -33,6 +33,7 @@ from ..services.core import PAIRING_START_DAYS
 
 ANSWERED_SESSION_KEY = "han_pairing_answered"  # HAN-4: what the outcome page says
 NOT_VALID, EXPIRED, CHANGED = "not_valid", "expired", "changed"
+ANSWERED = "answered"  # UX-3: a used link says what was answered and when
 # The agreements' link messages are plain strings; marked here so they get translated (the
 # literals must stay equal to agreements.services: tests/han/test_link_pages.py checks).
 LINK_MESSAGE_IDS = (
@@ -47,8 +48,19 @@ LINK_MESSAGE_IDS = (
 )
 
 
-def _problem_text(problem: str) -> str:
+def _answered_text(link) -> str:
+    """UX-3: what this link answered and on which day, in the page's language. The
+    customer confirmed already (SEC-2); still nothing of the request is named."""
+    day = formats.date_format(timezone.localtime(link.used_at), "SHORT_DATE_FORMAT")
+    if link.answer == link.Answer.ACCEPT:
+        return _("You started the pairing process on %(day)s.") % {"day": day}
+    return _("You rejected this HAN device provision request on %(day)s.") % {"day": day}
+
+
+def _problem_text(problem: str, link=None) -> str:
     """The message of a problem, in the language active now (the page's)."""
+    if problem == ANSWERED and link is not None:
+        return _answered_text(link)
     if problem == EXPIRED:
         return str(PAIRING_EXPIRED) % {"days": PAIRING_START_DAYS}
     return _(STATUS_CHANGED if problem == CHANGED else LINK_NOT_VALID)
@@ -59,6 +71,8 @@ def _problem(link, refusal: str = "") -> str:
     when it may still be answered."""
     if link is None or refusal == LINK_NOT_VALID:
         return NOT_VALID
+    if link.used_at and link.answer:
+        return ANSWERED
     reason = pairing_link_refusal(link=link)
     if reason:
         return CHANGED if reason == STATUS_CHANGED else EXPIRED
@@ -71,7 +85,7 @@ def _problem_page(request, problem: str, link=None):
     language = customer_language(link.agreement) if link is not None else ""
     status = 404 if problem == NOT_VALID else 200
     # Looked up when the template shows it, so in the page's language.
-    context = {"problem": problem, "text": lazy(_problem_text, str)(problem)}
+    context = {"problem": problem, "text": lazy(_problem_text, str)(problem, link)}
     return render_in(request, language, "han/link/problem.html", context, status=status)
 
 

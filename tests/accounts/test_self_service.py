@@ -62,7 +62,8 @@ def test_temporary_password_is_emailed_stored_hashed_and_scrubbed_from_the_log()
     assert user.check_password(password)
     assert password not in user.password
     assert user.must_change_password
-    email = OutboundEmail.objects.get(template="accounts/temporary_password_approved")
+    # A customer's first temporary password comes in the welcome email (issue 15).
+    email = OutboundEmail.objects.get(template="accounts/temporary_password_welcome")
     assert password not in str(email.context)
 
 

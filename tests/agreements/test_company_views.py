@@ -641,7 +641,7 @@ def test_request_extension_checks_the_new_end_date(client, company_user):  # AGR
     agreement.refresh_from_db()
     assert agreement.status == Agreement.Status.EXTENSION_PENDING
     assert agreement.requested_end_date == date(2027, 3, 2)
-    assert "The extension request was sent to the customer." in response.text
+    assert "if they accept, the agreement ends on 03/02/2027." in response.text  # UX-3
 
 
 # --- Customer Meters (3rd Party) --------------------------------------------------------------

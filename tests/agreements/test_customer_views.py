@@ -260,15 +260,13 @@ def test_status_changed_meanwhile_sends_to_my_account(client):  # AGR-9, seed FR
     assert agreement.status == Agreement.Status.REJECTED
 
 
-def test_unknown_tampered_and_used_links_get_the_same_page(client):  # SEC-2
+def test_unknown_and_tampered_links_get_the_same_page(client):  # SEC-2
     agreement = one_time()
     token = token_of(agreement)
-    post_answer(client, agreement, "accept")
-    client.session.flush()
     tampered = token[:-1] + ("A" if token[-1] != "A" else "B")
     responses = [
         client.get(reverse("agreements:answer", args=[value]))
-        for value in ("x" * len(token), tampered, token)
+        for value in ("x" * len(token), tampered)
     ]
     assert {r.status_code for r in responses} == {404}
     assert len({normalized(r) for r in responses}) == 1
@@ -276,9 +274,46 @@ def test_unknown_tampered_and_used_links_get_the_same_page(client):  # SEC-2
     assert LINK_NOT_VALID in page
     assert agreement.company.name not in page
     assert agreement.agreement_number not in page
-    # A used link answered the other way is refused with the same page.
+
+
+def test_a_used_link_says_what_was_answered_and_when(client):  # UX-3, SEC-2
+    with time_machine.travel("2026-12-03 15:00 -0600", tick=False):
+        agreement = one_time()
+        token = token_of(agreement)
+        post_answer(client, agreement, "accept")
+    client.session.flush()
+    response = client.get(reverse("agreements:answer", args=[token]))
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "You accepted this agreement on 12/03/2026." in page
+    assert "already answered" in page
+    assert LINK_NOT_VALID not in page
+    assert agreement.company.name not in page  # SEC-2: still nothing of the agreement
+    assert agreement.agreement_number not in page
+    # The same link answered the other way says the same.
     other = post_answer(client, agreement, "reject", token=token)
-    assert other.status_code == 404 and normalized(other) == normalized(responses[0])
+    assert "You accepted this agreement on 12/03/2026." in other.content.decode()
+    agreement.refresh_from_db()
+    assert agreement.status != Agreement.Status.REJECTED
+
+
+def test_a_rejected_link_says_rejected_in_the_customers_language(client):  # UX-3, NTF-1
+    with time_machine.travel("2026-12-04 10:00 -0600", tick=False):
+        agreement = one_time(customer=details(language="es"))
+        token = token_of(agreement)
+        post_answer(client, agreement, "reject")
+    client.session.flush()
+    page = client.get(reverse("agreements:answer", args=[token])).content.decode()
+    assert 'lang="es"' in page
+    assert "04/12/2026" in page
+
+
+def test_an_expired_link_says_since_when(client):  # AGR-9, UX-3
+    with time_machine.travel("2026-03-02 15:00 -0600", tick=False) as traveller:
+        agreement = one_time()
+        traveller.move_to(agreement.invited_at + timedelta(days=30, minutes=1))
+        page = client.get(link(agreement)).content.decode()
+    assert "This invitation expired on 04/01/2026." in page
 
 
 # --- AGR-12: registration hand-off --------------------------------------------------------------
@@ -369,7 +404,7 @@ def test_a_used_link_posted_again_reveals_nothing(client, same_browser, later): 
         browser = client if same_browser else Client()
         response = post_answer(browser, agreement, "accept", token=token)
         page = response.content.decode()
-        assert response.status_code == 404 and LINK_NOT_VALID in page
+        assert response.status_code == 200 and "You accepted this agreement on" in page
         assert agreement.company.name not in page and "Chika" not in page
         assert registration_reveals(browser, agreement) == []
         if not same_browser:
@@ -723,8 +758,8 @@ def test_link_pages_speak_the_customers_language_preference(client):  # NTF-1, U
     assert "Aceptar" not in client.get(link(english)).content.decode()
     post_answer(client, spanish, "accept")
     assert 'lang="es"' in client.get(ANSWERED).content.decode()
-    # A link that is not valid (here: used) names no agreement, so it has no preference.
-    assert 'lang="en"' in client.get(link(spanish)).content.decode()
+    # A used link says what was answered, in the customer's language (UX-3).
+    assert 'lang="es"' in client.get(link(spanish)).content.decode()
     response = client.get(reverse("agreements:answer", args=["no-such-token"]))
     assert 'lang="en"' in response.content.decode()
 

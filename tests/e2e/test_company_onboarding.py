@@ -130,7 +130,7 @@ def test_third_party_company_from_registration_to_a_second_user(browser, live_se
     page.get_by_role("button", name="Save Account").click()
     assert page.get_by_text("omar.diaz is approved").is_visible()
     open_menu_item(page, "My Account", "Manage Users")
-    assert page.get_by_role("cell", name="omar.diaz").is_visible()
+    assert page.get_by_role("cell", name="omar.diaz", exact=True).is_visible()
     screenshot(page, "manage-users-desktop")
     log_out(page)
 

@@ -129,7 +129,7 @@ def test_customer_pages_run_under_the_policy(watch, people):
     esiid = people["esiid"]
     session.visit("/")
     page = session.visit(f"/usage/meters/{esiid}/usage/")
-    chart = page.locator("figure.chart svg")
+    chart = page.locator("figure.chart svg.chart-plot")
     assert chart.locator("rect").count() >= 92  # UX-4: the day's bars, drawn by the stylesheet
     assert chart.bounding_box()["height"] > 50
     session.visit(f"/usage/meters/{esiid}/meter/")

@@ -45,8 +45,8 @@ def test_customer_registers_and_sets_up_the_account_on_a_phone(browser, live_ser
     page.get_by_role("button", name="Save").click()
     assert page.get_by_text("Welcome to Smart Meter Texas!").is_visible()
 
-    page.get_by_role("link", name="Add your smart meters...").click()
-    assert page.get_by_role("cell", name=meter.premise.esiid).is_visible()
+    page.get_by_role("link", name="My Smart Meters").first.click()
+    assert page.get_by_role("cell", name=meter.premise.esiid, exact=True).is_visible()
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     screenshot(page, "my-smart-meters-phone")
     assert overflow <= 0

@@ -69,7 +69,7 @@ def test_critical_message_with_confirmation_delivered_and_confirmed(
     screenshot(page, "han-message-queued")
     page.get_by_role("link", name="HAN Device Messages").first.click()
     assert page.locator("main tbody").get_by_text("Confirmed by customer").is_visible()
-    page.locator("main tbody").get_by_role("link", name=str(message.pk)).click()
+    page.locator("main tbody").get_by_role("link", name=str(message.pk), exact=True).click()
     timeline = page.locator("main table").last.inner_text()
     for status in ("Queued", "Sent to TDSP", "Delivered", "Confirmed by customer"):
         assert status in timeline

@@ -263,8 +263,8 @@ ROUND = timedelta(minutes=16)  # 4 messages a device an hour: one round every 16
 
 
 def listed(html: str) -> list[int]:
-    """The message IDs a page links to, in page order."""
-    return [int(pk) for pk in re.findall(rf'href="{MESSAGES_URL}(\d+)/"', html)]
+    """The message IDs a page links to, in page order (a row links its ID and its action)."""
+    return [int(pk) for pk in dict.fromkeys(re.findall(rf'href="{MESSAGES_URL}(\d+)/"', html))]
 
 
 def csv_rows(response) -> list[list[str]]:

@@ -197,13 +197,15 @@ def test_the_outcome_page_without_an_answer_goes_home(client):
 # --- AGR-9 rules: used, expired, unknown ----------------------------------------------------------
 
 
-def test_a_used_link_shows_only_the_message(client, han_request):  # HAN-4, SEC-2
+def test_a_used_link_says_what_was_answered_and_when(client, han_request):  # HAN-4, SEC-2, UX-3
     url = link_url(han_request)
-    client.post(url, {"action": "reject"})
+    with time_machine.travel("2026-12-03 10:00 -0600", tick=False):
+        client.post(url, {"action": "reject"})
     client.logout()
     for page in (client.get(url), client.post(url, {"action": "start"})):
         assert page.status_code == 200
-        assert STATUS_CHANGED in page.text
+        assert "You rejected this HAN device provision request on 12/03/2026." in page.text
+        assert "already answered" in page.text
         assert shows_nothing_of(han_request, page.text)
         assert "Start the Pairing Process" not in page.text
     assert status_of(han_request) == S.CUSTOMER_REJECTED
@@ -215,7 +217,7 @@ def test_another_browser_repeating_the_answer_learns_nothing(client, han_request
     client.cookies.clear()
     before = snapshot(han_request)
     page = client.post(url, {"action": "start"})
-    assert STATUS_CHANGED in page.text
+    assert "You started the pairing process on" in page.text
     assert shows_nothing_of(han_request, page.text)
     assert snapshot(han_request) == before
 

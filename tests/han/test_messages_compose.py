@@ -590,7 +590,7 @@ def test_four_messages_per_device_an_hour_the_fifth_is_refused_naming_the_device
     assert errors == {
         "__all__": [
             f"Rate limit: {label(device)} already has 4 messages from you in the last hour "
-            "(the limit is 4 per device per hour); it can take another from 10 a.m. on."
+            "(the limit is 4 per device per hour); it can take another from 10:00 AM on."
         ]
     }
     assert HanMessage.objects.filter(device=device).count() == 4

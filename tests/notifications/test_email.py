@@ -88,11 +88,15 @@ def test_a_subject_is_plain_text_so_an_ampersand_stays_one():  # NTF-1
     email = send_email(
         to="ana@example.com",
         template="agreements/accepted",
-        context={"kind_label": "Ongoing Energy Data", "company_name": "AT&T <Energy>"},
+        context={
+            "kind_label": "Ongoing Energy Data",
+            "kind_article": "an",
+            "company_name": "AT&T <Energy>",
+        },
     )
     email_deliver(email_id=email.pk)
     assert mail.outbox[0].subject == (
-        "Smart Meter Texas - You accepted a Ongoing Energy Data Agreement with AT&T <Energy>"
+        "Smart Meter Texas - You accepted an Ongoing Energy Data Agreement with AT&T <Energy>"
     )
 
 

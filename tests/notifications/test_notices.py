@@ -49,3 +49,36 @@ def test_notices_are_paginated_by_25(client, django_assert_max_num_queries):
         response = client.get(reverse("notices"))
     assert len(response.context["page"].object_list) == 25
     assert "Page 1 of 2" in response.content.decode()
+
+
+def test_a_spanish_reader_sees_the_spanish_text(client):  # NTF-1, NTF-5, UX-3
+    make_notice("Planned maintenance", title_es="Mantenimiento programado", body_es="Texto")
+    client.force_login(UserFactory(language="es"))
+    html = client.get(reverse("notices")).content.decode()
+    assert "Mantenimiento programado" in html
+    assert "<p>Texto</p>" in html
+    assert "Planned maintenance" not in html
+    assert "Body text" not in html
+
+
+def test_an_english_reader_sees_the_english_text(client):  # NTF-1, NTF-5
+    make_notice("Planned maintenance", title_es="Mantenimiento programado", body_es="Texto")
+    client.force_login(UserFactory(language="en"))
+    html = client.get(reverse("notices")).content.decode()
+    assert "Planned maintenance" in html
+    assert "Mantenimiento programado" not in html
+
+
+def test_spanish_falls_back_to_english_when_left_empty(client):  # NTF-1, NTF-5
+    make_notice("Only in English", title_es="", body_es="  ")
+    client.force_login(UserFactory(language="es"))
+    html = client.get(reverse("notices")).content.decode()
+    assert "Only in English" in html
+    assert "<p>Body text</p>" in html
+
+
+def test_the_admin_form_edits_both_languages(client):  # NTF-1
+    client.force_login(UserFactory(smt_staff=True))
+    html = client.get(reverse("admin:notifications_notice_add")).content.decode()
+    assert 'name="title_es"' in html
+    assert 'name="body_es"' in html

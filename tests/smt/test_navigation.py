@@ -57,7 +57,10 @@ THIRD_PARTY_ITEMS = [
             [*THIRD_PARTY_ITEMS, "My Profile", "Company Profile", *ADMIN_ITEMS],
         ),
         ({"third_party": True}, ["My Profile", "Company Profile"]),
-        ({"tdsp_admin": True}, ["My Profile", "Company Profile", *ADMIN_ITEMS, "TDSP Approvals"]),
+        (  # USG-12: TDSP Meters first, as a REP's Customer Meters (ROR)
+            {"tdsp_admin": True},
+            ["TDSP Meters", "My Profile", "Company Profile", *ADMIN_ITEMS, "TDSP Approvals"],
+        ),
         ({"smt_staff": True}, ["My Profile", "SMT Administration"]),
     ],
 )
@@ -150,3 +153,21 @@ def test_staff_home_leads_to_django_admin(client):  # OPS-1
     tasks = client.get(reverse("home")).context["tasks"]
     assert tasks[0]["url"] == reverse("admin:index")
     assert client.get(reverse("admin:index")).status_code == 200
+
+
+def test_customer_usage_tab_opens_on_my_usage(client):  # USG-13, UX-1 (issue 15)
+    client.force_login(UserFactory())
+    html = client.get(reverse("usage:my_usage")).content.decode()
+    assert menu_labels(html) == ["My Usage", "Report Request Status"]
+    assert (
+        f'<a href="{reverse("usage:my_usage")}" aria-current="page" class="active">Usage</a>'
+        in html
+    )
+
+
+def test_home_tasks_are_short_lines_not_instructions(client):  # UX-6, seed 002 copy fixed
+    client.force_login(UserFactory(rep_admin=True))
+    html = client.get(reverse("home")).content.decode()
+    assert "Here is what you can do." in html
+    assert "Now that you are into your account" not in html
+    assert "Click the" not in html

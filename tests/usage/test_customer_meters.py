@@ -42,7 +42,7 @@ def test_residential_customer_registers_with_a_meter(client):  # ACC-3, ACC-6
     assert user.terms_accepted_at is not None
     assert CustomerPremise.objects.get(customer=user).premise == meter.premise
     assert mail.outbox[0].to == ["ana@example.com"]
-    assert mail.outbox[0].subject == "Aprobación de Smart Meter Texas – Cuenta nueva"
+    assert mail.outbox[0].subject == "Bienvenido a Smart Meter Texas – Su cuenta nueva"  # a welcome
 
 
 def test_business_registration_asks_business_name_and_no_language(client):  # ACC-3

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from tests.factories import MeterFactory, PremiseFactory, RorPeriodFactory, UserFactory
 from usage.services.intervals import IntervalDayInput, interval_days_store, intervals_in_day
-from usage.services.reports import IntervalRow, bar_chart, interval_labels
+from usage.services.reports import IntervalRow, interval_chart, interval_labels
 
 # The loops as the templates had them before the tags (report.html, _bar_chart.html).
 TEMPLATE_ROWS = (
@@ -22,14 +22,6 @@ TEMPLATE_ROWS = (
     "{{ row.generation }}{% endif %}</td>{% endif %}<td>{% if row.quality == 'A' %}"
     "{% translate 'Actual' %}{% elif row.quality == 'E' %}{% translate 'Estimated' %}"
     "{% else %}{% translate 'Missing' %}{% endif %}</td></tr>{% endfor %}"
-)
-# SVG coordinates are never localized (a Spanish decimal comma is not SVG); the titles are.
-TEMPLATE_BARS = (
-    '{% load l10n %}{% for bar in chart.bars %}<rect x="{{ bar.x|unlocalize }}" '
-    'y="{{ bar.y|unlocalize }}" width="{{ bar.width|unlocalize }}" '
-    'height="{{ bar.height|unlocalize }}"><title>{{ bar.label }}: '
-    "{% if bar.value is None %}N/A{% else %}{{ bar.value }} kWh{% endif %}</title></rect>"
-    "{% endfor %}"
 )
 FALL_BACK = date(2026, 11, 1)  # 100 intervals, the repeated hour labelled with its zone
 
@@ -65,15 +57,15 @@ def test_interval_rows_are_what_the_template_loop_wrote(language, has_generation
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
-def test_chart_bars_are_what_the_template_loop_wrote(language):
-    points = [(row.starts, row.consumption) for row in rows(False)]
-    chart = bar_chart(points)
+def test_chart_bars_are_focusable_with_unlocalized_coordinates(language):  # UX-4, UX-3
     with translation.override(language):
-        expected = render(TEMPLATE_BARS, chart=chart)
+        chart = interval_chart(FALL_BACK, {"rows": rows(False), "has_generation": False})
         built = render("{% load usage_report %}{% chart_bars chart %}", chart=chart)
-    assert built == expected
-    assert built.count("<rect ") == 100
-    assert 'x="7.2"' in built  # UX-3: a dot in Spanish too (a decimal comma is not SVG)
+    assert built.count('<g class="bar" tabindex="0" role="img">') == 100
+    assert 'x="0.1%"' in built  # a dot in Spanish too (a decimal comma is not SVG)
+    assert "&lt;b&gt;&amp;" not in built  # labels come from the clock, never from the rows
+    first = "12:00 AM–12:15 AM" if language == "en" else "00:00–00:15"
+    assert f"<title>{first}: 0.125 kWh</title>" in built
 
 
 @pytest.mark.django_db
@@ -96,4 +88,4 @@ def test_a_rep_daily_usage_page_uses_a_bounded_number_of_queries(
     with django_assert_max_num_queries(6):
         response = client.get(url, query)
     assert response.status_code == 200
-    assert response.content.decode().count("<rect ") == count
+    assert response.content.decode().count('<g class="bar"') == count

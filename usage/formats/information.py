@@ -24,7 +24,9 @@ class InfoField:
 
 
 def _date(value: date | None) -> str:
-    return formats.date_format(value, "m/d/Y") if value else ""
+    """UX-3: the short date of the reader's language (page, PDF, and the CSV whose headings
+    are in that language too)."""
+    return formats.date_format(value, "SHORT_DATE_FORMAT") if value else ""
 
 
 def _yes_no(value: bool) -> str:

@@ -90,7 +90,7 @@ def on_demand_read_may_request(*, user: User, premise: Premise) -> bool:
 
 def local_time(value: datetime) -> str:
     """A time as users see it: America/Chicago, e.g. "05/01/2026 3:15 PM"."""
-    return formats.date_format(value.astimezone(MARKET_TZ), "m/d/Y g:i A")
+    return formats.date_format(value.astimezone(MARKET_TZ), "SHORT_DATETIME_FORMAT")
 
 
 def _local_midnight(now: datetime) -> datetime:

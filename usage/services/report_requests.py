@@ -11,12 +11,20 @@ again. The file becomes the request's (downloadable) only when the last part is 
 user never sees half a file. A part tried MAX_ATTEMPTS times makes the request Unsuccessful,
 and a beat sweep re-queues requests whose task went missing, so no request stays Processing
 for ever.
+
+USG-8: one order may hold several reports (Daily Usage, Daily Meter Reads, Monthly Usage, each
+with its own dates and View: `ReportRequest.parts`). They are built one after the other, each
+into its own file, in runs as above (`parts_built` counts the reports done); the last run puts
+the files that hold data into one ZIP, the order's file. An order of one report makes its one
+file as before.
 """
 
+import dataclasses
 import os
 import re
 import time
-from collections.abc import Iterable, Iterator
+import zipfile
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import date, datetime, timedelta
 from typing import IO
 
@@ -36,7 +44,7 @@ from notifications.services import Attachment, send_email
 from smt.lib.sandbox import in_sandbox
 from usage import selectors
 from usage.formats import csv_export, greenbutton, information
-from usage.models import Premise, ReportRequest
+from usage.models import Premise, ReportPart, ReportRequest
 from usage.services import reports
 
 MAX_METERS = 5000  # USG-8: meters one export request may hold (decision)
@@ -63,6 +71,12 @@ FILE_TYPES: dict[str, tuple[str, str]] = {  # file_format → (extension, conten
     ReportRequest.FileFormat.CSV: ("csv", "text/csv"),
     ReportRequest.FileFormat.GREEN_BUTTON: (greenbutton.EXTENSION, greenbutton.CONTENT_TYPE),
 }
+ZIP_TYPE = ("zip", "application/zip")  # USG-8: an order of several reports
+PART_FILE_NAMES: dict[str, str] = {  # USG-8: each report's file in the ZIP is named after it
+    ReportRequest.ReportType.INTERVAL: "daily-usage",
+    ReportRequest.ReportType.DAILY: "daily-meter-reads",
+    ReportRequest.ReportType.MONTHLY: "monthly-usage",
+}
 
 
 def _party(user: User) -> str:
@@ -78,34 +92,47 @@ def report_request_create(
     *,
     user: User,
     premises: Iterable[Premise],
-    report_type: str,
+    report_type: str = "",
     start: date | None = None,
     end: date | None = None,
     versions: bool = False,
     file_format: str = ReportRequest.FileFormat.CSV,
+    parts: Sequence[ReportPart] = (),
 ) -> ReportRequest:
-    """USG-7, USG-8, MTR-7: one order number for the meters; the worker builds it.
+    """USG-7, USG-8, MTR-7: one order number for the meters; the worker builds it. One report
+    (`report_type` and its options) or several (`parts`, USG-8 Export Report(s)).
     USG-10: Green Button XML only for the report types that have it, current version only."""
-    if report_type not in greenbutton.REPORT_TYPES:
-        file_format = ReportRequest.FileFormat.CSV
-    if file_format == ReportRequest.FileFormat.GREEN_BUTTON:
-        versions = False
+    if not parts:
+        parts = [ReportPart(report_type, start, end, versions, file_format)]
+    parts = [_file_format_rules(part) for part in parts]
+    first = parts[0]
     premises = list(premises)
     request = ReportRequest.objects.create(
         is_sandbox=any(premise.is_sandbox for premise in premises),  # BEY-5
         requested_by=user,
         company=user.company,
         party=_party(user),
-        report_type=report_type,
-        file_format=file_format,
-        versions=versions,
-        start_date=start,
-        end_date=end,
+        report_type=first.report_type,
+        file_format=first.file_format,
+        versions=first.versions,
+        start_date=first.start_date,
+        end_date=first.end_date,
+        parts=[part.as_json() for part in parts] if len(parts) > 1 else [],
         requested_at=timezone.now(),
     )
     request.premises.set(premises)
     transaction.on_commit(lambda: _dispatch(request.pk))
     return request
+
+
+def _file_format_rules(part: ReportPart) -> ReportPart:
+    """USG-10, per report: Green Button XML only for the types that have it (others are
+    CSV), and then the current version only."""
+    if part.report_type not in greenbutton.REPORT_TYPES:
+        part = dataclasses.replace(part, file_format=ReportRequest.FileFormat.CSV)
+    if part.file_format == ReportRequest.FileFormat.GREEN_BUTTON:
+        part = dataclasses.replace(part, versions=False)
+    return part
 
 
 def _dispatch(request_id: int) -> None:
@@ -138,32 +165,49 @@ def _build_part(request_id: int) -> ReportRequest:
     request = ReportRequest.objects.select_for_update().get(pk=request_id)
     if request.status != ReportRequest.Status.PROCESSING:
         return request
+    index = min(request.parts_built, len(request.report_parts) - 1)
+    report = request.report_parts[index]  # USG-8: the report of the order being built
     part = _Part(
         request.premises.order_by("esiid")[request.premises_built :],
         deadline=time.monotonic() + REPORT_PART_SECONDS,
     )
-    windows = _data_windows(request)
-    path = default_storage.path(_building_name(request))
+    windows = _data_windows(request, report)
+    path = default_storage.path(_building_name(request, index))
     os.makedirs(os.path.dirname(path), exist_ok=True)
     with open(path, "r+b" if os.path.exists(path) else "w+b") as handle:
         # Whatever a killed run wrote past the recorded length is cut off and written again.
         handle.truncate(request.bytes_built)
         handle.seek(request.bytes_built)
-        if request.file_format == ReportRequest.FileFormat.GREEN_BUTTON:
-            rows = _green_button_part(request, handle, part, windows)
+        if report.file_format == ReportRequest.FileFormat.GREEN_BUTTON:
+            rows = _green_button_part(request, report, handle, part, windows)
         else:
-            rows = _csv_part(request, handle, part, windows)
+            rows = _csv_part(report, handle, part, windows)
         handle.flush()
         os.fsync(handle.fileno())
         request.bytes_built = handle.tell()
     request.premises_built += part.taken
     request.rows += rows
     if part.exhausted:
-        _finish(request)
-        return request
+        if request.is_multi_part:
+            _record_report_rows(request, index)
+        if index + 1 >= len(request.report_parts):
+            _finish(request)
+            return request
+        # USG-8: the next report of the order starts its own file from its first meter.
+        request.parts_built = index + 1
+        request.premises_built = request.bytes_built = 0
+        request.feed_reading_types = ""
     request.attempts = 0  # the part is in: the next part has its own tries
     request.save(
-        update_fields=["premises_built", "bytes_built", "feed_reading_types", "rows", "attempts"]
+        update_fields=[
+            "premises_built",
+            "bytes_built",
+            "feed_reading_types",
+            "rows",
+            "attempts",
+            "parts",
+            "parts_built",
+        ]
     )
     transaction.on_commit(lambda: _dispatch(request_id))
     return request
@@ -188,13 +232,33 @@ class _Part:
         self.exhausted = True
 
 
-def _building_name(request: ReportRequest) -> str:
-    """Where the file is built, and stays once complete (the order number makes it unique)."""
-    return f"reports/{request.requested_at:%Y/%m}/{report_file_name(request)}"
+def _record_report_rows(request: ReportRequest, index: int) -> None:
+    """USG-8: the rows of the order's report just finished (the total so far less the
+    earlier reports'), kept with it for Report Request Status."""
+    parts = [dict(values) for values in request.parts]
+    earlier = sum(values.get("rows") or 0 for values in parts[:index])
+    parts[index]["rows"] = request.rows - earlier
+    request.parts = parts
+
+
+def _building_name(request: ReportRequest, index: int | None = None) -> str:
+    """Where the file is built, and stays once complete (the order number makes it unique);
+    with `index`, the file of one report of a several-report order (USG-8)."""
+    if index is None or not request.is_multi_part:
+        return f"reports/{request.requested_at:%Y/%m}/{report_file_name(request)}"
+    return f"reports/{request.requested_at:%Y/%m}/{_part_file_name(request, index)}"
+
+
+def _part_file_name(request: ReportRequest, index: int) -> str:
+    """The name of one report's file in an order's ZIP: report-00000012-1-daily-usage.csv."""
+    report = request.report_parts[index]
+    extension, _content_type = FILE_TYPES[report.file_format]
+    name = PART_FILE_NAMES.get(report.report_type, report.report_type)
+    return f"report-{request.order_number}-{index + 1}-{name}.{extension}"
 
 
 def _csv_part(
-    request: ReportRequest,
+    report: ReportPart,
     handle: IO[bytes],
     part: _Part,
     windows: dict[int, selectors.DataWindow],
@@ -205,7 +269,7 @@ def _csv_part(
     for premise in part:
         window = windows.get(premise.pk, selectors.UNLIMITED)
         header = handle.tell() == 0
-        chunks = _premise_csv(request, premise, window, header=header)
+        chunks = _premise_csv(report, premise, window, header=header)
         if chunks is None:
             continue  # USG-12: no day of the range within the agreement's period
         for chunk in chunks:
@@ -217,41 +281,41 @@ def _csv_part(
 
 
 def _premise_csv(
-    request: ReportRequest, premise: Premise, window: selectors.DataWindow, *, header: bool
+    report: ReportPart, premise: Premise, window: selectors.DataWindow, *, header: bool
 ) -> Iterator[str] | None:
     """One meter's part of the CSV file: its Premise or Meter Information (MTR-7, no dates),
-    or its usage over the request's dates inside the requester's data `window` (USG-12);
+    or its usage over the report's dates inside the requester's data `window` (USG-12);
     None when no day of the range is inside it."""
-    if request.report_type in information.KINDS:
-        return csv_export.information_csv(request.report_type, premise, header=header)
-    start, end = _dates(request)
+    if report.report_type in information.KINDS:
+        return csv_export.information_csv(report.report_type, premise, header=header)
+    start, end = _dates(report)
     span = window.clamp(start, end) if window.is_limited else (start, end)
     if span is None:
         return None
     return csv_export.report_csv(
-        request.report_type,
+        report.report_type,
         premise,
         *span,
-        versions=request.versions,
+        versions=report.versions,
         header=header,
         window=window,
     )
 
 
-def _dates(request: ReportRequest) -> tuple[date, date]:
-    """The dates of a usage report request (only the information reports have none)."""
-    start, end = request.start_date, request.end_date
+def _dates(report: ReportPart) -> tuple[date, date]:
+    """The dates of a usage report (only the information reports have none)."""
+    start, end = report.start_date, report.end_date
     assert start is not None and end is not None  # requested with both (USG-6, AGR-10)
     return start, end
 
 
-def _data_windows(request: ReportRequest) -> dict[int, selectors.DataWindow]:
+def _data_windows(request: ReportRequest, report: ReportPart) -> dict[int, selectors.DataWindow]:
     """USG-12, AGR-14: the days of each meter the requester may see, read when the file is
     built, so an agreement that ended meanwhile gives no more days. Rows outside are left out
     (clamped, not refused: one order may hold meters of different agreements). A One-Time
     agreement's own report (AGR-10) keeps the period the customer agreed to; the information
     reports (MTR-7) are no time series. Empty means no limit."""
-    if request.report_type not in reports.REPORT_TYPES:
+    if report.report_type not in reports.REPORT_TYPES:
         return {}
     windows = selectors.premise_data_windows(
         user=request.requested_by, premises=request.premises.all()
@@ -276,6 +340,7 @@ _READING_TYPE_ENTRY = re.compile(
 
 def _green_button_part(
     request: ReportRequest,
+    report: ReportPart,
     handle: IO[bytes],
     part: _Part,
     windows: dict[int, selectors.DataWindow],
@@ -288,7 +353,7 @@ def _green_button_part(
     sent = set(request.feed_reading_types)
     readings = 0
     feed = greenbutton.green_button_feed(
-        part, *_dates(request), now=request.requested_at, windows=windows or None
+        part, *_dates(report), now=request.requested_at, windows=windows or None
     )
     for index, chunk in enumerate(feed):
         if index < 2 and not first:
@@ -306,13 +371,17 @@ def _green_button_part(
     return readings
 
 
+def _file_type(request: ReportRequest) -> tuple[str, str]:
+    return ZIP_TYPE if request.is_multi_part else FILE_TYPES[request.file_format]
+
+
 def report_file_name(request: ReportRequest) -> str:
-    extension, _content_type = FILE_TYPES[request.file_format]
+    extension, _content_type = _file_type(request)
     return f"report-{request.order_number}.{extension}"
 
 
 def report_content_type(request: ReportRequest) -> str:
-    return FILE_TYPES[request.file_format][1]
+    return _file_type(request)[1]
 
 
 def _finish(request: ReportRequest) -> None:
@@ -323,16 +392,22 @@ def _finish(request: ReportRequest) -> None:
     if request.rows:
         request.status = ReportRequest.Status.COMPLETE
         request.file.name = name
+        if request.is_multi_part:
+            _zip_reports(request, name)
     else:
         request.status = ReportRequest.Status.UNSUCCESSFUL
         request.detail = NO_DATA
         default_storage.delete(name)
+    if request.is_multi_part:  # once the order's file is in, never before
+        built = _report_file_names(request)
+        transaction.on_commit(lambda: _delete_files(built))
     request.save(
         update_fields=[
             "premises_built",
             "bytes_built",
             "feed_reading_types",
             "rows",
+            "parts",
             "completed_at",
             "status",
             "detail",
@@ -342,11 +417,37 @@ def _finish(request: ReportRequest) -> None:
     _email_finished(request)
 
 
+def _report_file_names(request: ReportRequest) -> list[str]:
+    """USG-8: where each report of a several-report order is built."""
+    return [_building_name(request, index) for index in range(len(request.report_parts))]
+
+
+def _delete_files(names: Iterable[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+def _zip_reports(request: ReportRequest, name: str) -> None:
+    """USG-8: the order's ZIP holds the file of each of its reports that found data (a
+    report without data is told on Report Request Status, not shipped as an empty file).
+    Written whole again by a run that repeats the last part."""
+    with zipfile.ZipFile(
+        default_storage.path(name), "w", compression=zipfile.ZIP_DEFLATED
+    ) as archive:
+        for index, report in enumerate(request.report_parts):
+            if report.rows:
+                archive.write(
+                    default_storage.path(_building_name(request, index)),
+                    arcname=_part_file_name(request, index),
+                )
+
+
 def report_email_attaches(request: ReportRequest) -> bool:
     """USG-9 decision: a complete Green Button result travels with the email when it is at
     most REPORT_EMAIL_ATTACHMENT_MAX_BYTES; otherwise (and for CSV) the email links to it."""
     return (
         request.is_downloadable
+        and not request.is_multi_part  # USG-8: a ZIP of several reports is linked
         and request.file_format == ReportRequest.FileFormat.GREEN_BUTTON
         and request.file.size <= settings.REPORT_EMAIL_ATTACHMENT_MAX_BYTES
     )
@@ -366,7 +467,7 @@ def _email_finished(request: ReportRequest) -> None:
         return
     user = request.requested_by
     with translation.override(user.language):
-        report_type = str(ReportRequest.ReportType(request.report_type).label)
+        report_type = ", ".join(report.label for report in request.report_parts)  # USG-8
     attached = report_email_attaches(request)
     attachments = (
         (
@@ -403,7 +504,8 @@ def report_request_fail(*, request_id: int, reason: str) -> None:
     locked = ReportRequest.objects.select_for_update().get(pk=request_id)
     if locked.status != ReportRequest.Status.PROCESSING:
         return
-    default_storage.delete(_building_name(locked))  # the parts built so far, if any
+    # The parts built so far, if any (of each report of a several-report order, USG-8).
+    _delete_files({_building_name(locked), *_report_file_names(locked)})
     locked.status = ReportRequest.Status.UNSUCCESSFUL
     locked.detail = reason[:300]
     locked.completed_at = timezone.now()

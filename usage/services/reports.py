@@ -8,13 +8,14 @@ APIs build on the same functions, so a rule is enforced in one place.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Min, Q, QuerySet
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from usage.models import DailyRead, IntervalDay, Meter, MonthlyUsage, Premise
 from usage.selectors import UNLIMITED, DataWindow
@@ -29,10 +30,11 @@ HISTORY_MONTHS = {INTERVAL: 48, DAILY: 48, MONTHLY: 24}  # USG-6
 AVAILABILITY_LAG_DAYS = 2  # USG-6: a day's data is available two days after it
 ONLINE_INTERVAL_DAYS = 40  # USG-7: Daily Usage of 40 days or more runs offline
 DAILY_READS_PER_PAGE = 30  # USG-4
+DEFAULT_DAILY_USAGE_DAYS = 7  # USG-3: Daily Usage opens on the last week, Previous Day at hand
 
 
 def _show(day: date) -> str:
-    return formats.date_format(day, "m/d/Y")
+    return formats.date_format(day, "SHORT_DATE_FORMAT")
 
 
 def latest_available_day(today: date | None = None) -> date:
@@ -151,9 +153,8 @@ class IntervalRow:
 
 
 @lru_cache(maxsize=1024)
-def interval_labels(day: date) -> tuple[tuple[str, str], ...]:
-    """(start, end) local times of the day's 92/96/100 intervals (USG-1); cached, as every
-    export asks for the same days again and again."""
+def interval_moments(day: date) -> tuple[datetime, ...]:
+    """The local boundaries of the day's 92/96/100 intervals (USG-1), midnight to midnight."""
     start = datetime.combine(day, time(), MARKET_TZ).astimezone(UTC)
     end = datetime.combine(day + timedelta(days=1), time(), MARKET_TZ).astimezone(UTC)
     step = timedelta(minutes=INTERVAL_MINUTES)
@@ -162,7 +163,14 @@ def interval_labels(day: date) -> tuple[tuple[str, str], ...]:
     while moment < end:
         moments.append(moment)
         moment += step
-    local = [m.astimezone(MARKET_TZ) for m in [*moments, end]]
+    return tuple(m.astimezone(MARKET_TZ) for m in [*moments, end])
+
+
+@lru_cache(maxsize=1024)
+def interval_labels(day: date) -> tuple[tuple[str, str], ...]:
+    """(start, end) local times of the day's 92/96/100 intervals (USG-1); cached, as every
+    export asks for the same days again and again."""
+    local = interval_moments(day)
     repeated = {m.strftime("%H:%M") for m in local if m.fold}
     return tuple(
         (_label(a, repeated), _label(b, repeated)) for a, b in zip(local, local[1:], strict=False)
@@ -172,6 +180,24 @@ def interval_labels(day: date) -> tuple[tuple[str, str], ...]:
 def _label(moment: datetime, repeated: set[str]) -> str:
     text = moment.strftime("%H:%M")
     return f"{text} {moment.tzname()}" if text in repeated else text
+
+
+def display_interval_labels(day: date) -> tuple[tuple[str, str], ...]:
+    """The same boundaries for people (UX-3): the reader's time format ("2:15 PM" or
+    "14:15"), with the zone on a repeated hour. Files keep `interval_labels`."""
+    return _display_interval_labels(day, translation.get_language() or "en")
+
+
+@lru_cache(maxsize=1024)
+def _display_interval_labels(day: date, language: str) -> tuple[tuple[str, str], ...]:
+    local = interval_moments(day)
+    repeated = {m.strftime("%H:%M") for m in local if m.fold}
+
+    def label(moment: datetime) -> str:
+        text = formats.time_format(moment, "TIME_FORMAT")
+        return f"{text} {moment.tzname()}" if moment.strftime("%H:%M") in repeated else text
+
+    return tuple((label(a), label(b)) for a, b in zip(local, local[1:], strict=False))
 
 
 def interval_days(
@@ -186,8 +212,13 @@ def interval_days(
 
 def interval_day_report(premise: Premise, day: date, *, versions: bool = False) -> dict:
     """USG-3: one day, 92/96/100 rows and totals, per version when asked."""
-    days = list(interval_days(premise, day, day, versions=versions))
-    labels = interval_labels(day)
+    return _interval_day_tables(
+        day, list(interval_days(premise, day, day, versions=versions)), versions=versions
+    )
+
+
+def _interval_day_tables(day: date, days: list[IntervalDay], *, versions: bool) -> dict:
+    labels = display_interval_labels(day)
     by_version: dict[int, dict[str, IntervalDay]] = {}
     for row in days:
         by_version.setdefault(row.version if versions else 0, {})[row.channel] = row
@@ -263,53 +294,366 @@ def meter_in_service(premise: Premise) -> Meter | None:
 
 
 # --- UX-4: charts ------------------------------------------------------------------------------
+# Server-rendered SVG (docs/decisions.md). The plot has no viewBox: y is in CSS pixels and x in
+# percent of the width, so the bars stretch to any width while the axis text keeps its size.
 
-CHART_WIDTH, CHART_HEIGHT = 720, 180
+PLOT_TOP = 10  # px above the highest gridline, room for its label
+PLOT_HEIGHT = (
+    120  # px from the highest gridline to the lowest: the chart fits a phone's first screen
+)
+AXIS_HEIGHT = 20  # px under the plot for the x-axis labels
+CHART_HEIGHT = PLOT_TOP + PLOT_HEIGHT + AXIS_HEIGHT
+NICE_MANTISSAS = (Decimal(1), Decimal(2), Decimal("2.5"), Decimal(5), Decimal(10))
+TARGET_STEPS = 4  # UX-4: 3 or 4 gridlines above zero, so 4-5 ticks with it
+AXIS_HOURS = 3  # UX-4: the 15-minute chart is labelled every 3 hours (every 6 on a phone)
+MAX_AXIS_LABELS = {DAILY: 10, MONTHLY: 12}  # thinned to fit a desktop; every other on a phone
+COMPARE_DAYS = 7  # the same weekday a week before (issue 15)
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    """One bar of a chart: its label (bar title), values and the text under it, if any."""
+
+    label: str
+    value: Decimal | None
+    generation: Decimal | None = None
+    axis_label: str = ""
+    major: bool = True  # its axis label is kept on a phone
+    when: str = ""  # the summary's moment ("6:15 PM"); the label when empty
 
 
 @dataclass(frozen=True)
 class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
+    x: float  # percent of the plot's width
+    width: float  # percent
+    y: float  # px: top of the consumption bar
+    height: float  # px
+    generation_height: float  # px below the zero line
     label: str
     value: Decimal | None
+    generation: Decimal | None
 
 
-def bar_chart(points: list[tuple[str, Decimal | None]]) -> dict:
-    """Bars for an inline SVG chart; every bar has a text title, so the chart is readable
-    without colour, and the table beside it carries the same numbers."""
+@dataclass(frozen=True)
+class Tick:
+    y: float  # px
+    label: str  # kWh, localized
+
+
+@dataclass(frozen=True)
+class AxisLabel:
+    x: float  # percent
+    text: str
+    major: bool
+    anchor: str  # SVG text-anchor: the last labels end at their bar, so they stay inside
+
+
+def kwh_text(value: Decimal) -> str:
+    """A kWh figure as `{{ value }}` writes it in the active language (UX-3)."""
+    return formats.localize(value)
+
+
+def nice_step(span: Decimal) -> Decimal:
+    """UX-4: the gridline step for a scale from 0 to `span`: 1, 2, 2.5 or 5 × 10^n, so that
+    3 or 4 steps hold it."""
+    if span <= 0:
+        return Decimal("0.25")
+    raw = span / TARGET_STEPS
+    unit = Decimal(1).scaleb(raw.adjusted())
+    step = next(m * unit for m in NICE_MANTISSAS if m * unit >= raw)
+    return step.normalize()
+
+
+def _ceil_to(value: Decimal, step: Decimal) -> Decimal:
+    return (value / step).to_integral_value(rounding=ROUND_CEILING) * step
+
+
+HIGHEST = {
+    INTERVAL: gettext_lazy("Highest: %(kwh)s kWh at %(when)s."),
+    DAILY: gettext_lazy("Highest: %(kwh)s kWh on %(when)s."),
+    MONTHLY: gettext_lazy("Highest: %(kwh)s kWh in %(when)s."),
+}
+
+
+def bar_chart(points: list[ChartPoint], *, kind: str = INTERVAL) -> dict:
+    """UX-4: bars (consumption up, surplus generation down from the zero line), a kWh scale
+    of nice gridlines, x-axis labels and a text summary (highest bar, totals), so the chart
+    is readable without colour and without the mouse; the table beside it has the numbers."""
     if not points:
-        return {"bars": [], "width": CHART_WIDTH, "height": CHART_HEIGHT, "max": 0}
-    highest = max((v for _label, v in points if v is not None), default=Decimal("0"))
-    scale = (CHART_HEIGHT - 10) / float(highest) if highest else 0
-    width = CHART_WIDTH / len(points)
-    bars = []
-    for index, (label, value) in enumerate(points):
-        height = float(value or 0) * scale
+        return {"bars": []}
+    consumed = [p.value for p in points if p.value is not None]
+    generated = [p.generation for p in points if p.generation is not None]
+    has_generation = any(generated)
+    top_value = max([Decimal(0), *consumed])
+    bottom_value = max([Decimal(0), *generated]) if has_generation else Decimal(0)
+    step = nice_step(top_value + bottom_value)
+    top = max(_ceil_to(top_value, step), step)
+    bottom = _ceil_to(bottom_value, step)
+    scale = PLOT_HEIGHT / float(top + bottom)
+    zero_y = PLOT_TOP + float(top) * scale
+    ticks = []
+    value = top
+    while value >= -bottom:
+        ticks.append(
+            Tick(round(zero_y - float(value) * scale, 2), kwh_text(abs(value).normalize()))
+        )
+        value -= step
+    slot = 100 / len(points)
+    width = slot * (0.8 if len(points) > 48 else 0.7)
+    bars, labels = [], []
+    for index, point in enumerate(points):
+        height = max(float(point.value or 0), 0) * scale
         bars.append(
             Bar(
-                x=round(index * width, 2),
-                y=round(CHART_HEIGHT - height, 2),
-                width=round(max(width - 1, 0.5), 2),
+                x=round(index * slot + (slot - width) / 2, 3),
+                width=round(width, 3),
+                y=round(zero_y - height, 2),
                 height=round(height, 2),
-                label=label,
-                value=value,
+                generation_height=round(max(float(point.generation or 0), 0) * scale, 2),
+                label=point.label,
+                value=point.value,
+                generation=point.generation,
             )
         )
-    return {"bars": bars, "width": CHART_WIDTH, "height": CHART_HEIGHT, "max": highest}
+        if point.axis_label:
+            x = index * slot
+            anchor = "start"
+            if x > 90:  # the text would leave the chart on the right
+                x, anchor = x + slot, "end"
+            labels.append(AxisLabel(round(x, 3), point.axis_label, point.major, anchor))
+    return {
+        "bars": bars,
+        "ticks": ticks,
+        "labels": labels,
+        "zero_y": round(zero_y, 2),
+        "plot_top": PLOT_TOP,
+        "plot_bottom": PLOT_TOP + PLOT_HEIGHT,
+        "axis_y": PLOT_TOP + PLOT_HEIGHT + AXIS_HEIGHT - 6,
+        "height": CHART_HEIGHT,
+        "has_generation": has_generation,
+        "max": top_value,
+        "summary": _chart_summary(points, kind, consumed, generated if has_generation else []),
+    }
 
 
-def report_default_options(report_type: str, today: date, window: DataWindow = UNLIMITED) -> dict:
-    """The dates a report opens on: the latest available day, the last page of daily
-    reads, or the last 12 months, inside the user's data window (USG-4..USG-6, USG-12)."""
+def _chart_summary(
+    points: list[ChartPoint], kind: str, consumed: list[Decimal], generated: list[Decimal]
+) -> str:
+    """UX-4: the chart in words: its highest bar and the totals."""
+    parts = []
+    highest = max(
+        (p for p in points if p.value is not None), key=lambda p: p.value or 0, default=None
+    )
+    if highest is not None and highest.value is not None:
+        parts.append(
+            str(HIGHEST[kind])
+            % {"kwh": kwh_text(highest.value), "when": highest.when or highest.label}
+        )
+        parts.append(_("Total: %(kwh)s kWh.") % {"kwh": kwh_text(sum(consumed, Decimal(0)))})
+    else:
+        parts.append(_("No consumption was recorded."))
+    if generated:
+        parts.append(
+            _("Surplus generation sent to the grid: %(kwh)s kWh.")
+            % {"kwh": kwh_text(sum(generated, Decimal(0)))}
+        )
+    return " ".join(parts)
+
+
+def _thinned(count: int, kind: str) -> tuple[int, int]:
+    """The stride between labelled bars, and between those kept on a phone."""
+    stride = max(1, -(-count // MAX_AXIS_LABELS[kind]))
+    return stride, stride * 2
+
+
+@lru_cache(maxsize=256)
+def _interval_chart_labels(day: date, language: str) -> tuple[tuple[str, str, str, bool], ...]:
+    """Per interval of the day (92/96/100): the bar's label "2:15 PM–2:30 PM", its start time,
+    its x-axis text (every AXIS_HOURS hours of local time, else "") and whether a phone keeps
+    it; in the active language's TIME_FORMAT (UX-3). Cached per day and language."""
+    local = interval_moments(day)
+    repeated = {m.strftime("%H:%M") for m in local if m.fold}
+
+    def text(moment: datetime) -> str:
+        shown = formats.time_format(moment, "TIME_FORMAT")
+        return f"{shown} {moment.tzname()}" if moment.strftime("%H:%M") in repeated else shown
+
+    labels = []
+    for start, end in zip(local, local[1:], strict=False):
+        on_mark = start.minute == 0 and start.hour % AXIS_HOURS == 0 and not start.fold
+        axis = formats.time_format(start, "TIME_FORMAT") if on_mark else ""
+        labels.append(
+            (f"{text(start)}–{text(end)}", text(start), axis, start.hour % (2 * AXIS_HOURS) == 0)
+        )
+    return tuple(labels)
+
+
+def interval_chart(day: date, table: dict | None) -> dict:
+    """UX-4: the 15-minute chart of one day's table (consumption and surplus generation)."""
+    if table is None:
+        return bar_chart([])
+    labels = _interval_chart_labels(day, translation.get_language() or "en")
+    points = [
+        ChartPoint(
+            label=label,
+            value=row.consumption,
+            generation=row.generation,
+            axis_label=axis,
+            major=major,
+            when=start,
+        )
+        for row, (label, start, axis, major) in zip(table["rows"], labels, strict=False)
+    ]
+    return bar_chart(points, kind=INTERVAL)
+
+
+def daily_reads_chart(reads: Iterable[DailyRead]) -> dict:
+    """UX-4: the Daily Meter Reads chart, a bar per day, labelled with thinned dates."""
+    reads = list(reads)
+    stride, major = _thinned(len(reads), DAILY)
+    points = [
+        ChartPoint(
+            label=formats.date_format(read.day, "DATE_FORMAT"),
+            value=read.consumption_kwh,
+            axis_label=formats.date_format(read.day, "MONTH_DAY_FORMAT") if n % stride == 0 else "",
+            major=n % major == 0,
+            when=formats.date_format(read.day, "SHORT_DATE_FORMAT"),
+        )
+        for n, read in enumerate(reads)
+    ]
+    return bar_chart(points, kind=DAILY)
+
+
+def monthly_chart(months: Iterable[MonthlyUsage]) -> dict:
+    """UX-4: the Monthly Usage chart, a bar per billing period, oldest first, by the month
+    it ends in."""
+    months = sorted(months, key=lambda m: (m.end_date, m.version))
+    stride, major = _thinned(len(months), MONTHLY)
+    points = []
+    for n, month in enumerate(months):
+        name = formats.date_format(month.end_date, "YEAR_MONTH_FORMAT")
+        points.append(
+            ChartPoint(
+                label=_("%(month)s (%(start)s – %(end)s)")
+                % {"month": name, "start": _show(month.start_date), "end": _show(month.end_date)},
+                value=month.actual_kwh,
+                axis_label=name if n % stride == 0 else "",
+                major=n % major == 0,
+                when=name,
+            )
+        )
+    return bar_chart(points, kind=MONTHLY)
+
+
+# --- issue 15: comparisons under the charts ---------------------------------------------------
+
+
+def comparison_text(*, shown: str, kwh: Decimal, other: str, other_kwh: Decimal | None) -> str:
+    """ "This day: 23.4 kWh — 2.1 kWh (8 %) more than Wednesday, 11/11/2026", in words (not
+    colour), or that the other has no data."""
+    this = _("%(shown)s: %(kwh)s kWh") % {"shown": shown, "kwh": kwh_text(kwh)}
+    if other_kwh is None:
+        return _("%(this)s — no data for %(other)s to compare with.") % {
+            "this": this,
+            "other": other,
+        }
+    difference = kwh - other_kwh
+    if difference == 0:
+        return _("%(this)s — the same as %(other)s.") % {"this": this, "other": other}
+    percent = ""
+    if other_kwh > 0:
+        share = (abs(difference) * 100 / other_kwh).quantize(Decimal(1), rounding=ROUND_HALF_UP)
+        percent = f" ({formats.localize(share)}\u00a0%)"  # no break before the sign
+    values = {"this": this, "kwh": kwh_text(abs(difference)), "percent": percent, "other": other}
+    if difference > 0:
+        return _("%(this)s — %(kwh)s kWh%(percent)s more than %(other)s.") % values
+    return _("%(this)s — %(kwh)s kWh%(percent)s less than %(other)s.") % values
+
+
+def interval_day_page(
+    premise: Premise, day: date, *, versions: bool = False, window: DataWindow = UNLIMITED
+) -> dict:
+    """USG-3 on screen: the day's report (interval_day_report), its chart (UX-4) and the
+    comparison with the same weekday a week before, read in the same query. The other day
+    must be inside the viewer's data window (USG-12), else no comparison is made."""
+    other = day - timedelta(days=COMPARE_DAYS)
+    comparable = window.clamp(other, other) is not None
+    wanted = Q(day=day) if versions else Q(day=day, is_current=True)
+    if comparable:
+        wanted |= Q(day=other, is_current=True, channel="C")
+    rows = list(
+        IntervalDay.objects.filter(wanted, premise=premise).order_by("day", "channel", "-version")
+    )
+    report = _interval_day_tables(day, [r for r in rows if r.day == day], versions=versions)
+    table = report["tables"][0] if report["tables"] else None
+    report["chart"] = interval_chart(day, table)
+    report["comparison"] = ""
+    if comparable and table and table["total_consumption"] is not None:
+        before = next((r.total_kwh for r in rows if r.day == other), None)
+        report["comparison"] = comparison_text(
+            shown=_("This day"),
+            kwh=table["total_consumption"],
+            other=formats.date_format(other, "DATE_FORMAT"),
+            other_kwh=before,
+        )
+    return report
+
+
+def monthly_comparison(
+    premise: Premise, months: list[MonthlyUsage], *, window: DataWindow = UNLIMITED
+) -> str:
+    """Issue 15: the newest billing period shown against the one ending a year before
+    ("Nov 2026: 812 kWh — 41 kWh (5 %) less than Nov 2025"); at most one query, none when
+    the shown periods hold it. Nothing when that period is outside the viewer's data window
+    (USG-12) or the newest has no usage."""
+    current = [m for m in months if m.is_current]
+    if not current:
+        return ""
+    newest = max(current, key=lambda m: m.end_date)
+    if newest.actual_kwh is None:
+        return ""
+    target = newest.end_date - relativedelta(years=1)
+    if window.start and window.start > target - relativedelta(months=1) + timedelta(days=1):
+        return ""  # USG-12: the year-ago period began before the agreement
+    low, high = target - timedelta(days=15), target + timedelta(days=15)
+    candidates = [m for m in current if low <= m.end_date <= high]
+    if not candidates:
+        candidates = list(
+            MonthlyUsage.objects.filter(
+                billing_periods_inside(window),
+                premise=premise,
+                is_current=True,
+                end_date__range=(low, high),
+            )
+        )
+    year_ago = min(candidates, key=lambda m: abs((m.end_date - target).days), default=None)
+    return comparison_text(
+        shown=formats.date_format(newest.end_date, "YEAR_MONTH_FORMAT"),
+        kwh=newest.actual_kwh,
+        other=formats.date_format(year_ago.end_date if year_ago else target, "YEAR_MONTH_FORMAT"),
+        other_kwh=year_ago.actual_kwh if year_ago else None,
+    )
+
+
+def report_default_options(
+    report_type: str,
+    today: date,
+    window: DataWindow = UNLIMITED,
+    *,
+    installed_on: date | None = None,
+) -> dict:
+    """The dates a report opens on: the last week of Daily Usage (the page shows its latest
+    day, with Previous Day at hand), the last page of daily reads, or the last 12 months;
+    never before the meter was installed, inside the user's data window (USG-3..USG-6,
+    USG-12). A week is far under USG-7's 40 days, so it always shows at once."""
     latest = latest_available_day(today)
     start = {
-        INTERVAL: latest,
+        INTERVAL: latest - timedelta(days=DEFAULT_DAILY_USAGE_DAYS - 1),
         DAILY: latest - timedelta(days=DAILY_READS_PER_PAGE - 1),
         MONTHLY: latest - relativedelta(months=12),
     }[report_type]
+    if installed_on and installed_on > start:
+        start = min(installed_on, latest)
     start, end = dates_inside_window(window, start, latest)
     return {
         "report_type": report_type,

@@ -60,14 +60,31 @@ def interval_rows(table: dict) -> SafeString:
 
 @register.simple_tag
 def chart_bars(chart: dict) -> SafeString:
-    """<rect>s of an inline SVG bar chart, each with its text title (UX-4)."""
+    """The bars of an inline SVG chart (UX-4): per bar a focusable group whose <title> reads
+    "2:15 PM–2:30 PM: 0.402 kWh" (hover and keyboard focus), a full-height target, the
+    consumption bar and, below the zero line, the hatched surplus generation bar."""
     number = _number_formatter()
+    used = gettext("%(label)s: %(kwh)s kWh")
+    both = gettext("%(label)s: %(kwh)s kWh used, %(generation)s kWh surplus generation")
+    top, bottom, zero = chart["plot_top"], chart["plot_bottom"], chart["zero_y"]
+    full = bottom - top
+    has_generation = chart["has_generation"]
     html = []
     for bar in chart["bars"]:
-        value = "N/A" if bar.value is None else f"{number(bar.value)} kWh"
+        kwh = "N/A" if bar.value is None else number(bar.value)
+        if has_generation:
+            generation = "N/A" if bar.generation is None else number(bar.generation)
+            title = both % {"label": bar.label, "kwh": kwh, "generation": generation}
+        else:
+            title = used % {"label": bar.label, "kwh": kwh}
+        # Coordinates stay unlocalized: a Spanish decimal comma is not SVG.
+        x, width = f'x="{bar.x}%"', f'width="{bar.width}%"'
+        shapes = f'<rect class="hit" {x} y="{top}" {width} height="{full}"/>'
+        if bar.height:
+            shapes += f'<rect class="use" {x} y="{bar.y}" {width} height="{bar.height}"/>'
+        if bar.generation_height:
+            shapes += f'<rect class="gen" {x} y="{zero}" {width} height="{bar.generation_height}"/>'
         html.append(
-            # Coordinates stay unlocalized: a Spanish decimal comma is not SVG.
-            f'<rect x="{bar.x}" y="{bar.y}" width="{bar.width}" '
-            f'height="{bar.height}"><title>{_escaped(bar.label)}: {value}</title></rect>'
+            f'<g class="bar" tabindex="0" role="img"><title>{_escaped(title)}</title>{shapes}</g>'
         )
     return mark_safe("".join(html))  # every value above is escaped, or a number

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods
 
 from accounts.permissions import Capability, user_has_capability
 from usage import selectors
-from usage.forms import InformationExportForm, export_options_form
+from usage.forms import InformationExportForm, export_options_form, export_reports_form
 from usage.services import report_requests, reports
 from usage.views.meters import IMPORT_SESSION_KEY
 
@@ -39,19 +39,35 @@ def _back_to_meter_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def export_reports(request):
-    """USG-8 Export Report(s): a report type, View and dates for the chosen meters; the
-    worker builds it under one order number (USG-7)."""
+    """USG-8 Export Report(s): any of Daily Usage, Daily Meter Reads and Monthly Usage, each
+    with its own View and dates, for the chosen meters; the worker builds them under one
+    order number (USG-7). A POST of one report's options (`report_type`, as the 3rd-party
+    API's body) is still one order of that report."""
     premises = _export_premises(request)
     if not premises:
         messages.error(request, _("Select at least one meter to export."))
         return _back_to_meter_list(request)
-    data = (
-        request.POST
-        if request.method == "POST"
-        else (request.GET if "start_date" in request.GET else None)
+    if request.method == "POST" and "report_type" in request.POST:
+        return _export_one_report(request, premises)
+    prefill = request.GET if "start_date" in request.GET else None  # the report page's link
+    form = export_reports_form(
+        request.POST if request.method == "POST" else None,
+        user=request.user,
+        premises=premises,
+        prefill=prefill,
     )
-    form = export_options_form(data, user=request.user, premises=premises)
     if request.method == "POST" and form.is_valid():
+        report = report_requests.report_request_create(
+            user=request.user, premises=premises, parts=form.report_parts()
+        )
+        return render(request, "usage/export_requested.html", {"reports": [report]})
+    return render(request, "usage/export_reports.html", {"parts_form": form, "premises": premises})
+
+
+def _export_one_report(request, premises):
+    """One report's options in one form, checked as the 3rd-party API checks them."""
+    form = export_options_form(request.POST, user=request.user, premises=premises)
+    if form.is_valid():
         options = form.cleaned_data
         report = report_requests.report_request_create(
             user=request.user,

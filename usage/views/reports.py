@@ -14,7 +14,7 @@ from django.http import (
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -35,23 +35,23 @@ def usage_report(request, esiid):
     premise = selectors.premise_get_for_user(user=request.user, esiid=esiid)
     window = selectors.premise_data_window(user=request.user, premise=premise)  # USG-12
     today = timezone.localdate()
+    installed_on = reports.installed_on(premise)
     report_type = request.GET.get("report_type", reports.INTERVAL)
     if report_type not in reports.REPORT_TYPES:
         report_type = reports.INTERVAL
     data = (
         request.GET
         if "start_date" in request.GET
-        else reports.report_default_options(report_type, today, window)
+        else reports.report_default_options(report_type, today, window, installed_on=installed_on)
     )
-    form = ReportOptionsForm(
-        data, installed_on=reports.installed_on(premise), today=today, window=window
-    )
+    form = ReportOptionsForm(data, installed_on=installed_on, today=today, window=window)
     context = {"premise": premise, "form": form, "report": None}
     context["odr"] = odr.on_demand_read_panel(  # USG-11, ACC-22
         premise=premise,
         window=window,
         may_request=odr.on_demand_read_may_request(user=request.user, premise=premise),
     )
+    context["report_url"] = request.get_full_path()  # the ODR panel's no-JS refresh link
     context["data_window_limited"] = window.is_limited  # USG-12: the page help says so
     # USG-7: too large to show, but it can be built offline.
     context["offline_suggested"] = form.has_error("end_date", "too_large")
@@ -68,26 +68,26 @@ def _report(request, premise, options, window) -> dict:
     report_type = options["report_type"]
     if report_type == reports.INTERVAL:
         day = _day_param(request, start, end)
-        report = reports.interval_day_report(premise, day, versions=versions)
-        table = report["tables"][0] if report["tables"] else None
-        points = [(r.starts, r.consumption) for r in table["rows"]] if table else []
+        report = reports.interval_day_page(premise, day, versions=versions, window=window)
         return {
             "type": report_type,
             **report,
             "previous_day": day - timedelta(days=1) if day > start else None,
             "next_day": day + timedelta(days=1) if day < end else None,
-            "chart": reports.bar_chart(points),
         }
     if report_type == reports.DAILY:
         page = Paginator(
             reports.daily_reads(premise, start, end, versions=versions),
             reports.DAILY_READS_PER_PAGE,
         ).get_page(request.GET.get("page"))
-        points = [(formats.date_format(r.day, "m/d"), r.consumption_kwh) for r in page]
-        return {"type": report_type, "page": page, "chart": reports.bar_chart(points)}
+        return {"type": report_type, "page": page, "chart": reports.daily_reads_chart(page)}
     months = list(reports.monthly_usage(premise, start, end, versions=versions, window=window))
-    points = [(formats.date_format(m.end_date, "M Y"), m.actual_kwh) for m in reversed(months)]
-    return {"type": report_type, "months": months, "chart": reports.bar_chart(points)}
+    return {
+        "type": report_type,
+        "months": months,
+        "chart": reports.monthly_chart(months),
+        "comparison": reports.monthly_comparison(premise, months, window=window),
+    }
 
 
 def _day_param(request, start, end):

@@ -75,13 +75,18 @@ def company_language(*, company: Company) -> str:
     return language_for_email(email=company.email, default=admin_language or Language.ENGLISH)
 
 
-def tdsp_approvals_waiting_count() -> int:
-    """UX-6: what TDSP Approvals lists for any TDSP administrator: new companies waiting
-    (ACC-1) and DUNS numbers added by approved companies (ACC-9)."""
-    companies = Company.objects.filter(status=Company.Status.PENDING, purged_at=None).count()
-    duns = (
-        Duns.objects.filter(status=Duns.Status.PENDING)
-        .exclude(company__status=Company.Status.PENDING)
-        .count()
+def companies_waiting_for_tdsp() -> QuerySet[Company]:
+    """ACC-1: new companies waiting for any TDSP administrator."""
+    return Company.objects.filter(status=Company.Status.PENDING, purged_at=None)
+
+
+def duns_waiting_for_tdsp() -> QuerySet[Duns]:
+    """ACC-9: DUNS numbers added by companies that are already approved."""
+    return Duns.objects.filter(status=Duns.Status.PENDING).exclude(
+        company__status=Company.Status.PENDING
     )
-    return companies + duns
+
+
+def tdsp_approvals_waiting_count() -> int:
+    """UX-6: what TDSP Approvals lists for any TDSP administrator."""
+    return companies_waiting_for_tdsp().count() + duns_waiting_for_tdsp().count()

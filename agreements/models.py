@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import Language
+from smt.lib.esiid import esiid_mask
 
 MIN_DURATION_MONTHS = 1  # AGR-14 decision
 MAX_DURATION_MONTHS = 12  # AGR-14 decision: the PUC caps ongoing consent at 12 months
@@ -233,7 +234,7 @@ class Agreement(models.Model):
     @property
     def masked_esiid(self) -> str:
         """AGR-2: the first seven digits and an ellipsis, as on the seed's lists."""
-        return f"{self.premise.esiid[:7]}..."
+        return esiid_mask(self.premise.esiid)
 
     @property
     def is_ongoing(self) -> bool:

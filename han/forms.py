@@ -17,6 +17,7 @@ from accounts.models import Language
 from agreements.forms.company import mac_address_terms, unregistered_customer_details
 from agreements.models import Agreement
 from agreements.services.creation import Contact, CustomerDetails, MeterPair
+from smt.lib.i18n import interpolate_lazy
 from smt.lib.listing import ListSearchForm, OneCriterionSearchForm, SearchField
 
 from .message_text import MAX_CHARACTERS
@@ -245,12 +246,14 @@ class HanMessageComposeForm(forms.Form):
         required=False,
         max_length=4000,
         widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off"}),
-        help_text=_(
-            "One ESIID, or up to %(max)d separated by commas or new lines: the message goes to "
-            "every paired HAN device you provisioned on them. With one ESIID you may choose "
-            "its devices."
-        )
-        % {"max": MAX_ESIIDS},
+        help_text=interpolate_lazy(
+            _(
+                "One ESIID, or up to %(max)d separated by commas or new lines: the message goes to "
+                "every paired HAN device you provisioned on them. With one ESIID you may choose "
+                "its devices."
+            ),
+            {"max": MAX_ESIIDS},
+        ),
     )
     devices = forms.MultipleChoiceField(
         label=_("HAN devices"),
@@ -261,11 +264,13 @@ class HanMessageComposeForm(forms.Form):
         label=_("Message"),
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": 1000}),
-        help_text=_(
-            "Plain text up to %(max)d characters (Spanish letters allowed; no HTML, no line "
-            "breaks): a HAN display shows a line or two."
-        )
-        % {"max": MAX_CHARACTERS},
+        help_text=interpolate_lazy(
+            _(
+                "Plain text up to %(max)d characters (Spanish letters allowed; no HTML, no line "
+                "breaks): a HAN display shows a line or two."
+            ),
+            {"max": MAX_CHARACTERS},
+        ),
     )
     start_at = forms.DateTimeField(
         label=_("Start time (Central time)"),
@@ -279,8 +284,9 @@ class HanMessageComposeForm(forms.Form):
         initial=60,
         # The range is the service's rule (its message comes with the others at once).
         widget=forms.NumberInput(attrs={"min": 1, "max": MAX_DURATION_MINUTES}),
-        help_text=_("How long the display shows it: 1 to %(max)d minutes.")
-        % {"max": MAX_DURATION_MINUTES},
+        help_text=interpolate_lazy(
+            _("How long the display shows it: 1 to %(max)d minutes."), {"max": MAX_DURATION_MINUTES}
+        ),
     )
     priority = forms.ChoiceField(
         label=_("Priority"),

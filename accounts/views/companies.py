@@ -23,8 +23,9 @@ from ..forms.companies import (
     DeclineForm,
     DunsAddForm,
 )
-from ..models import Company, Duns, User
+from ..models import Company, User
 from ..permissions import Capability, capability_required
+from ..selectors import companies_waiting_for_tdsp, duns_waiting_for_tdsp
 from ..services import companies as services
 from ..services.companies import Logo
 
@@ -153,7 +154,7 @@ def company_register_done(request, kind):
 def _pending_companies():
     """ACC-1: new companies waiting for any TDSP administrator, oldest first."""
     return (
-        Company.objects.filter(status=Company.Status.PENDING, purged_at=None)
+        companies_waiting_for_tdsp()
         .prefetch_related(
             "duns_numbers",
             Prefetch(
@@ -168,12 +169,7 @@ def _pending_companies():
 
 def _pending_duns():
     """ACC-9: DUNS numbers added by companies that are already approved."""
-    return (
-        Duns.objects.filter(status=Duns.Status.PENDING)
-        .exclude(company__status=Company.Status.PENDING)
-        .select_related("company")
-        .order_by("created_at", "pk")
-    )
+    return duns_waiting_for_tdsp().select_related("company").order_by("created_at", "pk")
 
 
 def _approvals_page(request, *, failed: dict | None = None):

@@ -14,6 +14,7 @@ from django.utils.translation import ngettext_lazy
 
 from accounts.models import Language
 from agreements.services.creation import MAX_METERS, Contact, CustomerDetails, MeterPair
+from smt.lib.i18n import interpolate_lazy
 from smt.lib.listing import OneCriterionSearchForm, SearchTerms
 
 from ..models import MAX_DURATION_MONTHS, MIN_DURATION_MONTHS, Agreement
@@ -22,7 +23,7 @@ YES_NO = [("yes", _("Yes")), ("no", _("No"))]
 # Fields a non-registered customer must fill in (AGR-3; a registered one gives the email).
 CUSTOMER_REQUIRED = ("first_name", "last_name", "street", "city", "state", "zip_code")
 DURATION_CHOICES = [("", _("Select duration"))] + [
-    (str(n), ngettext_lazy("%(n)d month", "%(n)d months", "n") % {"n": n})
+    (str(n), interpolate_lazy(ngettext_lazy("%(n)d month", "%(n)d months", n), {"n": n}))
     for n in range(MIN_DURATION_MONTHS, MAX_DURATION_MONTHS + 1)
 ]
 

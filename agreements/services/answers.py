@@ -11,6 +11,7 @@ from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from agreements import emails
@@ -37,7 +38,7 @@ from usage.services.sharing import share_token_hash
 logger = logging.getLogger(__name__)
 
 # AGR-18: who caused a change when it was no signed-in person.
-CUSTOMER_LINK = "customer link"
+CUSTOMER_LINK = gettext_noop("customer link")  # stored in English, shown translated
 # AGR-10, SEC-6: an accepted agreement whose EM203 is still missing this long after the
 # acceptance (its task was lost: broker down at commit, retries spent) is queued again by
 # the beat sweep, for a day.
@@ -168,7 +169,7 @@ def _reject(
         role=Role.CUSTOMER,
         actor=actor,
         actor_label=actor_label,
-        reason=_("Rejected by the customer."),
+        reason=gettext_noop("Rejected by the customer."),
         responded_at=now,
     )
     emails.rejected(agreement=locked)  # EM205
@@ -185,7 +186,7 @@ def _accept(
         role=Role.CUSTOMER,
         actor=actor,
         actor_label=actor_label,
-        reason=_("Accepted by the customer."),
+        reason=gettext_noop("Accepted by the customer."),
         responded_at=now,
         start_date=today,
         **({} if one_time else {"end_date": _ongoing_end_date(locked, start=today)}),

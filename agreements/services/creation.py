@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Min
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import Company, User
 from accounts.permissions import user_has_capability
@@ -50,23 +51,32 @@ ONE_TIME_COUNTED = (Agreement.Status.PENDING, Agreement.Status.COMPLETE)  # AGR-
 
 
 # AGR-6: the seed's texts (000, UI 1.3 "Validation").
-METER_NOT_VALID = (
+METER_NOT_VALID = gettext_lazy(
     "Your 3rd Party Agreement request cannot be completed at this time due to one of the "
     "following reasons:"
 )
 
 
 METER_NOT_VALID_REASONS = (
-    "The ESIID specified is incorrect",
-    "The Meter # specified is incorrect",
-    "The ESIID/Meter # pair specified is not correct",
-    "The customer may not have a Smart Meter yet. A meter with a digital display is not "
-    "necessarily a Smart Meter. The customer should contact their REP to determine their "
-    "meter type.",
-    "If the customer has recently received their Smart Meter, the meter information may not "
-    "be available for access through the Smart Meter Texas portal until up to 60 days after "
-    "installation of the Smart Meter",
+    gettext_lazy("The ESIID specified is incorrect"),
+    gettext_lazy("The Meter # specified is incorrect"),
+    gettext_lazy("The ESIID/Meter # pair specified is not correct"),
+    gettext_lazy(
+        "The customer may not have a Smart Meter yet. A meter with a digital display is not "
+        "necessarily a Smart Meter. The customer should contact their REP to determine their "
+        "meter type."
+    ),
+    gettext_lazy(
+        "If the customer has recently received their Smart Meter, the meter information may "
+        "not be available for access through the Smart Meter Texas portal until up to 60 days "
+        "after installation of the Smart Meter"
+    ),
 )
+
+
+def meter_not_valid_messages() -> list[str]:
+    """AGR-6's message and its reasons, in the reader's language."""
+    return [str(METER_NOT_VALID), *(str(reason) for reason in METER_NOT_VALID_REASONS)]
 
 
 EMAIL_COMBINATION_NOT_VALID = "The ESIID/Meter #/Email combination specified is not valid"
@@ -201,7 +211,7 @@ def _validate_meters(
         elif premise is None or owner is not None:
             # Decision: a meter attached to another account gets the same answer as an
             # unknown one, so the form never reveals who is registered.
-            errors[key] = [METER_NOT_VALID, *METER_NOT_VALID_REASONS]
+            errors[key] = meter_not_valid_messages()
             continue
         if premise.esiid in seen:
             errors[key] = [_("This ESIID is entered more than once.")]
@@ -311,7 +321,7 @@ def _agreements_create(
             to_status=agreement.status,
             actor=user,
             actor_label="",
-            reason=_("Invitation sent."),
+            reason=gettext_noop("Invitation sent."),
         )
         _invitation, token = invitation_issue(
             agreement,

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from agreements import emails
 from agreements.models import (
@@ -26,10 +27,10 @@ from agreements.services.core import (
 from agreements.workflow import Role
 from usage.models import Premise
 
-SYSTEM_30_DAYS = "system: 30-day rule"
+SYSTEM_30_DAYS = gettext_noop("system: 30-day rule")
 
 
-SYSTEM_END_DATE = "system: end date"
+SYSTEM_END_DATE = gettext_noop("system: end date")
 
 
 TDSP_MOVE_OUT = "TDSP: Move-Out"
@@ -131,7 +132,7 @@ def agreement_expire_pending(
             _pending_expired(now),
             to_status=Agreement.Status.NOT_ACCEPTED,
             actor_label=SYSTEM_30_DAYS,
-            reason=_("No answer within 30 days."),
+            reason=gettext_noop("No answer within 30 days."),
             notify=lambda locked: emails.not_accepted(agreement=locked),  # AGR-9
         ),
         extensions_lapsed=agreements_move_as_system(
@@ -162,7 +163,7 @@ def agreement_expire_ended(*, now: datetime | None = None, dry_run: bool = False
         _ended(today),
         to_status=Agreement.Status.EXPIRED,
         actor_label=SYSTEM_END_DATE,
-        reason=_("The end date passed."),
+        reason=gettext_noop("The end date passed."),
         requested_end_date=None,
         extension_expires_at=None,
     )

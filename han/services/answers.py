@@ -8,8 +8,7 @@ from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import User
 from agreements.models import Agreement, AgreementInvitation
@@ -137,7 +136,7 @@ def _answer(
             role=Role.CUSTOMER,
             actor=actor,
             actor_label=actor_label,
-            reason=_("The customer started the pairing process."),
+            reason=gettext_noop("The customer started the pairing process."),
         )
         Agreement.objects.filter(pk=request.agreement_id).update(responded_at=now)
         emails.han_event_notify(request, emails.PAIRING_INITIATED)
@@ -150,7 +149,7 @@ def _answer(
             role=Role.CUSTOMER,
             actor=actor,
             actor_label=actor_label,
-            reason=_("The customer rejected the provision request."),
+            reason=gettext_noop("The customer rejected the provision request."),
         )
         Agreement.objects.filter(pk=request.agreement_id).update(responded_at=now)
         emails.han_event_notify(request, emails.CUSTOMER_REJECTED)

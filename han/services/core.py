@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from accounts.models import User
 from agreements.models import Agreement
@@ -27,11 +28,15 @@ SEND_SWEEP_AFTER = timedelta(minutes=10)  # SEC-6: a request whose send task wen
 S = Agreement.Status
 
 # AGR-18: who caused a change when it was no signed-in person.
-CUSTOMER_LINK = "customer link"
-SYSTEM_EMAIL = "system: provision request email"
-SYSTEM_35_DAYS = "system: 35-day rule"
-SYSTEM_PAIRING_WINDOW = "system: pairing window"
-SYSTEM_CLEAN_UP = "system: 10-day clean-up"
+# Stored in English like the reasons below; pages show them through the catalogue (UX-3).
+CUSTOMER_LINK = gettext_noop("customer link")
+SYSTEM_EMAIL = gettext_noop("system: provision request email")
+SYSTEM_35_DAYS = gettext_noop("system: 35-day rule")
+SYSTEM_PAIRING_WINDOW = gettext_noop("system: pairing window")
+SYSTEM_CLEAN_UP = gettext_noop("system: 10-day clean-up")
+# The history reason of the 35-day rule (PAIRING_START_DAYS), a fixed text so that it is a
+# catalogue message, shown in the reader's language.
+NO_ANSWER_REASON = gettext_noop("No answer within 35 days.")
 TDSP_ACTOR = "TDSP"
 
 

@@ -29,7 +29,7 @@ from .answers import han_send_dispatch
 from .core import (
     CLEAR_AFTER_DAYS,
     METER_READY_PAIRING_DAYS,
-    PAIRING_START_DAYS,
+    NO_ANSWER_REASON,
     REMINDER_DAYS,
     SEND_SWEEP_AFTER,
     SYSTEM_35_DAYS,
@@ -113,7 +113,7 @@ def han_requests_expire(*, now: datetime | None = None, dry_run: bool = False) -
             to_status=S.PAIRING_NOT_INITIATED,
             role=Role.SYSTEM,
             actor_label=SYSTEM_35_DAYS,
-            reason=_("No answer within %(days)d days.") % {"days": PAIRING_START_DAYS},
+            reason=NO_ANSWER_REASON,
         )
         emails.han_event_notify(request, emails.NOT_INITIATED)
         return True

@@ -27,6 +27,7 @@ from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Company, User
 from accounts.permissions import Capability, user_has_capability
@@ -58,7 +59,7 @@ MESSAGES_PER_COMPANY_PER_HOUR = 2_000  # HAN-9 decision: and per company, every 
 RATE_WINDOW = timedelta(hours=1)
 SEND_SWEEP_AFTER = timedelta(minutes=2)  # SEC-6: a due message whose send task went missing
 
-SYSTEM_SENDER = "system: message sender"
+SYSTEM_SENDER = gettext_noop("system: message sender")
 MOVE_OUT = "TDSP: Move-Out"
 
 P, SYS, T = Role.THIRD_PARTY, Role.SYSTEM, Role.TDSP
@@ -454,7 +455,11 @@ def _queue(
     )
     if not all(m.pk for m in messages):  # a backend without RETURNING: read them back
         messages = list(HanMessage.objects.filter(batch=batch).order_by("pk"))
-    reason = _("Composed; starts now.") if due else _("Composed; waits for its start time.")
+    reason = (
+        gettext_noop("Composed; starts now.")
+        if due
+        else gettext_noop("Composed; waits for its start time.")
+    )
     HanMessageEvent.objects.bulk_create(
         HanMessageEvent(
             message=m, created_at=now, from_status="", to_status=M.QUEUED, actor=user, reason=reason
@@ -559,7 +564,7 @@ def han_message_cancel(*, user: User, message: HanMessage) -> HanMessage:
         to_status=M.CANCELLED,
         role=P,
         actor=user,
-        reason=_("Cancelled before it was sent to the TDSP."),
+        reason=gettext_noop("Cancelled before it was sent to the TDSP."),
     )
 
 
@@ -630,7 +635,7 @@ def han_message_send(*, message_pk: int) -> HanMessage:
                 to_status=M.SENT,
                 role=SYS,
                 actor_label=SYSTEM_SENDER,
-                reason=_("Handed to the TDSP."),
+                reason=gettext_noop("Handed to the TDSP."),
                 sent_at=now,
                 send_attempts=message.send_attempts + 1,
             )
@@ -726,7 +731,7 @@ def han_message_status_apply(
         to_status=target,
         role=T,
         actor_label=f"TDSP message {message_id}",
-        reason=reason or _("Reported by the TDSP."),
+        reason=reason or gettext_noop("Reported by the TDSP."),
         **changes,
     )
     return MessageStatusOutcome(target, True)

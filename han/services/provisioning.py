@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 
 from accounts.models import User
 from agreements.models import Agreement, AgreementInvitation
@@ -22,13 +22,12 @@ from agreements.services.core import (
     invitation_issue,
 )
 from agreements.services.creation import (
-    METER_NOT_VALID,
-    METER_NOT_VALID_REASONS,
     Contact,
     CustomerDetails,
     MeterPair,
     current_customer,
     customer_fields,
+    meter_not_valid_messages,
     registered_fields,
     require_initiator,
 )
@@ -105,7 +104,7 @@ def _validate_customer(
             raise AgreementRefused({"meter": [str(CUSTOMER_NOT_VALID)]})
     elif premise is None or owner is not None:
         # As AGR-6: a meter attached to another account gets the answer of an unknown one.
-        raise AgreementRefused({"meter": [METER_NOT_VALID, *METER_NOT_VALID_REASONS]})
+        raise AgreementRefused({"meter": meter_not_valid_messages()})
     return premise, owner
 
 
@@ -260,7 +259,7 @@ def _create_one(
         to_status=agreement.status,
         actor=user,
         actor_label="",
-        reason=_("HAN device provision request submitted."),
+        reason=gettext_noop("HAN device provision request submitted."),
     )
     request = HanProvisionRequest.objects.create(
         agreement=agreement,
@@ -275,7 +274,7 @@ def _create_one(
         to_status=Agreement.Status.REQUEST_EMAIL_SENT,
         role=Role.SYSTEM,
         actor_label=SYSTEM_EMAIL,
-        reason=_("Provision request email sent to the customer."),
+        reason=gettext_noop("Provision request email sent to the customer."),
     )
     _invitation, token = invitation_issue(
         agreement, purpose=AgreementInvitation.Purpose.PAIRING, expires_at=agreement.expires_at

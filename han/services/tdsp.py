@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import Tdsp, User
 from accounts.permissions import Capability, user_has_capability
@@ -129,7 +130,7 @@ def han_device_remove(*, user: User, request: HanProvisionRequest) -> HanProvisi
         to_status=S.REMOVE_REQUESTED,
         role=_role_for_removal(user, locked),
         actor=user,
-        reason=_("Removal of the HAN device requested."),
+        reason=gettext_noop("Removal of the HAN device requested."),
         removal_request_id=uuid.uuid4().hex,
         removal_sent_at=None,
     )
@@ -192,7 +193,7 @@ def han_status_apply(
         to_status=target,
         role=Role.TDSP,
         actor_label=actor_label,
-        reason=reason or _("Reported by the TDSP."),
+        reason=reason or gettext_noop("Reported by the TDSP."),
         **changes,
     )
     extra: dict[str, Any] = {"reason": reason}

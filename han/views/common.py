@@ -27,12 +27,12 @@ def history_rows(han_request: HanProvisionRequest, *, customer: User | None = No
         entry.from_label = S(entry.from_status).label if entry.from_status else ""
         entry.to_label = S(entry.to_status).label
         if customer is None:
-            by = entry.actor.username if entry.actor else entry.actor_label
+            by = entry.actor.username if entry.actor else _(entry.actor_label)
         elif entry.actor_id == customer.pk:
             by = _("You")
         else:
-            by = company.name if entry.actor_id else entry.actor_label
-        entry.by = by
+            by = company.name if entry.actor_id else _(entry.actor_label)
+        entry.by = by  # actor labels are stored in English, shown in the reader's language
     return rows
 
 

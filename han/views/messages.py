@@ -159,9 +159,9 @@ def message_detail(request, pk: int):
         event.from_label = HanMessage.Status(event.from_status).label if event.from_status else ""
         event.to_label = HanMessage.Status(event.to_status).label
         if customer:  # a 3rd-party user's ID is not the customer's to see
-            event.by = message.company.name if event.actor_id else event.actor_label
+            event.by = message.company.name if event.actor_id else _(event.actor_label)
         else:
-            event.by = event.actor.username if event.actor else event.actor_label
+            event.by = event.actor.username if event.actor else _(event.actor_label)
     context = {
         "message": message,
         "device": message.device,

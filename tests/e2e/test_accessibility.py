@@ -3,9 +3,11 @@ reachable from the navigation of any demo role, at desktop and phone width, nor 
 anonymous pages and the pages the emailed links open.
 
 The pages are found by crawling, not listed: for each role the home page, every tab and
-side-menu link, and the first row's link of every list page (one level deep). axe-core comes
-from the `axe-playwright-python` package (a pinned build, no download at run time); it is
-injected into each browser context once and run once per page.
+side-menu link, and the links of the first row of every list page (one level deep, one page
+per kind). axe-core comes from the `axe-playwright-python` package (a pinned build, no download
+at run time); it is injected into each browser context and run once per page. Each role's test
+seeds the demo with 40 days of data (about 2 s): the live server needs a transactional database,
+which is emptied after every test. A screenshot is saved only for a page that fails.
 """
 
 import re

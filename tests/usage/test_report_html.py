@@ -17,8 +17,9 @@ from usage.services.reports import IntervalRow, interval_chart, interval_labels
 # The loops as the templates had them before the tags (report.html, _bar_chart.html).
 TEMPLATE_ROWS = (
     "{% load i18n %}{% for row in table.rows %}<tr><td>{{ row.starts }}</td><td>{{ row.ends }}"
-    "</td><td>{% if row.consumption is None %}N/A{% else %}{{ row.consumption }}{% endif %}"
-    "</td>{% if table.has_generation %}<td>{% if row.generation is None %}N/A{% else %}"
+    "</td><td>{% if row.consumption is None %}{% translate 'N/A' %}{% else %}"
+    "{{ row.consumption }}{% endif %}</td>{% if table.has_generation %}<td>"
+    "{% if row.generation is None %}{% translate 'N/A' %}{% else %}"
     "{{ row.generation }}{% endif %}</td>{% endif %}<td>{% if row.quality == 'A' %}"
     "{% translate 'Actual' %}{% elif row.quality == 'E' %}{% translate 'Estimated' %}"
     "{% else %}{% translate 'Missing' %}{% endif %}</td></tr>{% endfor %}"

@@ -17,6 +17,7 @@ from dateutil.relativedelta import relativedelta
 from django.db.models import Max, Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from usage.models import Channel, IntervalDay, Premise
@@ -113,7 +114,9 @@ class Sparkline:
             "highest_day": show(self.highest_day),
         }
         if self.missing_days:
-            text += " " + _("%(count)s days without data.") % {"count": self.missing_days}
+            text += " " + ngettext(
+                "%(count)s day without data.", "%(count)s days without data.", self.missing_days
+            ) % {"count": self.missing_days}
         return text
 
 

@@ -46,10 +46,10 @@ def interval_rows(table: dict) -> SafeString:
     has_generation = table["has_generation"]
     html = []
     for row in table["rows"]:
-        consumption = "N/A" if row.consumption is None else number(row.consumption)
+        consumption = gettext("N/A") if row.consumption is None else number(row.consumption)
         generation = ""
         if has_generation:
-            value = "N/A" if row.generation is None else number(row.generation)
+            value = gettext("N/A") if row.generation is None else number(row.generation)
             generation = f"<td>{value}</td>"
         html.append(
             f"<tr><td>{_escaped(row.starts)}</td><td>{_escaped(row.ends)}</td><td>{consumption}</td>"
@@ -71,9 +71,9 @@ def chart_bars(chart: dict) -> SafeString:
     has_generation = chart["has_generation"]
     html = []
     for bar in chart["bars"]:
-        kwh = "N/A" if bar.value is None else number(bar.value)
+        kwh = gettext("N/A") if bar.value is None else number(bar.value)
         if has_generation:
-            generation = "N/A" if bar.generation is None else number(bar.generation)
+            generation = gettext("N/A") if bar.generation is None else number(bar.generation)
             title = both % {"label": bar.label, "kwh": kwh, "generation": generation}
         else:
             title = used % {"label": bar.label, "kwh": kwh}

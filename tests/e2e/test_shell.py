@@ -30,6 +30,7 @@ def test_rep_admin_signs_in_finds_the_menu_and_logs_out(
     screenshot(page, f"home-{label}")
 
     page.get_by_role("link", name="My Account").click()
+    page.wait_for_load_state()  # the script folds the menu once the page has loaded
     menu = page.locator(".side-menu")
     if label == "phone":  # the menu starts folded so the page comes first
         assert not menu.get_by_role("link", name="Company Profile").is_visible()

@@ -305,6 +305,13 @@ CUSTOMER_TASKS = (
         "my_profile",
     ),
 )
+REPORT_REQUESTS_TASK = GetStartedTask(  # REPs and 3rd parties alike
+    _("Report Request Status"),
+    _("Follow your report orders and download the finished files."),
+    "report_requests",
+    _reports_processing,
+    ngettext_lazy("%(count)s report processing", "%(count)s reports processing", "count"),
+)
 REP_TASKS = (
     GetStartedTask(
         _("Customer Meters (ROR)"),
@@ -316,13 +323,7 @@ REP_TASKS = (
         _("Choose meters in the Usage tab and order their usage as one report."),
         "ror_meters_usage",
     ),
-    GetStartedTask(
-        _("Report Request Status"),
-        _("Follow your report orders and download the finished files."),
-        "report_requests",
-        _reports_processing,
-        ngettext_lazy("%(count)s report processing", "%(count)s reports processing", "count"),
-    ),
+    REPORT_REQUESTS_TASK,
 )
 THIRD_PARTY_TASKS = (  # seed 002, authenticated 3rd Party landing page
     GetStartedTask(
@@ -353,13 +354,7 @@ THIRD_PARTY_TASKS = (  # seed 002, authenticated 3rd Party landing page
         _("View and manage the HAN devices customers delegated to you."),
         "company_han_devices",
     ),
-    GetStartedTask(
-        _("Report Request Status"),
-        _("Follow your report orders and download the finished files."),
-        "report_requests",
-        _reports_processing,
-        ngettext_lazy("%(count)s report processing", "%(count)s reports processing", "count"),
-    ),
+    REPORT_REQUESTS_TASK,
 )
 TDSP_TASKS = (
     GetStartedTask(

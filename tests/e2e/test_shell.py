@@ -32,6 +32,9 @@ def test_rep_admin_signs_in_finds_the_menu_and_logs_out(
     page.get_by_role("link", name="My Account").click()
     page.wait_for_load_state()  # the script folds the menu once the page has loaded
     menu = page.locator(".side-menu")
+    if label == "desktop":  # UX-1: the section menu sits beside the page, not above it
+        box, main = menu.bounding_box(), page.locator("main").bounding_box()
+        assert box["x"] + box["width"] <= main["x"] and abs(box["y"] - main["y"]) < 20
     if label == "phone":  # the menu starts folded so the page comes first
         assert not menu.get_by_role("link", name="Company Profile").is_visible()
         menu.get_by_text("Menu").click()

@@ -39,7 +39,9 @@ def test_rep_admin_signs_in_finds_the_menu_and_logs_out(
         assert not menu.get_by_role("link", name="Company Profile").is_visible()
         menu.get_by_text("Menu").click()
     menu.get_by_role("link", name="Company Profile").click()
-    assert page.get_by_role("heading", name="Company Profile").is_visible()
+    page.get_by_role(
+        "heading", name="Company Profile"
+    ).wait_for()  # the click does not wait for the page it loads
     # Nothing may stick out sideways on a phone (UX-2).
     overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert overflow <= 0
@@ -51,7 +53,9 @@ def test_rep_admin_signs_in_finds_the_menu_and_logs_out(
     assert not page.get_by_text("Your company's details as registered").is_visible()
 
     page.get_by_role("button", name="Log Out").click()
-    assert page.get_by_role("heading", name="Log In").is_visible()
+    page.get_by_role(
+        "heading", name="Log In"
+    ).wait_for()  # the click does not wait for the page it loads
     page.close()
 
 
@@ -61,7 +65,9 @@ def test_wrong_password_shows_the_error_next_to_the_form(browser, live_server, s
     page.get_by_label("User ID").fill("nobody.here")
     page.get_by_label("Password").fill("wrong-password")
     page.get_by_role("button", name="Log In").click()
-    assert page.get_by_text("The User ID or password you entered is incorrect.").is_visible()
+    page.get_by_text(
+        "The User ID or password you entered is incorrect."
+    ).wait_for()  # the click does not wait for the page it loads
     assert page.get_by_label("User ID").input_value() == "nobody.here"
     screenshot(page, "login-error-phone")
     page.close()

@@ -106,6 +106,7 @@ def test_daily_usage_on_a_phone(browser, live_server, screenshot, meters):
 
     # USG-11: the read turns Completed by itself while the page polls.
     page.get_by_role("button", name="Request On Demand Read").click()
+    page.locator("[data-odr-status][data-pending]").wait_for()  # the page the POST leads to
     status = page.locator("[data-odr-status]")
     assert "Pending" in status.inner_text()
     page.evaluate("window.notReloaded = true")

@@ -472,18 +472,14 @@ def _interval_chart_labels(day: date, language: str) -> tuple[tuple[str, str, st
     its x-axis text (every AXIS_HOURS hours of local time, else "") and whether a phone keeps
     it; in the active language's TIME_FORMAT (UX-3). Cached per day and language."""
     local = interval_moments(day)
-    repeated = {m.strftime("%H:%M") for m in local if m.fold}
-
-    def text(moment: datetime) -> str:
-        shown = formats.time_format(moment, "TIME_FORMAT")
-        return f"{shown} {moment.tzname()}" if moment.strftime("%H:%M") in repeated else shown
-
     labels = []
-    for start, end in zip(local, local[1:], strict=False):
+    for start, (start_text, end_text) in zip(
+        local, _display_interval_labels(day, language), strict=False
+    ):
         on_mark = start.minute == 0 and start.hour % AXIS_HOURS == 0 and not start.fold
         axis = formats.time_format(start, "TIME_FORMAT") if on_mark else ""
         labels.append(
-            (f"{text(start)}–{text(end)}", text(start), axis, start.hour % (2 * AXIS_HOURS) == 0)
+            (f"{start_text}–{end_text}", start_text, axis, start.hour % (2 * AXIS_HOURS) == 0)
         )
     return tuple(labels)
 

@@ -2,7 +2,8 @@
 
 EM201 invitation, EM202 invitation resent, EM203 accepted (customer), EM204 report ready
 (3rd party), EM205 rejected (3rd party); plus the AGR-7 confirmation, the AGR-10 notice to the
-3rd party, the AGR-9 Not Accepted notice, extension and termination notices. Customer emails
+3rd party, the AGR-9 Not Accepted notice, extension and termination notices; BEY-1 receipts
+(withdrawal, new end date, expiry, a closed 3rd party) and end-date reminders. Customer emails
 show the ESIID masked to its last seven digits (NTF-4). Every context is JSON (it is stored
 with the email record).
 """
@@ -11,9 +12,11 @@ from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode
 
+from dateutil.relativedelta import relativedelta
 from django.conf import settings
 from django.urls import reverse
 from django.utils import formats, timezone, translation
+from django.utils.translation import gettext
 
 from accounts.selectors import language_for_email
 from notifications.models import OutboundEmail
@@ -66,6 +69,7 @@ def email_context(agreement: Agreement, *, language: str) -> dict:
             if agreement.report_duration
             else ""
         )
+        reason = gettext(agreement.termination_reason) if agreement.termination_reason else ""
     return {
         "agreement_number": agreement.agreement_number,
         "kind": agreement.kind,
@@ -105,7 +109,9 @@ def email_context(agreement: Agreement, *, language: str) -> dict:
         "customer_phone": agreement.customer_phone,
         "esiid_masked": masked_esiid(agreement.premise.esiid),
         "meter_number": agreement.meter_number,
-        "termination_reason": agreement.termination_reason,
+        # A reason the portal wrote (gettext_noop) reads in the recipient's language.
+        "termination_reason": reason,
+        "consent_url": f"{settings.SITE_URL}{reverse('consent_overview')}",  # BEY-1
     }
 
 
@@ -153,9 +159,11 @@ def _to_customer(
     )
 
 
-def _to_third_party(agreement: Agreement, *, template: str, event: str, **extra: Any) -> None:
+def _to_third_party(
+    agreement: Agreement, *, template: str, event: str, **extra: Any
+) -> OutboundEmail:
     language = third_party_language(agreement)
-    send_email(
+    return send_email(
         to=agreement.contact_email,
         template=f"agreements/{template}",
         language=language,
@@ -251,7 +259,9 @@ def not_accepted(*, agreement: Agreement) -> None:
 
 
 def extension_answered(*, agreement: Agreement, accepted: bool) -> None:
-    """AGR-14: the 3rd party learns whether the new end date was accepted."""
+    """AGR-14: the 3rd party learns whether the new end date was accepted; BEY-1: on
+    acceptance the customer gets a receipt of the new end date (once per end date: an
+    extension always moves it later)."""
     count = agreement.history.count()
     _to_third_party(
         agreement,
@@ -259,10 +269,18 @@ def extension_answered(*, agreement: Agreement, accepted: bool) -> None:
         event=f"extension-answered-{count}",
         accepted=accepted,
     )
+    if accepted and agreement.end_date:
+        _to_customer(
+            agreement,
+            template="extension_accepted",
+            event=f"extension-accepted-customer-{agreement.end_date.isoformat()}",
+        )
 
 
 def terminated(*, agreement: Agreement, by_customer: bool, move_out: bool = False) -> None:
-    """AGR-14, MTR-2: the other side learns the agreement ended, and why."""
+    """AGR-14, MTR-2: the other side learns the agreement ended, and why. BEY-1: a customer
+    who ends it gets their own withdrawal receipt (`withdrawn`); either customer email has
+    the event `terminated-customer`, so one per agreement."""
     if by_customer or move_out:
         _to_third_party(
             agreement,
@@ -271,7 +289,14 @@ def terminated(*, agreement: Agreement, by_customer: bool, move_out: bool = Fals
             by_customer=by_customer,
             move_out=move_out,
         )
-    if not by_customer:
+    if by_customer:
+        _to_customer(
+            agreement,
+            template="withdrawn",
+            event="terminated-customer",
+            ended_on=email_day(agreement.status_changed_at, customer_language(agreement)),
+        )
+    else:
         _to_customer(
             agreement,
             template="terminated",
@@ -279,3 +304,78 @@ def terminated(*, agreement: Agreement, by_customer: bool, move_out: bool = Fals
             by_customer=by_customer,
             move_out=move_out,
         )
+
+
+def expired(*, agreement: Agreement) -> None:
+    """BEY-1, AGR-14: the end date passed (Expired): a receipt to the customer and a notice
+    to the 3rd party, once each."""
+    _to_customer(agreement, template="expired", event="expired-customer")
+    _to_third_party(agreement, template="expired", event="expired-third-party")
+
+
+def extension_proposal(agreement: Agreement, *, today: date) -> date | None:
+    """BEY-1: the new end date the 3rd party's reminder proposes: the agreement's duration
+    again after its end date, at most 12 months from `today` (AGR-14 decision)."""
+    if agreement.end_date is None:
+        return None
+    months = agreement.duration_months or 12
+    return min(agreement.end_date + relativedelta(months=months), today + relativedelta(months=12))
+
+
+def _reminder_event(agreement: Agreement, days: int) -> str:
+    end = agreement.end_date.isoformat() if agreement.end_date else ""
+    return f"reminder-{days}-{end}"
+
+
+def expiry_reminder_recorded(*, agreement: Agreement, days: int) -> bool:
+    """Whether this reminder of the current end date went to the customer already."""
+    key = f"agreement-{agreement.pk}-{_reminder_event(agreement, days)}-customer"
+    return OutboundEmail.objects.filter(event_key=key).exists()
+
+
+def expiry_reminder(*, agreement: Agreement, days: int, today: date) -> None:
+    """BEY-1: the `days`-day reminder of the end date, to the customer and the 3rd party.
+    The 3rd party's carries a link to its Request Extension page with a proposed end date
+    filled in (a GET: it opens the form, the POST there asks the customer). Once per
+    reminder and end date (an accepted extension starts a new cycle)."""
+    end = agreement.end_date
+    if end is None:
+        return
+    event = _reminder_event(agreement, days)
+    days_left = (end - today).days
+    _to_customer(
+        agreement,
+        template="expiry_reminder",
+        event=f"{event}-customer",
+        days=days,
+        days_left=days_left,
+    )
+    extension_url = ""
+    proposed = extension_proposal(agreement, today=today)
+    pending = agreement.status == Agreement.Status.EXTENSION_PENDING
+    if proposed and not pending:
+        path = reverse("agreements:company_extension", args=[agreement.agreement_number])
+        query = urlencode({"new_end_date": proposed.isoformat()})
+        extension_url = f"{settings.SITE_URL}{path}?{query}"
+    _to_third_party(
+        agreement,
+        template="expiry_reminder",
+        event=f"{event}-third-party",
+        days=days,
+        days_left=days_left,
+        extension_pending=pending,
+        extension_url=extension_url,
+        proposed_end_date=email_day(proposed, third_party_language(agreement)),
+    )
+
+
+def company_closed(*, agreement: Agreement, was_pending: bool) -> None:
+    """BEY-1, ACC-21, ACC-8: the customer's receipt that a closed (purged or revoked) 3rd
+    party's agreement ended, or its invitation was withdrawn; once per agreement."""
+    _to_customer(
+        agreement,
+        template="company_closed",
+        event="company-closed-customer",
+        was_pending=was_pending,
+        ended_on=email_day(agreement.status_changed_at, customer_language(agreement)),
+    )

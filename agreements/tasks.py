@@ -8,7 +8,11 @@ from agreements.services.answers import (
     agreement_copy_send,
     agreement_reports_notify_ready,
 )
-from agreements.services.jobs import agreement_expire_ended, agreement_expire_pending
+from agreements.services.jobs import (
+    agreement_expire_ended,
+    agreement_expire_pending,
+    agreement_reminders_send,
+)
 from agreements.services.sandbox import sandbox_invitation_answer
 
 
@@ -22,6 +26,13 @@ def agreement_expire_pending_task() -> str:
 def agreement_expire_ended_task() -> int:
     """AGR-14: ongoing agreements past their end date become Expired; safe to run twice."""
     return agreement_expire_ended()
+
+
+@shared_task(acks_late=True)
+def agreement_reminders_send_task() -> str:
+    """BEY-1: the 30-day and 7-day reminders of ongoing agreements' end dates; safe to run
+    twice."""
+    return str(agreement_reminders_send())
 
 
 @shared_task(acks_late=True)

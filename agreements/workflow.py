@@ -38,7 +38,9 @@ ONE_TIME_TRANSITIONS: dict[str, dict[str, frozenset[Role]]] = {
     S.PENDING: {
         S.COMPLETE: frozenset({C}),  # AGR-10
         S.REJECTED: frozenset({C}),  # AGR-11
-        S.NOT_ACCEPTED: frozenset({SYS}),  # AGR-9
+        # AGR-9; also (SYS) the invitation of a 3rd party whose account was closed (ACC-21,
+        # ACC-8): One-Time has no Terminated, and Not Accepted is what a dead invitation is.
+        S.NOT_ACCEPTED: frozenset({SYS}),
     },
     # AGR-9: Complete, Rejected and Not Accepted are never revived.
     S.COMPLETE: {},
@@ -52,19 +54,21 @@ ONGOING_TRANSITIONS: dict[str, dict[str, frozenset[Role]]] = {
         S.REJECTED: frozenset({C}),  # AGR-11
         S.NOT_ACCEPTED: frozenset({SYS}),  # AGR-9
         # MTR-2: a Move-Out voids an unanswered invitation, so the next occupant's data is
-        # never released on the leaving customer's word.
-        S.TERMINATED: frozenset({T}),
+        # never released on the leaving customer's word. ACC-21, ACC-8 (SYS): the 3rd party's
+        # account was closed (purged or revoked), so its invitation dies with it.
+        S.TERMINATED: frozenset({T, SYS}),
     },
     S.ACTIVE: {
         S.EXTENSION_PENDING: frozenset({P}),  # AGR-14 request extension
         S.EXPIRED: frozenset({SYS}),  # end date passed
-        S.TERMINATED: frozenset({C, P, T}),  # AGR-14, MTR-2
+        # AGR-14, MTR-2; SYS: the 3rd party's account was closed (ACC-21, ACC-8).
+        S.TERMINATED: frozenset({C, P, T, SYS}),
     },
     S.EXTENSION_PENDING: {
         # The customer accepts (new end date) or rejects (old one); 30 days → old one.
         S.ACTIVE: frozenset({C, SYS}),
         S.EXPIRED: frozenset({SYS}),  # the end date came while waiting for an answer
-        S.TERMINATED: frozenset({C, P, T}),
+        S.TERMINATED: frozenset({C, P, T, SYS}),  # SYS: the 3rd party was closed
     },
     S.REJECTED: {},
     S.NOT_ACCEPTED: {},

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 
 from smt.lib.errors import Refused
 
-from .models import Notice, OutboundEmail
+from .models import ComponentDay, Notice, OutboundEmail
 from .services import email_resend
 
 
@@ -56,8 +56,20 @@ class NoticeAdmin(admin.ModelAdmin):
         "for_reps",
         "for_third_parties",
         "for_tdsps",
+        "for_status_page",
+        "kind",
+        "starts_at",
+        "ends_at",
     ]
-    list_filter = ["level", "for_customers", "for_reps", "for_third_parties", "for_tdsps"]
+    list_filter = [
+        "level",
+        "for_customers",
+        "for_reps",
+        "for_third_parties",
+        "for_tdsps",
+        "for_status_page",
+        "kind",
+    ]
     search_fields = ["title", "body", "title_es", "body_es"]
     fieldsets = [
         (None, {"fields": ["level", "published_from", "published_until"]}),
@@ -65,6 +77,32 @@ class NoticeAdmin(admin.ModelAdmin):
         ("Español", {"fields": ["title_es", "body_es"]}),
         (
             "Audiences",
-            {"fields": ["for_customers", "for_reps", "for_third_parties", "for_tdsps"]},
+            {
+                "fields": [
+                    "for_customers",
+                    "for_reps",
+                    "for_third_parties",
+                    "for_tdsps",
+                    "for_status_page",
+                ]
+            },
         ),
+        # BEY-6: scheduled maintenance and incidents on the public status page.
+        ("Maintenance or incident", {"fields": ["kind", "starts_at", "ends_at"]}),
     ]
+
+
+@admin.register(ComponentDay)
+class ComponentDayAdmin(admin.ModelAdmin):
+    """BEY-6: the status page's history, recorded by the status_record job (read-only)."""
+
+    list_display = ["day", "component", "worst_state", "samples", "updated_at"]
+    list_filter = ["worst_state", "component"]
+    date_hierarchy = "day"
+    readonly_fields = [field.name for field in ComponentDay._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

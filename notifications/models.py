@@ -3,6 +3,8 @@
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -56,6 +58,10 @@ class Notice(models.Model):
         INFO = "info", _("Information")
         WARNING = "warning", _("Warning")
 
+    class Kind(models.TextChoices):  # BEY-6
+        MAINTENANCE = "maintenance", _("Scheduled maintenance")
+        INCIDENT = "incident", _("Incident")
+
     title = models.CharField(_("title (English)"), max_length=150)
     body = models.TextField(
         _("body (English)"), help_text=_("Plain text; blank lines separate paragraphs.")
@@ -73,12 +79,36 @@ class Notice(models.Model):
     for_reps = models.BooleanField("for REPs", default=True)
     for_third_parties = models.BooleanField(default=True)
     for_tdsps = models.BooleanField("for TDSPs", default=True)
+    # BEY-6: the public status page shows the notices meant for it; a maintenance window or
+    # an incident says when it starts and ends (an ended one leaves the page by itself).
+    for_status_page = models.BooleanField(
+        "for the status page",
+        default=False,
+        help_text=_("Shown on the public status page (/status/), also to visitors not signed in."),
+    )
+    kind = models.CharField(max_length=12, choices=Kind.choices, blank=True)
+    starts_at = models.DateTimeField(
+        null=True, blank=True, help_text=_("When the maintenance or incident starts (optional).")
+    )
+    ends_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=_("When it ends; the status page stops showing the notice then (optional)."),
+    )
     published_from = models.DateTimeField()
     published_until = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["-published_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(starts_at__isnull=True)
+                | Q(ends_at__isnull=True)
+                | Q(ends_at__gt=F("starts_at")),
+                name="notice_ends_after_it_starts",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.title
@@ -97,3 +127,53 @@ class Notice(models.Model):
     def shown_body(self) -> str:
         """The body in the active language, falling back to English (NTF-1)."""
         return self._in_language(self.body, self.body_es)
+
+    @property
+    def is_under_way(self) -> bool:
+        """BEY-6: its window has started and not ended (a window without a start: never)."""
+        now = timezone.now()
+        return bool(self.starts_at and self.starts_at <= now and not self.has_ended)
+
+    @property
+    def is_upcoming(self) -> bool:
+        """BEY-6: its window starts later."""
+        return bool(self.starts_at and self.starts_at > timezone.now())
+
+    @property
+    def has_ended(self) -> bool:
+        return bool(self.ends_at and self.ends_at <= timezone.now())
+
+
+class ComponentState(models.TextChoices):
+    """The state of one part of the portal on the status page (BEY-6), best first."""
+
+    UP = "up", _("Operational")
+    DEGRADED = "degraded", _("Degraded")
+    DOWN = "down", _("Down")
+
+
+# Worse is higher: a day keeps the worst state any of its samples saw.
+STATE_RANK = {ComponentState.UP: 0, ComponentState.DEGRADED: 1, ComponentState.DOWN: 2}
+
+
+class ComponentDay(models.Model):
+    """The worst state a status-page component was seen in on one day (Central time), from
+    the samples the every-few-minutes beat job records (BEY-6). `component` is the key the
+    status page gives it ("database", "tdsp-feed:oncor")."""
+
+    component = models.CharField(max_length=60)
+    day = models.DateField()
+    worst_state = models.CharField(max_length=10, choices=ComponentState.choices)
+    samples = models.PositiveIntegerField(default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "status history day"
+        ordering = ["component", "day"]
+        constraints = [
+            models.UniqueConstraint(fields=["component", "day"], name="component_day_once")
+        ]
+        indexes = [models.Index(fields=["day"], name="component_day_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.component} {self.day}: {self.worst_state}"

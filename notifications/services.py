@@ -8,7 +8,7 @@ the mail server accepting the message and the commit can send it twice.
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 
 from smt.lib.errors import Refused
 
-from .models import OutboundEmail
+from .models import STATE_RANK, ComponentDay, ComponentState, OutboundEmail
 
 logger = logging.getLogger(__name__)
 
@@ -239,3 +239,26 @@ def email_dispatch_stale() -> int:
     for email_id in ids:
         email_dispatch(email_id=email_id)
     return len(ids)
+
+
+@transaction.atomic
+def component_day_record(*, component: str, day: date, state: ComponentState) -> ComponentDay:
+    """BEY-6: count one status sample of a component; the day keeps the worst state seen."""
+    row, created = ComponentDay.objects.select_for_update().get_or_create(
+        component=component, day=day, defaults={"worst_state": state, "samples": 1}
+    )
+    if created:
+        return row
+    row.samples += 1
+    fields = ["samples", "updated_at"]
+    if STATE_RANK[state] > STATE_RANK[ComponentState(row.worst_state)]:
+        row.worst_state = state
+        fields.append("worst_state")
+    row.save(update_fields=fields)
+    return row
+
+
+def component_days_purge(*, before: date) -> int:
+    """BEY-6: days older than the status page's history are not kept."""
+    deleted, _per_model = ComponentDay.objects.filter(day__lt=before).delete()
+    return deleted

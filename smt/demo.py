@@ -33,6 +33,7 @@ from usage.models import (
     Premise,
     RorPeriod,
 )
+from usage.services.freshness import freshness_refresh
 from usage.services.intervals import (
     INTERVAL_MINUTES,
     MARKET_TZ,
@@ -619,6 +620,7 @@ def seed_usage(premise: Premise, spec: DemoPremise, days: list[date]) -> int:
         ]
     )
     _seed_reads(premise, spec, [item for item in generated if item.channel == Channel.CONSUMPTION])
+    freshness_refresh([premise.pk])  # BEY-4: the daily reads and months just stored
     return created
 
 

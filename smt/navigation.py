@@ -73,6 +73,14 @@ MENU = (
         matches=("usage:my_meter_",),  # a meter's own pages are the Usage tab's (My Usage)
     ),
     MenuItem(
+        "who_can_see_my_data",  # BEY-1: every access to my meters, withdrawn in one step
+        "my_account",
+        _("Who can see my data"),
+        "consent_overview",
+        Capability.CUSTOMER_METERS,
+        matches=("consent_",),
+    ),
+    MenuItem(
         "third_party_agreements",  # AGR-16
         "my_account",
         _("3rd Party Agreements"),
@@ -250,6 +258,13 @@ MENU = (
         matches=("accounts:tdsp_",),
     ),
     MenuItem(
+        "stale_meters",  # BEY-4: per TDSP, the meters with no data for N days
+        "my_account",
+        _("Meters without recent data"),
+        "usage:stale_meters",
+        Capability.SMT_ADMINISTRATION,
+    ),
+    MenuItem(
         "smt_administration",
         "my_account",
         _("SMT Administration"),
@@ -298,6 +313,11 @@ CUSTOMER_TASKS = (
         "third_party_agreements",
         _pending_acceptance,
         ngettext_lazy("%(count)s invitation to answer", "%(count)s invitations to answer", "count"),
+    ),
+    GetStartedTask(
+        _("Who can see my data"),
+        _("See every company, device and person with access to your meters, and end any of it."),
+        "who_can_see_my_data",
     ),
     GetStartedTask(
         _("My Profile"),

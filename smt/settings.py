@@ -271,6 +271,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "smt.tasks.worker_heartbeat_task",
         "schedule": 30.0,
     },
+    # BEY-6: one sample of each component for the status page's 30-day history.
+    "status-record": {
+        "task": "smt.tasks.status_record_task",
+        "schedule": crontab(minute="*/5"),
+    },
     "notifications-resend-stale": {
         "task": "notifications.tasks.email_dispatch_pending_task",
         "schedule": crontab(minute="*/5"),
@@ -300,6 +305,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "usage.tasks.on_demand_reads_fail_stale_task",
         "schedule": crontab(minute="*"),
     },
+    # BEY-4: every meter's freshness, just after midnight Central (the gap window moved).
+    "usage-meters-freshness-refresh": {
+        "task": "usage.tasks.meters_freshness_refresh_task",
+        "schedule": crontab(hour=0, minute=19),
+    },
     # ACC-21: daily, at night (Central time is the server's business day).
     "third-parties-purge-inactive": {
         "task": "accounts.tasks.third_parties_purge_inactive_task",
@@ -318,6 +328,12 @@ CELERY_BEAT_SCHEDULE = {
     "agreements-expire-ended": {
         "task": "agreements.tasks.agreement_expire_ended_task",
         "schedule": crontab(hour=0, minute=7),
+    },
+    # BEY-1: the 30-day and 7-day reminders of an ongoing agreement's end date, each sent on
+    # its Central-time day (after the expiry job, in the morning of the customer's day).
+    "agreements-reminders-send": {
+        "task": "agreements.tasks.agreement_reminders_send_task",
+        "schedule": crontab(hour=8, minute=17),
     },
     # AGR-10 EM204: finished One-Time reports are announced to the 3rd party.
     "agreements-reports-notify-ready": {
@@ -366,6 +382,12 @@ CELERY_BEAT_SCHEDULE = {
 ROR_MOVE_OUT_HOOKS = [
     "agreements.services.jobs.agreements_end_for_move_out",
     "han.services.jobs.han_messaging_end_for_move_out",  # HAN-8
+]
+# ACC-21, ACC-8, BEY-1: what else closing a 3rd party (purge or revoke) ends, called with
+# `company_id=` in the transaction that closes it (accounts imports no app above it).
+COMPANY_CLOSED_HOOKS = [
+    "agreements.services.jobs.agreements_end_for_closed_company",
+    "han.services.jobs.han_end_for_closed_company",  # HAN-5, HAN-9
 ]
 # API-3: TDSP message types a higher app handles (usage.tdsp.messages imports no app above).
 TDSP_MESSAGE_HANDLERS = {

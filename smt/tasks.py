@@ -1,8 +1,13 @@
-from celery import shared_task
-from celery.signals import worker_ready
+import logging
 
-from smt.health import worker_heartbeat_record
+from celery import shared_task
+from celery.signals import before_task_publish, worker_ready
+
+from smt.health import scheduler_heartbeat_record, worker_heartbeat_record
 from smt.sandbox import sandbox_prepare, sandbox_prepare_all
+from smt.status import status_record
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task
@@ -14,6 +19,25 @@ def worker_heartbeat_task() -> None:
 @worker_ready.connect
 def _heartbeat_on_start(**kwargs) -> None:
     worker_heartbeat_record()
+
+
+@before_task_publish.connect
+def _scheduler_heartbeat_on_send(sender: str | None = None, **kwargs) -> None:
+    """BEY-6: beat's process stamps each heartbeat it sends, so the status page tells a late
+    scheduler (nothing sent) from a late worker (sent, not run). Only beat sends this task;
+    a stamp that cannot be written must never stop the send."""
+    if sender != worker_heartbeat_task.name:
+        return
+    try:
+        scheduler_heartbeat_record()
+    except Exception:
+        logger.exception("the scheduler heartbeat could not be recorded")
+
+
+@shared_task(acks_late=True)
+def status_record_task() -> int:
+    """BEY-6: every 5 minutes, one sample of each component for the status page's history."""
+    return len(status_record())
 
 
 @shared_task(acks_late=True)

@@ -3,7 +3,10 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from notifications import views as notification_views
-from smt import views
+from smt import status_views, views
+from smt.consent import views as consent_views
+
+CONSENT = "my-account/who-can-see-my-data/"
 
 admin.site.site_header = "Smart Meter Texas — staff"
 admin.site.site_title = "SMT staff"
@@ -17,6 +20,16 @@ urlpatterns = [
     path("terms/", TemplateView.as_view(template_name="terms.html"), name="terms"),
     path("notices/", notification_views.notices, name="notices"),
     path("healthz", views.healthz, name="healthz"),
+    # BEY-6: the public status page and its JSON for machines.
+    path("status/", status_views.status_page, name="status"),
+    path("status.json", status_views.status_json, name="status_json"),
+    # BEY-1: My Account / Who can see my data, and Withdraw.
+    path(CONSENT, consent_views.overview, name="consent_overview"),
+    path(
+        f"{CONSENT}<slug:kind>/<str:ref>/withdraw/",
+        consent_views.withdraw,
+        name="consent_withdraw",
+    ),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("accounts.urls")),
     path("", include("usage.urls")),

@@ -1,9 +1,13 @@
 from django.contrib import admin
 from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from usage.models import (
     CustomerPremise,
     Meter,
+    MeterFreshness,
     OnDemandRead,
     Premise,
     ReportRequest,
@@ -146,6 +150,51 @@ class OnDemandReadAdmin(admin.ModelAdmin):
     list_select_related = ["premise", "requested_by"]
     readonly_fields = [f.name for f in OnDemandRead._meta.fields]
     date_hierarchy = "requested_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(MeterFreshness)
+class MeterFreshnessAdmin(admin.ModelAdmin):
+    """BEY-4: each meter's data freshness, read-only (kept at ingest and nightly by
+    `meters_freshness_refresh`); the page of meters without data for N days links from here."""
+
+    list_display = [
+        "premise",
+        "tdsp",
+        "last_interval_day",
+        "stale_days",
+        "last_interval_received_at",
+        "last_daily_day",
+        "last_monthly_end",
+        "gap_days",
+        "computed_at",
+    ]
+    list_filter = ["premise__tdsp", "premise__is_sandbox"]
+    search_fields = ["premise__esiid"]
+    list_select_related = ["premise__tdsp"]
+    ordering = ["last_interval_day"]
+    readonly_fields = [f.name for f in MeterFreshness._meta.fields] + ["stale_meters_page"]
+
+    @admin.display(description="TDSP", ordering="premise__tdsp__name")
+    def tdsp(self, obj: MeterFreshness) -> str:
+        return obj.premise.tdsp.name
+
+    @admin.display(description=_("stale days"))
+    def stale_days(self, obj: MeterFreshness) -> int | None:
+        return obj.stale_days
+
+    @admin.display(description=_("meters without recent data"))
+    def stale_meters_page(self, obj: MeterFreshness) -> str:
+        url = reverse("usage:stale_meters")
+        return format_html('<a href="{}?tdsp={}">{}</a>', url, obj.premise.tdsp_id, url)
 
     def has_add_permission(self, request):
         return False

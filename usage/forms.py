@@ -13,12 +13,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import RegistrantForm
-from accounts.models import Language, User
+from accounts.models import Language, Tdsp, User
 from smt.lib.listing import ListSearchForm, OneCriterionSearchForm, SearchField, SearchTerms
 from usage import selectors
 from usage.formats import greenbutton
 from usage.models import Premise, ReportPart, ReportRequest, validate_esiid
 from usage.services import reports
+from usage.services.freshness import GAP_WINDOW_DAYS, STALE_DAYS_DEFAULT
 from usage.services.meters import normalize_meter_number
 
 
@@ -147,6 +148,29 @@ class TdspMeterSearchForm(OneCriterionSearchForm):
         if search_by == "address":
             return terms.q("street_line")
         return terms.q(search_by)  # city, zip_code
+
+
+class StaleMetersForm(forms.Form):
+    """BEY-4, the TDSP side (staff): meters without interval data for N days, of one TDSP or
+    all, optionally some ESIIDs (ACC-20 input)."""
+
+    tdsp = forms.ModelChoiceField(
+        label=_("TDSP"),
+        queryset=Tdsp.objects.order_by("name"),
+        required=False,
+        empty_label=_("All"),
+    )
+    days = forms.IntegerField(
+        label=_("Without data for at least (days)"),
+        min_value=1,
+        max_value=GAP_WINDOW_DAYS,
+        required=False,
+        initial=STALE_DAYS_DEFAULT,
+    )
+    esiid = SearchField(label=_("ESI IDs"))
+
+    def clean_days(self) -> int:
+        return self.cleaned_data.get("days") or STALE_DAYS_DEFAULT
 
 
 @dataclass(frozen=True)

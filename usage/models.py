@@ -314,6 +314,72 @@ class MonthlyUsage(models.Model):
         return f"{self.premise_id} {self.start_date}–{self.end_date} v{self.version}"
 
 
+class MeterFreshness(models.Model):
+    """How fresh a meter's data is (BEY-4): one summary row per premise, kept at ingest and
+    recomputed nightly (the 90-day gap window moves every day), so a page never scans the
+    day tables. Written only by `usage.services.freshness`."""
+
+    premise = models.OneToOneField(
+        Premise,
+        on_delete=models.CASCADE,  # derived figures, recomputed from the day tables
+        primary_key=True,
+        related_name="freshness",
+        verbose_name="ESIID",
+    )
+    # The newest day with a current consumption interval row, and when that row arrived.
+    last_interval_day = models.DateField(_("last interval day"), null=True, blank=True)
+    last_interval_received_at = models.DateTimeField(
+        _("last interval received at"), null=True, blank=True
+    )
+    last_daily_day = models.DateField(_("last daily read day"), null=True, blank=True)
+    last_monthly_end = models.DateField(_("last monthly period end"), null=True, blank=True)
+    # Missing or estimated days of the gap window (freshness.GAP_WINDOW_DAYS), oldest first.
+    gap_days = models.PositiveIntegerField(_("gap days"), default=0)
+    gap_dates = models.JSONField(_("gap dates"), default=list, blank=True)
+    computed_at = models.DateTimeField(_("computed at"))
+
+    class Meta:
+        verbose_name = _("meter data freshness")
+        verbose_name_plural = _("meter data freshness")
+        indexes = [models.Index(fields=["last_interval_day"], name="freshness_last_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.premise_id} through {self.last_interval_day}"
+
+    @property
+    def stale_days(self) -> int | None:
+        """BEY-4: days the data lags behind the latest day that should be available (0 when
+        up to date); None when no interval data was ever received."""
+        from usage.services.freshness import stale_days  # the rule lives with the service
+
+        return stale_days(self.last_interval_day)
+
+    @property
+    def is_stale(self) -> bool:
+        return bool(self.stale_days)
+
+    @property
+    def has_data(self) -> bool:
+        return self.last_interval_day is not None
+
+    @property
+    def gap_day_list(self) -> list[date]:
+        return [date.fromisoformat(text) for text in self.gap_dates or []]
+
+    @property
+    def gap_window_days(self) -> int:
+        from usage.services.freshness import GAP_WINDOW_DAYS
+
+        return GAP_WINDOW_DAYS
+
+    @property
+    def summary(self) -> str:
+        """The line users read (BEY-4): "Data through 12/03/2025 · stale for 3 days"."""
+        from usage.services.freshness import freshness_text
+
+        return freshness_text(self)
+
+
 class MeterShare(models.Model):
     """Friends and family (ACC-22): a customer shares read-only usage of one meter.
 

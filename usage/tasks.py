@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from usage.services import odr, report_requests
+from usage.services import freshness, odr, report_requests
 from usage.tdsp import files, simulated
 
 # Retry countdowns are spent in the worker holding the task unacknowledged: they stay far
@@ -83,3 +83,9 @@ def on_demand_reads_fail_stale_task() -> int:
 def tdsp_files_purge_task() -> int:
     """OPS-2: remove uploaded TDSP files past their retention."""
     return files.tdsp_files_purge_expired()
+
+
+@shared_task(acks_late=True)
+def meters_freshness_refresh_task() -> int:
+    """BEY-4 nightly: every meter's freshness recomputed (the 90-day gap window moved)."""
+    return freshness.meters_freshness_refresh_all().premises

@@ -19,6 +19,8 @@ urlpatterns = [
     # USG-12: a TDSP's meters, under My Account and under Usage (as the ROR list).
     path("my-account/tdsp-meters/", tdsp.tdsp_meters, name="tdsp_meters"),
     path("usage/tdsp-meters/", tdsp.tdsp_meters, name="tdsp_meters_usage"),
+    # BEY-4: SMT staff, the meters without data for N days, per TDSP.
+    path("usage/stale-meters/", tdsp.stale_meters, name="stale_meters"),
     path("usage/meters/<str:esiid>/usage/", reports.usage_report, name="usage_report"),
     path(
         "usage/meters/<str:esiid>/usage/export/", reports.usage_report_csv, name="usage_report_csv"

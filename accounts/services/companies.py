@@ -9,10 +9,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 from smt.lib.errors import Refused
@@ -348,6 +350,15 @@ def duns_revoke(*, actor: User, duns: Duns, comment: str) -> Duns:
 # --- ACC-8: SMT staff's company actions ----------------------------------------------------
 
 
+def company_closed_hooks_run(*, company: Company) -> None:
+    """ACC-21, ACC-8, BEY-1: a company closed (a 3rd party purged, any company revoked)
+    loses what the higher apps gave it (its agreements end, its HAN requests and messages
+    stop): the hooks named in `settings.COMPANY_CLOSED_HOOKS`, called in the caller's
+    transaction, since accounts imports no app above it."""
+    for hook in settings.COMPANY_CLOSED_HOOKS:
+        import_string(hook)(company_id=company.pk)
+
+
 @transaction.atomic
 def _company_change_status(
     *, actor: User, company: Company, to_status: str, comment: str, refusal: str = ""
@@ -368,6 +379,7 @@ def _company_change_status(
                 actor=actor,
                 reason=_("The company was revoked."),
             )
+        company_closed_hooks_run(company=company)
     emails.company_status_changed(company=company, comment=comment)
     return company
 

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from ..emails import jobs as emails
 from ..models import Company, Duns, DunsGrant, User
 from . import company_transition, status_change_record, user_transition
-from .companies import company_delete
+from .companies import company_closed_hooks_run, company_delete
 
 APPROVAL_DAYS = 14  # ACC-7, ACC-8, ACC-9: a request not approved within 14 days is deleted
 FIRST_LOG_IN_DAYS = 14  # ACC-7, ACC-8: an approval not used within 14 days is deleted
@@ -217,5 +217,6 @@ def _third_party_purge(*, pk: int, cutoff: datetime, now: datetime) -> int:
         )
     locked.purged_at = now
     locked.save(update_fields=["purged_at"])
+    company_closed_hooks_run(company=locked)  # BEY-1: its agreements end, with receipts
     emails.third_party_purged(company=locked)
     return 1

@@ -1,13 +1,15 @@
 """The agreements' scheduled work (OPS-2) and the Move-Out hook (MTR-2): invitations and
-extension requests left unanswered (AGR-9, AGR-14) and agreements past their end date."""
+extension requests left unanswered (AGR-9, AGR-14), agreements past their end date, the
+reminders before it (BEY-1), and the hook that ends a closed 3rd party's agreements (ACC-21,
+ACC-8, `COMPANY_CLOSED_HOOKS`)."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -31,6 +33,15 @@ SYSTEM_30_DAYS = gettext_noop("system: 30-day rule")
 
 
 SYSTEM_END_DATE = gettext_noop("system: end date")
+
+
+SYSTEM_COMPANY_CLOSED = gettext_noop("system: 3rd party closed")  # ACC-21, ACC-8
+
+
+COMPANY_CLOSED_REASON = gettext_noop("The 3rd party's account was closed.")
+
+
+REMINDER_DAYS = (30, 7)  # BEY-1: reminders before an ongoing agreement's end date
 
 
 TDSP_MOVE_OUT = "TDSP: Move-Out"
@@ -166,4 +177,126 @@ def agreement_expire_ended(*, now: datetime | None = None, dry_run: bool = False
         reason=gettext_noop("The end date passed."),
         requested_end_date=None,
         extension_expires_at=None,
+        notify=lambda locked: emails.expired(agreement=locked),  # BEY-1 receipts
     )
+
+
+# --- BEY-1: reminders before the end date ------------------------------------------------------
+
+
+@dataclass
+class ReminderSummary:
+    thirty_days: int = 0
+    seven_days: int = 0
+
+    def __str__(self) -> str:
+        return (
+            f"{self.thirty_days} 30-day and {self.seven_days} 7-day reminder(s) "
+            "of an agreement's end date."
+        )
+
+
+def reminder_due(agreement: Agreement, *, today: date) -> int | None:
+    """BEY-1: which reminder of the end date is due on `today` (Central time), or None.
+
+    "N days before" is the day `end_date - N`: the job running that day sends it. The
+    30-day reminder is due while 8 to 30 days remain, the 7-day one while 0 to 7 remain
+    (the end date itself is the last day in force), so a job that missed days still sends
+    the reminder of the window it runs in, never both on one day (inside the 7 days a
+    missed 30-day reminder is skipped). A reminder whose day came before the agreement's
+    start date is not sent: an agreement granted (or extended to a date) inside a window
+    already had its end date in the grant's receipt."""
+    end, start = agreement.end_date, agreement.start_date
+    if end is None or start is None:
+        return None
+    days_left = (end - today).days
+    if days_left < 0:
+        return None
+    for days in sorted(REMINDER_DAYS):
+        if days_left <= days:
+            return days if end - timedelta(days=days) >= start else None
+    return None
+
+
+def _reminder_candidates(today: date) -> QuerySet[Agreement]:
+    """Ongoing agreements in force (Active or Extension Pending) ending within 30 days;
+    One-Time agreements have no end date to remind of."""
+    return Agreement.objects.filter(
+        kind__in=ONGOING_KINDS,
+        status__in=IN_FORCE_STATUSES,
+        end_date__gte=today,
+        end_date__lte=today + timedelta(days=max(REMINDER_DAYS)),
+    ).select_related("company", "premise", "customer", "initiated_by")
+
+
+def agreement_reminders_send(
+    *, now: datetime | None = None, dry_run: bool = False
+) -> ReminderSummary:
+    """BEY-1: the 30-day and 7-day reminders of an ongoing agreement's end date, to the
+    customer and the 3rd party (`reminder_due` says which is due). Daily by beat. Safe to
+    run twice, or at once: each email's event key names the reminder and the end date
+    (`agreement-<pk>-reminder-<30|7>-<end date>-customer` / `-third-party`), so an accepted
+    extension starts a new cycle and nothing is sent twice. `dry_run` only counts."""
+    today = chicago_date(now)
+    summary = ReminderSummary()
+    for agreement in _reminder_candidates(today):
+        days = reminder_due(agreement, today=today)
+        if days is None or emails.expiry_reminder_recorded(agreement=agreement, days=days):
+            continue
+        if not dry_run:
+            with transaction.atomic():
+                emails.expiry_reminder(agreement=agreement, days=days, today=today)
+        if days == max(REMINDER_DAYS):
+            summary.thirty_days += 1
+        else:
+            summary.seven_days += 1
+    return summary
+
+
+# --- ACC-21, ACC-8: a closed 3rd party's agreements end ------------------------------------------
+
+
+def _closed_company_open(company_id: int) -> QuerySet[Agreement]:
+    return Agreement.objects.filter(company_id=company_id).filter(
+        Q(kind__in=ONGOING_KINDS, status__in=OPEN_STATUSES)
+        | Q(kind=Agreement.Kind.ONE_TIME, status=Agreement.Status.PENDING)
+    )
+
+
+def agreements_end_for_closed_company(*, company_id: int) -> int:
+    """ACC-21, ACC-8, BEY-1: a 3rd party whose account is closed (purged for inactivity, or
+    revoked by SMT staff) keeps no access. Its ongoing agreements (Pending, Active or
+    Extension Pending) become Terminated, its One-Time invitations still Pending become
+    Not Accepted (One-Time has no Terminated); both by the system, with the reason in the
+    history, and a receipt to the customer. Its emailed links then say the invitation
+    expired (AGR-9). Called in the transaction that closes the company, through
+    `settings.COMPANY_CLOSED_HOOKS` (accounts imports no agreements); each agreement is
+    locked and moved on its own and re-checked under the lock, so a second call does
+    nothing. Returns how many ended."""
+    ended = 0
+    for pk in list(_closed_company_open(company_id).values_list("pk", flat=True)):
+        with transaction.atomic():
+            locked = agreement_lock(pk)
+            if not _closed_company_open(company_id).filter(pk=pk).exists():
+                continue  # answered or ended meanwhile
+            was_pending = locked.status == Agreement.Status.PENDING
+            changes: dict[str, Any] = {}
+            to_status = Agreement.Status.NOT_ACCEPTED
+            if locked.kind in ONGOING_KINDS:
+                to_status = Agreement.Status.TERMINATED
+                changes = {
+                    "termination_reason": COMPANY_CLOSED_REASON,
+                    "requested_end_date": None,
+                    "extension_expires_at": None,
+                }
+            agreement_transition(
+                locked,
+                to_status=to_status,
+                role=Role.SYSTEM,
+                actor_label=SYSTEM_COMPANY_CLOSED,
+                reason=COMPANY_CLOSED_REASON,
+                **changes,
+            )
+            emails.company_closed(agreement=locked, was_pending=was_pending)
+            ended += 1
+    return ended

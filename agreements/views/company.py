@@ -9,6 +9,7 @@ is a 404, as elsewhere in the portal.
 """
 
 import re
+from datetime import date
 
 from django.contrib import messages
 from django.http import Http404, StreamingHttpResponse
@@ -25,6 +26,13 @@ from agreements.services import actions, core, creation
 from smt.lib.csv_cells import csv_line_writer, spreadsheet_safe
 from smt.lib.errors import Refused
 from smt.lib.listing import listing_build
+from usage.selectors import DataWindow
+from usage.services.freshness import (
+    FRESHNESS_ORDER,
+    freshness_annotate,
+    freshness_within,
+    premise_freshness,
+)
 
 from ..forms.company import (
     AgreementContactForm,
@@ -60,6 +68,7 @@ METER_SORT_COLUMNS = {
     "esiid": "premise__esiid",
     "meter_number": "meter_number",
     "end": "end_date",
+    "freshness": FRESHNESS_ORDER,  # BEY-4: ascending puts the stalest first
 }
 CSV_HEADER = (
     gettext_lazy("Relationship Type"),
@@ -447,12 +456,12 @@ def agreement_resend(request, agreement_number):
     return redirect("agreements:company_detail", agreement_number=agreement_number)
 
 
-def _status_action(request, agreement_number, *, form_class, template, act):
+def _status_action(request, agreement_number, *, form_class, template, act, initial=None):
     """Terminate and Request Extension: a page with the form (GET), the service (POST)."""
     agreement = selectors.agreement_get_for_user(
         user=request.user, agreement_number=agreement_number
     )
-    form = form_class(request.POST or None)
+    form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             message = act(agreement, form.cleaned_data)
@@ -510,7 +519,17 @@ def agreement_extension(request, agreement_number):
         form_class=ExtensionForm,
         template="agreements/company/agreement_extension.html",
         act=act,
+        initial=_proposed_end_date(request),
     )
+
+
+def _proposed_end_date(request) -> dict:
+    """BEY-1: the reminder's link (`?new_end_date=YYYY-MM-DD`) fills the form in; the GET
+    only shows it, the POST asks the customer. Anything but an ISO date is ignored."""
+    try:
+        return {"new_end_date": date.fromisoformat(request.GET.get("new_end_date", ""))}
+    except ValueError:
+        return {}
 
 
 # --- AGR-14, USG-12: Customer Meters (3rd Party) ---------------------------------------------
@@ -523,9 +542,17 @@ def customer_meters(request):
     to their usage and premise pages (USG-12 decides what those pages show)."""
     listing = listing_build(
         request,
-        selectors.agreement_meters_for_user(user=request.user),
+        freshness_annotate(selectors.agreement_meters_for_user(user=request.user), "premise__"),
         form_class=AgreementSearchForm,
         sort_columns=METER_SORT_COLUMNS,
         default_sort="esiid",
     )
-    return render(request, "agreements/company/customer_meters.html", {"listing": listing})
+    rows = list(listing.rows)
+    for agreement in rows:  # BEY-4 within the agreement's days only (USG-12)
+        agreement.freshness = freshness_within(
+            premise_freshness(agreement.premise),
+            DataWindow(start=agreement.start_date, end=agreement.end_date),
+        )
+    return render(
+        request, "agreements/company/customer_meters.html", {"listing": listing, "rows": rows}
+    )

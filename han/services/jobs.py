@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from agreements.models import Agreement
 from agreements.services.core import AgreementChanged
+from agreements.services.jobs import COMPANY_CLOSED_REASON, SYSTEM_COMPANY_CLOSED
 from agreements.workflow import Role, TransitionNotAllowed
 from usage.models import Premise
 
@@ -40,7 +41,7 @@ from .core import (
     han_status_notify,
     han_transition,
 )
-from .messages import han_messages_fail_for_move_out
+from .messages import han_messages_fail_for_closed_company, han_messages_fail_for_move_out
 from .tdsp import han_removal_dispatch
 
 S = Agreement.Status
@@ -234,4 +235,33 @@ def han_messaging_end_for_move_out(*, premise: Premise, effective: date | None =
         premise=premise,
         reason=_("Move-Out%(when)s: the right to message the device ended.") % {"when": when},
     )
+    return ended
+
+
+def han_end_for_closed_company(*, company_id: int) -> int:
+    """ACC-21, ACC-8 (`COMPANY_CLOSED_HOOKS`): a closed 3rd party's HAN provision requests
+    still waiting for the customer (Request Email Sent) die as Customer Did NOT Initiate
+    Pairing Window (the system's move of HAN-5; no emails: the emailed Start link then says
+    the request changed), and its Queued HAN messages fail. Requests already with the TDSP
+    and paired devices are left alone: the device is the customer's, and the right to
+    message it ended with the company's Ongoing HAN Services agreements. Called in the
+    transaction that closes the company. Returns how many requests ended."""
+    waiting = HanProvisionRequest.objects.filter(
+        agreement__company_id=company_id, agreement__status=S.REQUEST_EMAIL_SENT
+    ).values_list("pk", flat=True)
+
+    def end(request: HanProvisionRequest) -> bool:
+        if request.agreement.status != S.REQUEST_EMAIL_SENT:
+            return False
+        han_transition(
+            request,
+            to_status=S.PAIRING_NOT_INITIATED,
+            role=Role.SYSTEM,
+            actor_label=SYSTEM_COMPANY_CLOSED,
+            reason=COMPANY_CLOSED_REASON,
+        )
+        return True
+
+    ended = _move_each(list(waiting), end)
+    han_messages_fail_for_closed_company(company_id=company_id, reason=COMPANY_CLOSED_REASON)
     return ended

@@ -681,6 +681,26 @@ def han_messages_fail_for_move_out(*, premise: Premise, reason: str) -> int:
     return failed
 
 
+def han_messages_fail_for_closed_company(*, company_id: int, reason: str) -> int:
+    """ACC-21, ACC-8: a closed 3rd party sends nothing more: its Queued messages fail with
+    the reason, by the system. Called in the transaction that closes it. Returns how many."""
+    failed = 0
+    queued = HanMessage.objects.filter(company_id=company_id, status=M.QUEUED)
+    for pk in list(queued.values_list("pk", flat=True)):
+        message = _lock(pk)
+        if message.status == M.QUEUED:
+            _transition(
+                message,
+                to_status=M.FAILED,
+                role=SYS,
+                actor_label=SYSTEM_SENDER,
+                reason=reason,
+                failure_reason=reason,
+            )
+            failed += 1
+    return failed
+
+
 # --- the TDSP's answers -----------------------------------------------------------------------
 
 

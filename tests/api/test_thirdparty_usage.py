@@ -134,6 +134,15 @@ def test_meters_are_the_companys_active_agreements_in_esiid_order(client, user):
         "sandbox": False,
         "data_from": "2026-06-01",
         "data_through": "2027-05-31",
+        "freshness": {  # BEY-4: no data received yet
+            "last_interval_day": None,
+            "last_interval_received_at": None,
+            "last_daily_read_day": None,
+            "last_monthly_end": None,
+            "gap_days": 0,
+            "gap_dates": [],
+            "stale_days": None,
+        },
     }
 
 

@@ -73,14 +73,42 @@ def test_unreachable_broker_is_503(client):
     assert response.json()["checks"]["broker"]["ok"] is False
 
 
-def test_database_error_is_503(client):
+SECRET = "could not connect to server db-primary.internal:5432 (10.0.3.7) password=hunter2"
+
+
+def test_database_error_is_503_with_a_fixed_message(client, caplog):  # OPS-4, BEY-6
     worker_heartbeat_record()
-    with mock.patch(
-        "smt.health.connection.cursor", side_effect=OperationalError("connection refused")
-    ):
+    with mock.patch("smt.health.connection.cursor", side_effect=OperationalError(SECRET)):
         response = client.get(URL)
     assert response.status_code == 503
-    assert "connection refused" in response.json()["checks"]["database"]["error"]
+    assert response.json()["checks"]["database"] == {"ok": False, "error": "unavailable"}
+    body = response.content.decode()
+    for leak in ("db-primary", "10.0.3.7", "hunter2", "OperationalError", "Error:"):
+        assert leak not in body
+    assert "hunter2" in caplog.text  # logged on the server, where staff can read it
+
+
+@pytest.mark.usefixtures("broker_down")
+def test_unreachable_broker_names_no_address_or_exception(client):  # OPS-4, BEY-6
+    worker_heartbeat_record()
+    check = client.get(URL).json()["checks"]["broker"]
+    assert check["error"] == "unavailable"
+    assert "127.0.0.1" not in str(check) and "Error" not in str(check)
+
+
+def test_an_unreadable_cache_is_a_fixed_message_too(client):  # OPS-4, BEY-6
+    with mock.patch.object(cache, "get", side_effect=ConnectionError(SECRET)):
+        response = client.get(URL)
+    assert response.status_code == 503
+    assert response.json()["checks"]["worker"] == {"ok": False, "error": "unavailable"}
+    assert "hunter2" not in response.content.decode()
+
+
+def test_a_failing_report_is_a_503_without_a_trace(client):  # OPS-4, BEY-6
+    with mock.patch("smt.views.health_report", side_effect=RuntimeError(SECRET)):
+        response = client.get(URL)
+    assert response.status_code == 503
+    assert response.json() == {"status": "error", "checks": {}}
 
 
 def test_healthcheck_command_prints_the_report_and_fails_when_unwell(capsys):  # OPS-4

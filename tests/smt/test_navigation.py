@@ -24,6 +24,7 @@ ADMIN_ITEMS = ["Manage Users", "Pending Approval"]
 # Seed 000/002: a customer's My Account menu.
 CUSTOMER_ITEMS = [
     "My Smart Meters",
+    "Who can see my data",  # BEY-1
     "3rd Party Agreements",
     "HAN Devices",  # HAN-8
     "HAN Device Messages",  # HAN-9
@@ -61,7 +62,7 @@ THIRD_PARTY_ITEMS = [
             {"tdsp_admin": True},
             ["TDSP Meters", "My Profile", "Company Profile", *ADMIN_ITEMS, "TDSP Approvals"],
         ),
-        ({"smt_staff": True}, ["My Profile", "SMT Administration"]),
+        ({"smt_staff": True}, ["My Profile", "Meters without recent data", "SMT Administration"]),
     ],
 )
 def test_my_account_menu_lists_only_what_the_role_may_use(client, traits, expected_menu):

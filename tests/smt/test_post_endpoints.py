@@ -542,6 +542,19 @@ def my_agreement_terminate() -> Case:  # AGR-14, AGR-16
     )
 
 
+def consent_withdraw() -> Case:  # BEY-1: only the customer withdraws, from their own page
+    customer, _link, meter = customer_with_meter()
+    company = UserFactory(third_party_admin=True)
+    agreement = active_ongoing(
+        user=company, meter=meter, customer=details(registered=True, email=customer.email)
+    )
+    return Case(
+        reverse("consent_withdraw", args=["agreement", agreement.agreement_number]),
+        signed_in(customer),
+        [another_customer(), Outsider("the 3rd party", signed_in(company))],
+    )
+
+
 # --- han (HAN-1, HAN-4, HAN-8) --------------------------------------------------------------
 
 
@@ -931,6 +944,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     "usage:my_meter_remove": Endpoint(my_meter("usage:my_meter_remove"), get=True),
     "usage:my_meter_share": Endpoint(my_meter("usage:my_meter_share"), get=True),
     "usage:share_end": Endpoint(share_end, get=False),
+    "consent_withdraw": Endpoint(consent_withdraw, get=True),  # BEY-1
     "usage:share_answer": Endpoint(share_answer, get=True),
     # usage: REPs' meters, reports and exports (MTR-4, MTR-5, MTR-7, USG-8, USG-11, USG-13)
     "usage:ror_meters": Endpoint(ror_meters("usage:ror_meters"), get=True),

@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from usage.models import Channel, IntervalDay, Premise
+from usage.models import Channel, IntervalDay, MeterFreshness, Premise
 from usage.selectors import customer_premise_links, meter_shares_received
+from usage.services.freshness import premise_freshness
 
 CHART_DAYS = 30  # the small chart: the 30 days ending on the latest day with data
 # Today is never complete, so the newest day the dashboard reads is yesterday; when
@@ -129,6 +130,7 @@ class MeterUsageSummary:
     is_yesterday: bool = False
     month: MonthSoFar | None = None
     chart: Sparkline | None = None
+    freshness: MeterFreshness | None = None  # BEY-4: stale days and gaps
 
     @property
     def has_data(self) -> bool:
@@ -151,13 +153,19 @@ def _month_day(day: date) -> str:
 
 def usage_dashboard(*, customer: User, today: date | None = None) -> UsageDashboard:
     """USG-13: the dashboard of a customer's meters; four queries for any number of meters
-    (attached meters, shared meters, latest days, daily totals)."""
+    (attached meters, shared meters, latest days, daily totals); BEY-4's freshness rows come
+    joined to the meters."""
     today = today or timezone.localdate()
     newest = today - timedelta(days=NEWEST_DAY_LAG)
     # The selectors of My Smart Meters and My Friend's Meters; the meters themselves (the
     # prefetch) are not shown here.
-    links = list(customer_premise_links(customer=customer).prefetch_related(None))
-    shares = list(meter_shares_received(friend=customer))
+    # BEY-4: each meter's freshness row joined, no query of its own.
+    links = list(
+        customer_premise_links(customer=customer)
+        .prefetch_related(None)
+        .select_related("premise__freshness")
+    )
+    shares = list(meter_shares_received(friend=customer).select_related("premise__freshness"))
     own = [link.premise for link in links]
     own_ids = {premise.pk for premise in own}
     shared = [share for share in shares if share.premise_id not in own_ids]
@@ -216,11 +224,13 @@ def _summary(
     owner: User | None = None,
 ) -> MeterUsageSummary:
     shared_by = owner.display_name if owner else ""
+    freshness = premise_freshness(premise)
     if latest is None:
-        return MeterUsageSummary(premise=premise, shared_by=shared_by)
+        return MeterUsageSummary(premise=premise, shared_by=shared_by, freshness=freshness)
     return MeterUsageSummary(
         premise=premise,
         shared_by=shared_by,
+        freshness=freshness,
         latest_day=latest,
         latest_kwh=totals.get((premise.pk, latest)),
         is_yesterday=latest == today - timedelta(days=1),

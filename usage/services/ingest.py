@@ -34,6 +34,7 @@ from django.utils import timezone
 from accounts.models import Tdsp
 from smt.lib.errors import Refused
 from usage.models import Channel, DailyRead, IntervalDay, MonthlyUsage, Premise
+from usage.services.freshness import freshness_refresh
 from usage.services.intervals import intervals_in_day
 
 M = TypeVar("M", bound=models.Model)
@@ -405,6 +406,9 @@ def tdsp_file_load(
                 continue
             loader.add((number, esiid, key, version, values))
         loader.flush()
+        # BEY-4: once per file, for the premises it stored rows of (in the same transaction).
+        if loader.stored_premises:
+            freshness_refresh(loader.stored_premises)
     report.errors.sort(key=lambda error: error.line)
     return report
 
@@ -422,6 +426,7 @@ class _BatchLoader:
         self.premises: dict[str, tuple[int, int] | None] = {}  # esiid → (id, tdsp id)
         self.received_at = timezone.now()
         self.copy = connection.vendor == "postgresql"
+        self.stored_premises: set[int] = set()  # BEY-4: whose freshness the file changed
 
     def add(self, row: Row) -> None:
         key = (row[1], row[2])
@@ -519,6 +524,7 @@ class _BatchLoader:
             else:
                 self._bulk_create(inserts)
         report.stored += len(inserts)
+        self.stored_premises.update(insert[0] for insert in inserts)
 
     def _older_versions(
         self, rows: list[PremiseRow], inserts: list[Insert]

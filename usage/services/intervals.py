@@ -101,4 +101,8 @@ def interval_days_store(items: Iterable[IntervalDayInput]) -> StoreSummary:
     # Retire old versions first: only one current row per day and channel may exist.
     IntervalDay.objects.filter(pk__in=superseded).update(is_current=False)
     IntervalDay.objects.bulk_create(new_rows, batch_size=2000)
+    if new_rows:  # BEY-4: the stored premises' freshness, in this transaction
+        from usage.services.freshness import freshness_refresh  # freshness reads reports
+
+        freshness_refresh({row.premise_id for row in new_rows})
     return summary

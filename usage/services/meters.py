@@ -10,6 +10,7 @@ from accounts.models import User
 from smt.lib.errors import Refused
 from smt.lib.sandbox import sandbox_company, sandbox_esiids
 from usage.models import CustomerPremise, Meter, MeterShare, Premise
+from usage.services.sharing import meter_shares_end
 
 METER_NOT_VALID = gettext_lazy("The ESIID / Meter # pair is not valid.")
 METER_TAKEN = gettext_lazy(
@@ -81,12 +82,11 @@ def customer_premise_detach(*, link: CustomerPremise) -> None:
     CustomerPremise.objects.filter(pk=link.pk, detached_at__isnull=True).update(
         detached_at=timezone.now()
     )
-    # What is no longer mine I can no longer share (ACC-22).
-    MeterShare.objects.filter(
-        owner=link.customer,
-        premise=link.premise,
-        status__in=[MeterShare.Status.INVITED, MeterShare.Status.ACTIVE],
-    ).update(status=MeterShare.Status.REVOKED, ended_at=timezone.now())
+    # What is no longer mine I can no longer share (ACC-22); BEY-1: with receipts.
+    meter_shares_end(
+        shares=MeterShare.objects.filter(owner=link.customer, premise=link.premise),
+        cause="meter_left",
+    )
 
 
 @transaction.atomic

@@ -30,6 +30,7 @@ from smt.lib.fields import (
 )
 from usage.models import CustomerPremise, Meter, MeterShare, Premise, RorPeriod
 from usage.services.meters import normalize_meter_number
+from usage.services.sharing import meter_shares_end
 
 
 class TransactionRefused(Refused):
@@ -60,9 +61,7 @@ def _detach_customer(premise: Premise) -> None:
     CustomerPremise.objects.filter(premise=premise, detached_at__isnull=True).update(
         detached_at=now
     )
-    MeterShare.objects.filter(
-        premise=premise, status__in=[MeterShare.Status.INVITED, MeterShare.Status.ACTIVE]
-    ).update(status=MeterShare.Status.REVOKED, ended_at=now)
+    meter_shares_end(shares=MeterShare.objects.filter(premise=premise), cause="meter_left")
 
 
 @transaction.atomic

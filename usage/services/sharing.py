@@ -5,6 +5,7 @@ import secrets
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -88,11 +89,46 @@ def meter_share_answer(*, share: MeterShare, user: User, accept: bool) -> MeterS
     if not updated:
         raise ShareNotAllowed(_("This invitation has already been answered or withdrawn."))
     share.refresh_from_db()
+    if accept:
+        emails.meter_share_started(share=share)  # BEY-1 receipts to the owner and the friend
     return share
 
 
-def meter_share_end(*, share: MeterShare) -> None:
-    """The owner withdraws a share, or the friend gives it up."""
-    MeterShare.objects.filter(
-        pk=share.pk, status__in=[MeterShare.Status.INVITED, MeterShare.Status.ACTIVE]
-    ).update(status=MeterShare.Status.REVOKED, ended_at=timezone.now())
+OPEN_SHARE_STATUSES = (MeterShare.Status.INVITED, MeterShare.Status.ACTIVE)
+
+
+@transaction.atomic
+def meter_share_end(*, share: MeterShare, by: User | None = None) -> bool:
+    """The owner withdraws a share, or the friend gives it up (`by`, the user who ends it;
+    None means the owner). BEY-1: receipts to both (the owner only for an unanswered
+    invitation). Returns whether this call ended it (a second call does nothing)."""
+    cause = "friend" if by is not None and by.pk != share.owner_id else "owner"
+    return _share_end(share.pk, cause=cause)
+
+
+def meter_shares_end(*, shares: QuerySet[MeterShare], cause: str) -> int:
+    """ACC-22, BEY-1: end every open share of `shares` (the meter left its owner's account:
+    `cause="meter_left"`), each with its receipts, in the caller's transaction. Returns how
+    many ended."""
+    pks = list(shares.filter(status__in=OPEN_SHARE_STATUSES).values_list("pk", flat=True))
+    return sum(_share_end(pk, cause=cause) for pk in pks)
+
+
+def _share_end(pk: int, *, cause: str) -> bool:
+    locked = (
+        MeterShare.objects.select_for_update(of=("self",))
+        .select_related("owner", "friend", "premise")
+        .filter(pk=pk)
+        .first()
+    )
+    if locked is None or locked.status not in OPEN_SHARE_STATUSES:
+        return False
+    was_active = locked.status == MeterShare.Status.ACTIVE
+    now = timezone.now()
+    if not MeterShare.objects.filter(pk=pk, status=locked.status).update(
+        status=MeterShare.Status.REVOKED, ended_at=now
+    ):
+        return False
+    locked.status, locked.ended_at = MeterShare.Status.REVOKED, now
+    emails.meter_share_ended(share=locked, cause=cause, was_active=was_active)
+    return True

@@ -26,7 +26,7 @@ from usage.forms import (
     MeterPairForm,
     MeterSearchForm,
 )
-from usage.services import meters
+from usage.services import freshness, meters
 
 CUSTOMER_KINDS = ("residential", "business")
 
@@ -136,7 +136,7 @@ def ror_meters(request):
         premises = premises.filter(pk__in=imported["premise_ids"])
     listing = listing_build(
         request,
-        premises,
+        freshness.freshness_annotate(premises),  # BEY-4: the freshness column, joined
         form_class=MeterSearchForm,
         sort_columns={
             "customer": "customer_last_name",
@@ -145,6 +145,7 @@ def ror_meters(request):
             "city": "city",
             "esiid": "esiid",
             "meter_number": "meter_number",
+            "freshness": freshness.FRESHNESS_ORDER,  # ascending: the stalest first
         },
         default_sort="esiid",
         searched=imported is not None,

@@ -26,13 +26,13 @@ from usage.forms import (
     ReportOptionsForm,
 )
 from usage.models import ReportRequest
-from usage.services import odr, report_requests, reports
+from usage.services import freshness, odr, report_requests, reports
 
 
 @login_required
 def usage_report(request, esiid):
     """USG-3/4/5 with the options of USG-6 for one meter the user may see (USG-12)."""
-    premise = selectors.premise_get_for_user(user=request.user, esiid=esiid)
+    premise = selectors.premise_get_for_user(user=request.user, esiid=esiid, with_freshness=True)
     window = selectors.premise_data_window(user=request.user, premise=premise)  # USG-12
     today = timezone.localdate()
     installed_on = reports.installed_on(premise)
@@ -53,6 +53,8 @@ def usage_report(request, esiid):
     )
     context["report_url"] = request.get_full_path()  # the ODR panel's no-JS refresh link
     context["data_window_limited"] = window.is_limited  # USG-12: the page help says so
+    # BEY-4: how fresh the meter's data is, within what the user may see (USG-12).
+    context["freshness"] = freshness.freshness_within(freshness.premise_freshness(premise), window)
     # USG-7: too large to show, but it can be built offline.
     context["offline_suggested"] = form.has_error("end_date", "too_large")
     if form.is_valid():

@@ -74,7 +74,7 @@ def share_end(request, pk):
     share = selectors.meter_share_for_party(user=request.user, pk=pk)
     if share is None:
         raise Http404
-    sharing.meter_share_end(share=share)
+    sharing.meter_share_end(share=share, by=request.user)
     messages.success(request, _("The meter is no longer shared."))
     return redirect(
         "usage:my_meters" if share.owner_id == request.user.pk else "usage:friends_meters"

@@ -83,6 +83,10 @@ def _schemas() -> dict[str, Schema]:
     odr_statuses = sorted(set(views.ODR_STATUSES.values()))
     number = {"type": "string", "description": "A decimal number, or empty when unknown."}
     us_date = {"type": "string", "pattern": "^[0-9]{2}/[0-9]{2}/[0-9]{4}$"}  # API_DATE_FORMAT
+
+    def nullable_us_date(description: str) -> Schema:
+        return {**us_date, "nullable": True, "description": description}
+
     error_fields: dict[str, Schema] = {
         "errorCode": {"type": "string", "minLength": 1},
         "errormessage": {"type": "string", "minLength": 1},
@@ -203,6 +207,33 @@ def _schemas() -> dict[str, Schema]:
                     zip={"type": "string"},
                     tdsp={"type": "string"},
                     status={"type": "string", "enum": list(Premise.Status.values)},
+                    freshness=_object(
+                        lastIntervalDate=nullable_us_date(
+                            "BEY-4: the newest day with 15-minute data; null when none."
+                        ),
+                        lastIntervalReceived={
+                            "type": "string",
+                            "nullable": True,
+                            "pattern": "^[0-9]{2}/[0-9]{2}/[0-9]{4} [0-9]{2}:[0-9]{2}:[0-9]{2}$",
+                            "description": "When that day's current version arrived "
+                            "(America/Chicago).",
+                        },
+                        lastDailyReadDate=nullable_us_date("The newest day with a daily read."),
+                        lastMonthlyEndDate=nullable_us_date("The newest billing period's end."),
+                        gapDays={
+                            "type": "integer",
+                            "minimum": 0,
+                            "description": "Days of the last 90 (up to two days ago) without "
+                            "15-minute data or with estimated or missing intervals.",
+                        },
+                        staleDays={
+                            "type": "integer",
+                            "nullable": True,
+                            "minimum": 0,
+                            "description": "Days the newest day lags behind the latest "
+                            "available day (two days ago); 0 up to date; null without data.",
+                        },
+                    ),
                 ),
             }
         ),

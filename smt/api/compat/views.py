@@ -32,6 +32,7 @@ from smt.lib.fields import US_DATE, FieldInvalid, clean_date, clean_text
 from usage import selectors
 from usage.models import DailyRead, IntervalDay, MonthlyUsage, OnDemandRead, Premise
 from usage.services import odr, reports
+from usage.services.freshness import freshness_json, premise_freshness
 from usage.services.intervals import MARKET_TZ, intervals_in_day
 from usage.services.meters import normalize_meter_number
 
@@ -132,11 +133,14 @@ def authenticate(request: HttpRequest, body: Body) -> JsonResponse:
 def meters(request: AuthenticatedHttpRequest, body: Body) -> JsonResponse:
     """POST /api/meter {"esiid": "*" | ESIID} → the meters the user may see (USG-12)."""
     wanted = _esiid(body.get("esiid", "*"), "esiid", required=False) or "*"
-    premises = selectors.premises_visible_to(user=request.user).select_related("tdsp")
+    premises = selectors.premises_visible_to(user=request.user).select_related("tdsp", "freshness")
     if wanted != "*":
         premises = premises.filter(esiid=wanted)
+    listed = list(premises.prefetch_related("meters").order_by("esiid"))
+    # BEY-4 within USG-12: every meter's data window in one query, not one a meter.
+    windows = selectors.premise_data_windows(user=request.user, premises=listed)
     data = []
-    for premise in premises.prefetch_related("meters").order_by("esiid"):
+    for premise in listed:
         meter = next((m for m in premise.meters.all() if m.removed_on is None), None)
         data.append(
             {
@@ -148,9 +152,30 @@ def meters(request: AuthenticatedHttpRequest, body: Body) -> JsonResponse:
                 "zip": premise.zip_code,
                 "tdsp": premise.tdsp.name,
                 "status": premise.premise_status,
+                "freshness": _freshness(premise, windows.get(premise.pk, selectors.CLOSED)),
             }
         )
     return JsonResponse({"data": data})
+
+
+def _freshness(premise: Premise, window: selectors.DataWindow) -> dict[str, Any]:
+    """BEY-4 in SMT's style: camelCase keys, MM/DD/YYYY days, Central times; null unknown."""
+    row = freshness_json(premise_freshness(premise), window)
+
+    def day(value: date | None) -> str | None:
+        return value.strftime(API_DATE_FORMAT) if value else None
+
+    received = row["last_interval_received_at"]
+    return {
+        "lastIntervalDate": day(row["last_interval_day"]),
+        "lastIntervalReceived": (
+            timezone.localtime(received, MARKET_TZ).strftime(ODR_DATE_FORMAT) if received else None
+        ),
+        "lastDailyReadDate": day(row["last_daily_read_day"]),
+        "lastMonthlyEndDate": day(row["last_monthly_end"]),
+        "gapDays": row["gap_days"],
+        "staleDays": row["stale_days"],
+    }
 
 
 # --- usage -------------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from rest_framework import serializers
 from agreements.models import Agreement
 from usage.models import Channel, DailyRead, MonthlyUsage, Quality
 from usage.selectors import DataWindow
+from usage.services.freshness import freshness_json, premise_freshness
 from usage.services.intervals import INTERVAL_MINUTES, MARKET_TZ
 
 from .serializers import SANDBOX_HELP
@@ -66,6 +67,43 @@ class MeterAddressSerializer(serializers.Serializer):
     zip_code = serializers.CharField()
 
 
+class FreshnessSerializer(serializers.Serializer):
+    """BEY-4: how fresh the meter's data is, from its freshness summary (kept at ingest and
+    nightly), limited to your agreement's days (USG-12): a day outside them is null."""
+
+    last_interval_day = serializers.DateField(
+        allow_null=True,
+        help_text=_("the newest day with 15-minute data; null: none received (or none yet)"),
+    )
+    last_interval_received_at = serializers.DateTimeField(
+        allow_null=True, help_text=_("when the TDSP sent that day's current version")
+    )
+    last_daily_read_day = serializers.DateField(
+        allow_null=True, help_text=_("the newest day with a daily meter read")
+    )
+    last_monthly_end = serializers.DateField(
+        allow_null=True, help_text=_("the end date of the newest billing period")
+    )
+    gap_days = serializers.IntegerField(
+        min_value=0,
+        help_text=_(
+            "days of the last 90 (up to the latest available day, two days ago) without "
+            "15-minute data or with estimated or missing intervals"
+        ),
+    )
+    gap_dates = serializers.ListField(
+        child=serializers.DateField(), help_text=_("those days, oldest first")
+    )
+    stale_days = serializers.IntegerField(
+        allow_null=True,
+        min_value=0,
+        help_text=_(
+            "days the newest day lags behind the latest available day (today − 2); 0: up "
+            "to date; null: no 15-minute data"
+        ),
+    )
+
+
 class MeterSerializer(serializers.Serializer):
     """A meter of Customer Meters (3rd Party) (AGR-14): the columns of the page, the TDSP, and
     the days of its usage you may read."""
@@ -92,8 +130,17 @@ class MeterSerializer(serializers.Serializer):
         )
     )
 
+    freshness = serializers.SerializerMethodField(
+        help_text=_("BEY-4: last data received and gaps of the last 90 days")
+    )
+
     def _window(self, agreement: Agreement) -> DataWindow:
         return self.context["windows"][agreement.premise_id]
+
+    @extend_schema_field(FreshnessSerializer)
+    def get_freshness(self, agreement: Agreement) -> dict[str, Any]:
+        row = freshness_json(premise_freshness(agreement.premise), self._window(agreement))
+        return FreshnessSerializer(row).data
 
     @extend_schema_field(serializers.DateField(allow_null=True))
     def get_data_from(self, agreement: Agreement) -> date | None:

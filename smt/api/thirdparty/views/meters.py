@@ -152,7 +152,7 @@ def _meter_agreement(user: User, esiid: str) -> Agreement:
     premise = premise_get_for_user(user=user, esiid=esiid)
     agreement = (
         agreement_meters_for_user(user=user)
-        .select_related("premise__tdsp")
+        .select_related("premise__tdsp", "premise__freshness")
         .filter(premise=premise)
         .first()
     )
@@ -210,8 +210,9 @@ class ByEsiid(NewestFirst):
         description="The meters of your company's Active Ongoing Energy Data agreements, "
         "exactly as the Customer Meters (3rd Party) page lists them (AGR-14, USG-12), in "
         "ESIID order, with the days of usage you may read (`data_from`..`data_through`: the "
-        "agreement's period). `esiid` searches with the ACC-20 input. Needs the Energy Data "
-        "function (ACC-19).",
+        "agreement's period) and the data's `freshness` (BEY-4: newest days received, gaps "
+        "of the last 90 days, days stale). `esiid` searches with the ACC-20 input. Needs the "
+        "Energy Data function (ACC-19).",
         parameters=[ESIID_SEARCH],
         responses={200: MeterSerializer(many=True), **_errors(400, 401, 403)},
     )
@@ -224,7 +225,7 @@ class MeterList(generics.ListAPIView):
     def get_queryset(self) -> QuerySet[Agreement]:
         meters = (
             agreement_meters_for_user(user=caller(self.request))
-            .select_related("premise__tdsp")
+            .select_related("premise__tdsp", "premise__freshness")  # BEY-4, joined
             .annotate(listed_esiid=F("premise__esiid"))  # the cursor's position
         )
         esiids = search_param(self.request, "esiid")

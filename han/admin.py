@@ -25,6 +25,7 @@ from django.utils.safestring import SafeString
 from agreements.models import Agreement, AgreementHistory
 from agreements.workflow import statuses
 from notifications.models import OutboundEmail
+from smt.lib.admin import ReadOnlyAdmin
 from usage.models import TdspMessage
 
 from .devices import DeviceIdInvalid, mac_address_clean
@@ -125,7 +126,7 @@ def _table(headers: Iterable[str], rows: list[tuple], empty: str) -> SafeString:
     return format_html("<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>", head, body)
 
 
-class ReadOnlyHanAdmin(admin.ModelAdmin):
+class ReadOnlyHanAdmin(ReadOnlyAdmin):
     """OPS-1, SEC-7: read-only for everyone (statuses move only through han.services), and
     searchable by a MAC address pasted as the device prints it."""
 
@@ -134,15 +135,6 @@ class ReadOnlyHanAdmin(admin.ModelAdmin):
         with contextlib.suppress(DeviceIdInvalid):
             search_term = mac_address_clean(search_term)
         return super().get_search_results(request, queryset, search_term)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(HanProvisionRequest)

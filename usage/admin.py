@@ -4,6 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from smt.lib.admin import ReadOnlyAdmin
 from usage.models import (
     CustomerPremise,
     Meter,
@@ -132,7 +133,7 @@ class TdspMessageAdmin(admin.ModelAdmin):
 
 
 @admin.register(OnDemandRead)
-class OnDemandReadAdmin(admin.ModelAdmin):
+class OnDemandReadAdmin(ReadOnlyAdmin):
     """OPS-1, USG-11: On Demand Reads and what the TDSP answered, read-only; the status
     changes only through the TDSP API and the timeout sweep."""
 
@@ -151,18 +152,9 @@ class OnDemandReadAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in OnDemandRead._meta.fields]
     date_hierarchy = "requested_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(MeterFreshness)
-class MeterFreshnessAdmin(admin.ModelAdmin):
+class MeterFreshnessAdmin(ReadOnlyAdmin):
     """BEY-4: each meter's data freshness, read-only (kept at ingest and nightly by
     `meters_freshness_refresh`); the page of meters without data for N days links from here."""
 
@@ -195,12 +187,3 @@ class MeterFreshnessAdmin(admin.ModelAdmin):
     def stale_meters_page(self, obj: MeterFreshness) -> str:
         url = reverse("usage:stale_meters")
         return format_html('<a href="{}?tdsp={}">{}</a>', url, obj.premise.tdsp_id, url)
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -661,44 +661,36 @@ def han_messages_send_due(*, now: datetime | None = None, dry_run: bool = False)
     return len(pks)
 
 
-def han_messages_fail_for_move_out(*, premise: Premise, reason: str) -> int:
-    """MTR-2 (seed 001): a Move-Out ends the messaging right at once: the premise's Queued
-    messages fail with the reason. Called in the TDSP's transaction. Returns how many."""
+def _queued_fail(queued: QuerySet[HanMessage], *, role: Role, actor_label: str, reason: str) -> int:
+    """Fail each of `queued` still Queued under its lock, with the reason. Returns how many."""
     failed = 0
-    queued = HanMessage.objects.filter(device__agreement__premise=premise, status=M.QUEUED)
     for pk in list(queued.values_list("pk", flat=True)):
         message = _lock(pk)
         if message.status == M.QUEUED:
             _transition(
                 message,
                 to_status=M.FAILED,
-                role=T,
-                actor_label=MOVE_OUT,
+                role=role,
+                actor_label=actor_label,
                 reason=reason,
                 failure_reason=reason,
             )
             failed += 1
     return failed
+
+
+def han_messages_fail_for_move_out(*, premise: Premise, reason: str) -> int:
+    """MTR-2 (seed 001): a Move-Out ends the messaging right at once: the premise's Queued
+    messages fail with the reason. Called in the TDSP's transaction. Returns how many."""
+    queued = HanMessage.objects.filter(device__agreement__premise=premise, status=M.QUEUED)
+    return _queued_fail(queued, role=T, actor_label=MOVE_OUT, reason=reason)
 
 
 def han_messages_fail_for_closed_company(*, company_id: int, reason: str) -> int:
     """ACC-21, ACC-8: a closed 3rd party sends nothing more: its Queued messages fail with
     the reason, by the system. Called in the transaction that closes it. Returns how many."""
-    failed = 0
     queued = HanMessage.objects.filter(company_id=company_id, status=M.QUEUED)
-    for pk in list(queued.values_list("pk", flat=True)):
-        message = _lock(pk)
-        if message.status == M.QUEUED:
-            _transition(
-                message,
-                to_status=M.FAILED,
-                role=SYS,
-                actor_label=SYSTEM_SENDER,
-                reason=reason,
-                failure_reason=reason,
-            )
-            failed += 1
-    return failed
+    return _queued_fail(queued, role=SYS, actor_label=SYSTEM_SENDER, reason=reason)
 
 
 # --- the TDSP's answers -----------------------------------------------------------------------

@@ -6,18 +6,9 @@ from typing import Any
 from django.contrib import admin
 from django.http import HttpRequest
 
+from smt.lib.admin import ReadOnlyAdmin
+
 from .models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(WebhookEndpoint)

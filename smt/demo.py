@@ -447,6 +447,31 @@ def seed_notices() -> None:
             "published_from": published,
         },
     )
+    # BEY-6: the public status page announces the next Sunday night's window.
+    today = timezone.localdate(timezone.now(), MARKET_TZ)
+    sunday = today + timedelta(days=(6 - today.weekday()) % 7 or 7)
+    window = datetime(sunday.year, sunday.month, sunday.day, 1, 0, tzinfo=MARKET_TZ)
+    Notice.objects.get_or_create(
+        title="Scheduled maintenance: report exports paused",
+        defaults={
+            "body": "Report exports and On Demand Reads pause from 1:00 to 3:00 a.m. Central "
+            "time; the portal stays open and queued requests run afterwards.",
+            "title_es": "Mantenimiento programado: exportaciones de informes en pausa",
+            "body_es": "Las exportaciones de informes y las lecturas bajo demanda se detienen de "
+            "01:00 a 03:00, hora del Centro; el portal sigue abierto y las solicitudes en "
+            "espera se procesan después.",
+            "level": Notice.Level.WARNING,
+            "for_customers": False,
+            "for_reps": False,
+            "for_third_parties": False,
+            "for_tdsps": False,
+            "for_status_page": True,
+            "kind": Notice.Kind.MAINTENANCE,
+            "starts_at": window,
+            "ends_at": window + timedelta(hours=2),
+            "published_from": published,
+        },
+    )
 
 
 def seed_premise(spec: DemoPremise, tdsps: dict[str, Tdsp], first_day: date) -> Premise:

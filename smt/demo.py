@@ -12,6 +12,7 @@ from decimal import Decimal
 from io import BytesIO
 
 from django.core.files.base import ContentFile
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -23,6 +24,7 @@ from accounts.validators import logo_normalise
 from notifications.models import Notice
 from smt.demo_agreements import seed_agreements
 from smt.demo_han import seed_han_messages, seed_han_requests
+from smt.lib.sandbox import SANDBOX_TDSP_CODE
 from usage.models import (
     Channel,
     CustomerPremise,
@@ -32,8 +34,10 @@ from usage.models import (
     MonthlyUsage,
     Premise,
     RorPeriod,
+    TdspMessage,
 )
 from usage.services.freshness import freshness_refresh
+from usage.services.ingest import INTERVAL
 from usage.services.intervals import (
     INTERVAL_MINUTES,
     MARKET_TZ,
@@ -41,6 +45,7 @@ from usage.services.intervals import (
     interval_days_store,
     intervals_in_day,
 )
+from usage.tdsp.files import tdsp_file_receive
 
 DEMO_PASSWORD = "smt-demo-2026"
 DEMO_SECURITY_QUESTION = "What was the name of your first pet?"
@@ -715,4 +720,30 @@ def seed_demo(*, days: int = 730) -> SeedSummary:
         # HAN device messages (HAN-9) to the devices just paired, under the Ongoing HAN
         # Services agreement seeded above.
         summary.han_messages = seed_han_messages(users)
+    with transaction.atomic():
+        seed_tdsp_files(last_day)
     return summary
+
+
+def seed_tdsp_files(day: date) -> int:
+    """BEY-6: each TDSP sends its newest day as a usage file through the TDSP API's own
+    receiving service, so the status page's feeds have a file to date (the worker loads it
+    and finds every row already stored). Once per TDSP and day. Returns how many files."""
+    sent = 0
+    for tdsp in Tdsp.objects.exclude(code=SANDBOX_TDSP_CODE):
+        message_id = f"demo-usage-{day.isoformat()}"
+        if TdspMessage.objects.filter(tdsp=tdsp, message_id=message_id).exists():
+            continue
+        rows = IntervalDay.objects.filter(
+            premise__tdsp=tdsp, day=day, is_current=True, premise__is_sandbox=False
+        ).select_related("premise")
+        lines = [",".join(INTERVAL.header)] + [
+            f"{r.premise.esiid},{r.day},{r.channel},{r.version},{r.quality},{r.readings}"
+            for r in rows
+        ]
+        if len(lines) == 1:
+            continue
+        upload = SimpleUploadedFile(f"{message_id}.csv", "\n".join(lines).encode() + b"\n")
+        tdsp_file_receive(tdsp=tdsp, message_id=message_id, upload=upload)
+        sent += 1
+    return sent

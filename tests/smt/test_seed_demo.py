@@ -21,6 +21,7 @@ from han.services.messages import han_messages_send_due
 from han.services.provisioning import DeviceDetails, han_provision_request_create
 from smt.demo import DEMO_PASSWORD, PREMISES, USERS
 from smt.demo_han import FULL_METER, INSTALL_CODE
+from smt.status import status_components
 from usage.models import (
     CustomerPremise,
     DailyRead,
@@ -350,3 +351,19 @@ def test_seeding_han_messages_twice_changes_nothing():  # OPS-3
     assert han_messages() == first
     assert "6 new HAN device messages" in first_output
     assert "0 new HAN device messages" in output
+
+
+def test_each_demo_tdsp_sends_its_newest_day_as_a_usage_file(
+    django_capture_on_commit_callbacks,
+):  # OPS-3, BEY-6: the status page's feeds have a file, through the TDSP API's service
+    with django_capture_on_commit_callbacks(execute=True):  # the worker loads the files
+        seed()
+    files = TdspMessage.objects.filter(kind="usage_file")
+    serving = {p.tdsp_id for p in Premise.objects.filter(is_sandbox=False)}
+    assert {f.tdsp_id for f in files} == serving
+    assert {(f.outcome["result"], f.outcome["stored"]) for f in files} == {("loaded", 0)}
+    assert all(f.outcome["unchanged"] > 0 for f in files)  # the rows were stored already
+    with time_machine.travel(AFTER_FALL_BACK, tick=False):
+        feeds = [c for c in status_components() if c.key.startswith("tdsp-feed:")]
+    codes = {f.tdsp.code for f in files}
+    assert {c.state for c in feeds if c.key.split(":")[1] in codes} == {"up"}

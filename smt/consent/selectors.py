@@ -284,18 +284,26 @@ def _rep_accesses(premise_ids: set[int]) -> Iterable[Access]:
         )
 
 
-def consent_overview(*, customer: User, esiid: str = "") -> ConsentOverview:
-    """BEY-1: the customer's meters, each with its accesses, live ones first; with `esiid`
-    only that meter. Nothing of other customers: every part is read through the selector
-    that scopes it to this customer."""
+def _own_premise_ids(customer: User) -> set[int]:
     links = CustomerPremise.objects.filter(customer=customer, detached_at__isnull=True)
-    own_ids = set(links.values_list("premise_id", flat=True))
-    accesses = [
+    return set(links.values_list("premise_id", flat=True))
+
+
+def _accesses(customer: User, own_ids: set[int]) -> list[Access]:
+    return [
         *_agreement_accesses(customer),
         *_han_accesses(customer),
         *_shares(customer),
         *_rep_accesses(own_ids),
     ]
+
+
+def consent_overview(*, customer: User, esiid: str = "") -> ConsentOverview:
+    """BEY-1: the customer's meters, each with its accesses, live ones first; with `esiid`
+    only that meter. Nothing of other customers: every part is read through the selector
+    that scopes it to this customer."""
+    own_ids = _own_premise_ids(customer)
+    accesses = _accesses(customer, own_ids)
     esiids = {a.esiid for a in accesses}
     premises = {
         p.esiid: p
@@ -338,16 +346,14 @@ def _order(access: Access) -> tuple:
 def consent_receipts(*, customer: User) -> list[OutboundEmail]:
     """BEY-1: the emails sent to the customer about their agreements, HAN devices and shares
     (invitations, receipts, reminders), newest first."""
-    agreement_ids = agreement_list_for_customer(customer=customer).values_list("pk", flat=True)
+    agreements = list(
+        agreement_list_for_customer(customer=customer).values_list("pk", "customer_email")
+    )
+    agreement_ids = [pk for pk, _email in agreements]
     share_ids = MeterShare.objects.filter(Q(owner=customer) | Q(friend=customer)).values_list(
         "pk", flat=True
     )
-    addresses = {customer.email.lower()} | {
-        email.lower()
-        for email in agreement_list_for_customer(customer=customer).values_list(
-            "customer_email", flat=True
-        )
-    }
+    addresses = {customer.email.lower()} | {email.lower() for _pk, email in agreements}
     related = Q(
         related_type=ContentType.objects.get_for_model(Agreement),
         related_id__in=[str(pk) for pk in agreement_ids],
@@ -369,9 +375,8 @@ def consent_access_get(*, customer: User, kind: str, ref: str) -> Access | None:
     """One access of the customer's page by its kind and key, or None (a 404)."""
     if kind not in WITHDRAWABLE_KINDS:
         return None
-    overview = consent_overview(customer=customer)
-    for meter in overview.meters:
-        for access in meter.accesses:
-            if access.kind == kind and access.ref == ref:
-                return access
+    # Only the accesses: the page's premises and receipts are not needed to find one.
+    for access in _accesses(customer, _own_premise_ids(customer)):
+        if access.kind == kind and access.ref == ref:
+            return access
     return None

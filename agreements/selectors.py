@@ -12,8 +12,9 @@ from django.utils import timezone
 from accounts.models import User
 from accounts.permissions import Capability, user_has_capability
 from smt.lib.sandbox import in_sandbox
-from usage.models import CustomerPremise
-from usage.selectors import AgreementAccess
+from usage.models import CustomerPremise, MeterFreshness
+from usage.selectors import AgreementAccess, DataWindow
+from usage.services.freshness import freshness_within, premise_freshness
 
 from .models import IN_FORCE_STATUSES, USAGE_KIND, Agreement, AgreementHistory
 from .workflow import Role, allowed_targets
@@ -174,4 +175,13 @@ def agreement_pending_acceptance_count(*, user: User) -> int:
         agreement_list_for_user(user=user)
         .filter(status=Agreement.Status.PENDING, expires_at__gt=timezone.now())
         .count()
+    )
+
+
+def agreement_meter_freshness(*, agreement: Agreement) -> MeterFreshness | None:
+    """BEY-4, USG-12: the meter's data freshness as the agreement's 3rd party may learn it,
+    within the agreement's days only."""
+    return freshness_within(
+        premise_freshness(agreement.premise),
+        DataWindow(start=agreement.start_date, end=agreement.end_date),
     )

@@ -26,13 +26,7 @@ from agreements.services import actions, core, creation
 from smt.lib.csv_cells import csv_line_writer, spreadsheet_safe
 from smt.lib.errors import Refused
 from smt.lib.listing import listing_build
-from usage.selectors import DataWindow
-from usage.services.freshness import (
-    FRESHNESS_ORDER,
-    freshness_annotate,
-    freshness_within,
-    premise_freshness,
-)
+from usage.services.freshness import FRESHNESS_ORDER, freshness_annotate
 
 from ..forms.company import (
     AgreementContactForm,
@@ -548,11 +542,8 @@ def customer_meters(request):
         default_sort="esiid",
     )
     rows = list(listing.rows)
-    for agreement in rows:  # BEY-4 within the agreement's days only (USG-12)
-        agreement.freshness = freshness_within(
-            premise_freshness(agreement.premise),
-            DataWindow(start=agreement.start_date, end=agreement.end_date),
-        )
+    for agreement in rows:
+        agreement.freshness = selectors.agreement_meter_freshness(agreement=agreement)
     return render(
         request, "agreements/company/customer_meters.html", {"listing": listing, "rows": rows}
     )

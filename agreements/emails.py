@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from accounts.selectors import language_for_email
 from notifications.models import OutboundEmail
 from notifications.services import ATTACHMENTS_KEY, send_email
+from smt.lib.pdf import pdf_media_src
 
 from . import documents
 from .models import Agreement
@@ -94,7 +95,7 @@ def email_context(agreement: Agreement, *, language: str) -> dict:
         "logo_url": f"{settings.SITE_URL}{company.logo_url}" if company.logo else "",
         # The PDF renderer reads the logo from the storage (smt.lib.pdf), never over HTTP;
         # this is the storage address it resolves, not one any URL serves.
-        "logo_path": company.logo.url if company.logo else "",
+        "logo_path": pdf_media_src(company.logo.name) if company.logo else "",
         "has_privacy_seal": company.has_privacy_seal,
         "privacy_policy_url": company.privacy_policy_url,
         "customer_first_name": agreement.customer_first_name,

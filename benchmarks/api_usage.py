@@ -42,7 +42,7 @@ SQLITE_INTERVAL_ROWS_SQL = (
     "ORDER BY p.esiid, d.day, r.key"
 )
 DAY_ROWS_SQL = (
-    "SELECT day, channel, version, readings, quality, total_kwh, received_at "
+    "SELECT day, channel, version, readings, quality, received_at "
     "FROM usage_intervalday WHERE premise_id = %s AND is_current AND day BETWEEN %s AND %s "
     "ORDER BY day, channel"
 )

@@ -69,6 +69,7 @@ def ingest_against_copy(meters: int, runs: int) -> dict[str, float]:
 
     def clear():
         IntervalDay.objects.filter(premise__tdsp__code=TDSP_CODE, day=day).delete()
+        _data_through_the_day_before(day)
         with connection.cursor() as cursor:
             cursor.execute("CHECKPOINT")  # the delete's work is not billed to the next load
 
@@ -114,9 +115,26 @@ def ingest_against_copy(meters: int, runs: int) -> dict[str, float]:
     return {"ours": ours_s, "reference": reference_s, "floor": floor_s, "stored": stored}
 
 
-FINISHED_COLUMNS = (
-    "premise_id, day, channel, version, is_current, readings, quality, total_kwh, received_at"
-)
+def _data_through_the_day_before(day: date) -> None:
+    """The every-day case the loader is built for (BEY-4): each meter's freshness says its
+    data is complete through the day before the file's day, without gaps."""
+    from django.db import connection
+    from django.utils import timezone
+
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO usage_meterfreshness (premise_id, last_interval_day,"
+            " last_interval_received_at, gap_days, gap_dates, computed_at)"
+            " SELECT p.id, %s::date - 1, %s, 0, '[]', %s FROM usage_premise p"
+            " JOIN accounts_tdsp t ON t.id = p.tdsp_id WHERE t.code = %s"
+            " ON CONFLICT (premise_id) DO UPDATE SET"
+            " last_interval_day = EXCLUDED.last_interval_day, gap_days = 0, gap_dates = '[]'",
+            [day, now, now, TDSP_CODE],
+        )
+
+
+FINISHED_COLUMNS = "premise_id, day, channel, version, is_current, readings, quality, received_at"
 
 
 def _finished_rows(day: date, folder: Path) -> Path:

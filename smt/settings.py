@@ -168,6 +168,11 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 8)
+# Sessions are read from the cache (Redis, or the file cache of the embedded default) and
+# written through to the database, which stays the record: a lost cache entry is read back
+# from it, and accounts.services.sessions can still find and end a user's sessions (ACC-10).
+# Every signed-in request reads its session; from the cache that costs no query.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 # SEC-5: behind our TLS proxy the client address is the X-Forwarded-For hop it added;
 # without it that header is ignored (anyone can send it).
 BEHIND_TLS_PROXY = env.bool("BEHIND_TLS_PROXY", default=False)
@@ -196,8 +201,36 @@ MEDIA_ROOT = VAR_DIR / "media"
 # (accounts.validators.LOGO_MAX_PIXELS); 4 MP leaves room and stays ~16 MB decoded.
 IMAGE_MAX_PIXELS = 4_000_000
 Image.MAX_IMAGE_PIXELS = IMAGE_MAX_PIXELS
+# Stored files (report files, agreement PDF copies, company logos, TDSP uploads, email
+# attachments) go through Django's storage API only, never a local path, so web and workers
+# may run on different machines. Embedded default: MEDIA_ROOT on this machine. With
+# SMT_S3_BUCKET set: a private bucket of S3 or an S3-compatible store (MinIO in
+# docker-compose.yml). No address of the bucket is ever shown (no signed URLs): downloads
+# stream through the views that check who asks.
+S3_BUCKET = env.str("SMT_S3_BUCKET", default="")
+if S3_BUCKET:
+    _S3_ENDPOINT_URL = env.str("SMT_S3_ENDPOINT_URL", default="") or None  # None: AWS itself
+    _DEFAULT_STORAGE = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": _S3_ENDPOINT_URL,
+            "region_name": env.str("SMT_S3_REGION", default="us-east-1"),
+            # Unset: boto3 finds credentials itself (an instance or task role).
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "default_acl": "private",
+            "querystring_auth": False,
+            "file_overwrite": False,  # a second upload of the same name gets a new name
+            "addressing_style": "path" if _S3_ENDPOINT_URL else None,
+            # A file read from the bucket is held in memory up to this size, then on disk.
+            "max_memory_size": 8 * 1024 * 1024,
+        },
+    }
+else:
+    _DEFAULT_STORAGE = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _DEFAULT_STORAGE,
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -263,6 +296,24 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_IGNORE_RESULT = True
+# Queues per job kind (docs/scaling.md, docs/decisions.md): loads and report builds run for
+# seconds to minutes and come in bursts; on queues of their own they never hold up an email,
+# a webhook or a TDSP call, and each kind gets as many workers as it needs. Everything not
+# routed (TDSP sends, the beat sweeps, the heartbeat) stays on the default queue `celery`.
+# A worker started without --queues consumes every queue listed here (the embedded default
+# and the Procfile run one worker for all).
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES: dict[str, dict] = {
+    name: {} for name in ("celery", "ingest", "reports", "email", "webhooks")
+}
+CELERY_TASK_ROUTES = {
+    "usage.tasks.tdsp_file_load_task": {"queue": "ingest"},  # USG-2
+    "usage.tasks.meters_freshness_refresh_task": {"queue": "ingest"},  # BEY-4, every meter
+    "usage.tasks.report_request_build_task": {"queue": "reports"},  # USG-7
+    "agreements.tasks.agreement_copy_send_task": {"queue": "reports"},  # AGR-10: a PDF
+    "notifications.tasks.email_send_task": {"queue": "email"},
+    "smt.api.thirdparty.tasks.webhook_delivery_send_task": {"queue": "webhooks"},  # BEY-2
+}
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {

@@ -16,7 +16,12 @@ def _test_defaults(settings, tmp_path, request):
     settings.MEDIA_ROOT = tmp_path / "media"
     translation.deactivate()  # a Spanish page in an earlier test must not leak into this one
     if "worker" in request.keywords:
+        # A worker test sends every task to a queue of its own (`task_default_queue`), which
+        # the per-kind routes (CELERY_TASK_ROUTES) would bypass.
+        routes = celery_app.conf.task_routes
+        celery_app.conf.update(task_routes=None)
         yield
+        celery_app.conf.update(task_routes=routes)
         return
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     cache.clear()  # local-memory caches share storage; rate-limit counts must not leak

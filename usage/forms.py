@@ -9,6 +9,8 @@ from django import forms
 from django.db.models import Q
 from django.forms.utils import ErrorDict
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -247,6 +249,57 @@ def _row_error(value: str, id_type: str) -> str:
 # --- USG-6: report options ---------------------------------------------------------------------
 
 
+def _attrs_html(attrs: dict) -> str:
+    """django/forms/widgets/attrs.html, in Python."""
+    return "".join(
+        f" {conditional_escape(name)}"
+        if value is True
+        else f' {conditional_escape(name)}="{conditional_escape(value)}"'
+        for name, value in attrs.items()
+        if value is not False
+    )
+
+
+class FastDateInput(forms.DateInput):
+    """A DateInput writing exactly what django/forms/widgets/input.html writes, in Python:
+    the report options are on every usage page and their widget templates were a fifth of
+    its template time (benchmarks/README.md, `page`; tests/usage/test_report_cache.py
+    compares both ways of writing them)."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        value_html = (
+            "" if widget["value"] is None else f' value="{conditional_escape(widget["value"])}"'
+        )
+        return mark_safe(  # every value is escaped as the template's autoescape does
+            f'<input type="{conditional_escape(widget["type"])}" '
+            f'name="{conditional_escape(widget["name"])}"{value_html}{_attrs_html(widget["attrs"])}>'
+        )
+
+
+class FastSelect(forms.Select):
+    """A Select writing exactly what django/forms/widgets/select.html and select_option.html
+    write, in Python (see FastDateInput)."""
+
+    def render(self, name, value, attrs=None, renderer=None) -> SafeString:
+        widget = self.get_context(name, value, attrs)["widget"]
+        html = [
+            f'<select name="{conditional_escape(widget["name"])}"{_attrs_html(widget["attrs"])}>'
+        ]
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                html.append(f'\n  <optgroup label="{conditional_escape(group_name)}">')
+            for option in options:
+                html.append(
+                    f'\n  <option value="{conditional_escape(option["value"])}"'
+                    f"{_attrs_html(option['attrs'])}>{conditional_escape(option['label'])}</option>\n"
+                )
+            if group_name:
+                html.append("\n  </optgroup>")
+        html.append("\n</select>")
+        return mark_safe("".join(html))  # every value is escaped as the templates' autoescape does
+
+
 class ReportOptionsForm(forms.Form):
     """USG-6: report type, Current Version or Version Updates, start and end dates; every
     date rule is checked by usage.services.reports and named in the message."""
@@ -258,16 +311,18 @@ class ReportOptionsForm(forms.Form):
             (reports.DAILY, _("Daily Meter Reads")),
             (reports.MONTHLY, _("Monthly Usage")),
         ],
+        widget=FastSelect,
     )
     view = forms.ChoiceField(
         label=_("View"),
         choices=[(reports.CURRENT, _("Current Version")), (reports.VERSIONS, _("Version Updates"))],
         initial=reports.CURRENT,
+        widget=FastSelect,
     )
     start_date = forms.DateField(
-        label=_("Start date"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Start date"), widget=FastDateInput(attrs={"type": "date"})
     )
-    end_date = forms.DateField(label=_("End date"), widget=forms.DateInput(attrs={"type": "date"}))
+    end_date = forms.DateField(label=_("End date"), widget=FastDateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, installed_on, today, online: bool = True, window=None, **kwargs):
         super().__init__(*args, **kwargs)

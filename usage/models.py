@@ -203,19 +203,37 @@ class Quality(models.TextChoices):
     MISSING = "-", _("Missing")
 
 
+def day_total(readings: str) -> Decimal:
+    """The sum of a day's stored readings (comma-separated, empty for a missing interval),
+    to three decimals."""
+    return sum((Decimal(item) for item in readings.split(",") if item), Decimal("0.000"))
+
+
 class IntervalDay(models.Model):
     """One day of 15-minute kWh for one ESIID and channel, one version (USG-1).
 
     `readings` holds the day's values as comma-separated decimals (92 on the spring DST day,
     96 normally, 100 on the fall DST day, local time from midnight), an empty item for a
     missing interval; `quality` holds one flag per interval (A, E, -). Every version a TDSP
-    sends is kept; `is_current` marks the latest, which reports read by default.
+    sends is kept; `is_current` marks the highest, which reports read by default.
+
+    Laid out for loading (USG-2, docs/decisions.md "Day tables for loading"), like the other
+    two day tables: the primary key is the row's identity, (premise, day, channel, version),
+    and the only index; no surrogate key, no second unique index for the current version
+    (`is_current` is kept by the writers, `usage.services.ingest` and
+    `usage.services.intervals`, which decide versions under one lock) and no foreign-key
+    trigger (rows are only written for premises the writer looked up; PROTECT still stops a
+    premise with data from being deleted through Django). On PostgreSQL the table is
+    partitioned by month of `day` (`usage.services.partitions`).
     """
 
-    # No index of its own: the version constraint's index starts with the premise (USG-2:
-    # one index less to maintain on every load).
+    pk = models.CompositePrimaryKey("premise", "day", "channel", "version")
     premise = models.ForeignKey(
-        Premise, on_delete=models.PROTECT, related_name="interval_days", db_index=False
+        Premise,
+        on_delete=models.PROTECT,
+        related_name="interval_days",
+        db_index=False,  # the primary key starts with the premise
+        db_constraint=False,  # see the class docstring
     )
     day = models.DateField()
     channel = models.CharField(max_length=1, choices=Channel.choices)
@@ -223,20 +241,7 @@ class IntervalDay(models.Model):
     is_current = models.BooleanField(default=True)
     readings = models.TextField()
     quality = models.CharField(max_length=100)
-    total_kwh = models.DecimalField(max_digits=12, decimal_places=3)
     received_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["premise", "day", "channel", "version"], name="interval_day_version_unique"
-            ),
-            models.UniqueConstraint(
-                fields=["premise", "day", "channel"],
-                condition=models.Q(is_current=True),
-                name="interval_day_one_current",
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.premise_id} {self.day} {self.channel} v{self.version}"
@@ -249,14 +254,22 @@ class IntervalDay(models.Model):
     def interval_count(self) -> int:
         return len(self.quality)
 
+    @property
+    def total_kwh(self) -> Decimal:
+        """The day's kWh, added up when read: a load does not spend its time on it (USG-2)."""
+        return day_total(self.readings)
+
 
 class DailyRead(models.Model):
     """A day's register reads and consumption (USG-1, USG-4)."""
 
-    # No index of its own: the version constraint's index starts with the premise (USG-2:
-    # one index less to maintain on every load).
+    pk = models.CompositePrimaryKey("premise", "day", "version")
     premise = models.ForeignKey(
-        Premise, on_delete=models.PROTECT, related_name="daily_reads", db_index=False
+        Premise,
+        on_delete=models.PROTECT,
+        related_name="daily_reads",
+        db_index=False,  # the primary key starts with the premise
+        db_constraint=False,  # see the class docstring
     )
     day = models.DateField()
     version = models.PositiveSmallIntegerField(default=1)
@@ -266,18 +279,6 @@ class DailyRead(models.Model):
     consumption_kwh = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
     received_at = models.DateTimeField()
 
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["premise", "day", "version"], name="daily_read_version_unique"
-            ),
-            models.UniqueConstraint(
-                fields=["premise", "day"],
-                condition=models.Q(is_current=True),
-                name="daily_read_one_current",
-            ),
-        ]
-
     def __str__(self) -> str:
         return f"{self.premise_id} {self.day} v{self.version}"
 
@@ -285,10 +286,13 @@ class DailyRead(models.Model):
 class MonthlyUsage(models.Model):
     """Billing-period usage (USG-1, USG-5)."""
 
-    # No index of its own: the version constraint's index starts with the premise (USG-2:
-    # one index less to maintain on every load).
+    pk = models.CompositePrimaryKey("premise", "start_date", "version")
     premise = models.ForeignKey(
-        Premise, on_delete=models.PROTECT, related_name="monthly_usage", db_index=False
+        Premise,
+        on_delete=models.PROTECT,
+        related_name="monthly_usage",
+        db_index=False,  # the primary key starts with the premise
+        db_constraint=False,  # see the class docstring
     )
     start_date = models.DateField()
     end_date = models.DateField()
@@ -297,18 +301,6 @@ class MonthlyUsage(models.Model):
     actual_kwh = models.DecimalField(max_digits=12, decimal_places=3, null=True, blank=True)
     metered_kw = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
     received_at = models.DateTimeField()
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["premise", "start_date", "version"], name="monthly_usage_version_unique"
-            ),
-            models.UniqueConstraint(
-                fields=["premise", "start_date"],
-                condition=models.Q(is_current=True),
-                name="monthly_usage_one_current",
-            ),
-        ]
 
     def __str__(self) -> str:
         return f"{self.premise_id} {self.start_date}–{self.end_date} v{self.version}"

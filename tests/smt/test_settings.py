@@ -120,3 +120,44 @@ def test_production_settings_pass_check_deploy():  # SEC-3
         "WARNING",
     )
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+STORAGE_PROBE = """
+import json, django
+django.setup()
+from django.core.files.storage import default_storage, storages
+print(json.dumps({
+    "backend": type(storages["default"]).__name__,
+    "bucket": getattr(default_storage, "bucket_name", None),
+    "endpoint": getattr(default_storage, "endpoint_url", None),
+    "acl": getattr(default_storage, "default_acl", None),
+    "signed_urls": getattr(default_storage, "querystring_auth", None),
+    "overwrite": getattr(default_storage, "file_overwrite", None),
+}))
+"""
+S3_VARIABLES = ("SMT_S3_BUCKET", "SMT_S3_ENDPOINT_URL", "SMT_S3_REGION")
+
+
+def test_stored_files_stay_on_the_local_disk_by_default():
+    result = run_python(STORAGE_PROBE, {name: "" for name in S3_VARIABLES})
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1])["backend"] == "FileSystemStorage"
+
+
+def test_a_bucket_in_the_environment_moves_stored_files_to_a_private_s3_bucket():
+    env = {
+        "SMT_S3_BUCKET": "smt-files",
+        "SMT_S3_ENDPOINT_URL": "http://minio:9000",
+        "AWS_ACCESS_KEY_ID": "smt",
+        "AWS_SECRET_ACCESS_KEY": "smt-minio-password",
+    }
+    result = run_python(STORAGE_PROBE, env)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout.splitlines()[-1]) == {
+        "backend": "S3Storage",
+        "bucket": "smt-files",
+        "endpoint": "http://minio:9000",
+        "acl": "private",
+        "signed_urls": False,  # never a bucket address for users: views stream the files
+        "overwrite": False,
+    }

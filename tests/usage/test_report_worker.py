@@ -10,11 +10,11 @@ import time
 import uuid
 from datetime import date, timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 import time_machine
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 
@@ -136,14 +136,29 @@ def test_what_a_killed_run_wrote_is_cut_off_and_written_again(premises_with_data
     request = request_for(premises_with_data)
     report_requests.report_request_build(request_id=request.pk)
     request.refresh_from_db()
-    path = Path(default_storage.path(report_requests._building_name(request)))
-    with path.open("ab") as handle:  # a run killed mid-part: bytes past the recorded length
-        handle.write(b'"1044372",half a line')
+    # A run killed mid-part: a segment past the recorded length, which the next run replaces.
+    killed = report_requests._segment_name(request, 0, request.bytes_built)
+    default_storage.save(killed, ContentFile(b'"1044372",half a line'))
     ReportRequest.objects.filter(pk=request.pk).update(attempts=1)
 
     build_all(request)
 
     assert content(request) == content(whole)
+
+
+def test_a_finished_request_leaves_only_its_file_in_the_storage(
+    premises_with_data, monkeypatch, django_capture_on_commit_callbacks
+):  # the segments of the parts are removed once the file is in
+    monkeypatch.setattr(report_requests, "REPORT_PART_SECONDS", 0)
+    monkeypatch.setattr(report_requests, "_dispatch", lambda request_id: None)
+    request = request_for(premises_with_data)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert build_all(request) == 3
+
+    request.refresh_from_db()
+    folder, name = request.file.name.rsplit("/", 1)
+    assert default_storage.listdir(folder) == ([], [name])
 
 
 def test_a_part_tried_max_attempts_times_ends_the_request(premises_with_data, monkeypatch):
@@ -157,6 +172,7 @@ def test_a_part_tried_max_attempts_times_ends_the_request(premises_with_data, mo
     assert report.status == ReportRequest.Status.UNSUCCESSFUL
     assert "could not be built" in report.detail
     assert not default_storage.exists(report_requests._building_name(report))
+    assert not default_storage.exists(report_requests._segment_name(report, 0, 0))
 
 
 # --- a real worker killed mid-build -------------------------------------------------------------
@@ -201,7 +217,7 @@ def many_meters_with_data(end: date) -> list:
         rows += [
             IntervalDay(
                 premise=p, day=day, channel="C", readings=text, quality="A" * count,
-                total_kwh=Decimal("24"), received_at="2026-11-01T00:00:00Z",
+                received_at="2026-11-01T00:00:00Z",
             )
             for p in premises
         ]  # fmt: skip

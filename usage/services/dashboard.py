@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
-from usage.models import Channel, IntervalDay, MeterFreshness, Premise
+from usage.models import Channel, IntervalDay, MeterFreshness, Premise, day_total
 from usage.selectors import customer_premise_links, meter_shares_received
 from usage.services.freshness import premise_freshness
 
@@ -211,8 +211,8 @@ def _daily_totals(latest: dict[int, date]) -> dict[tuple[int, date], Decimal]:
         wanted |= Q(premise_id=premise_id, day__range=(_first_day_needed(day), day))
     rows = IntervalDay.objects.filter(_consumption()).filter(wanted)
     return {
-        (premise_id, day): total
-        for premise_id, day, total in rows.values_list("premise_id", "day", "total_kwh")
+        (premise_id, day): day_total(readings)
+        for premise_id, day, readings in rows.values_list("premise_id", "day", "readings")
     }
 
 

@@ -27,7 +27,7 @@ from datetime import date, datetime, timedelta
 from itertools import islice
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import (
     Count,
     DateField,
@@ -161,7 +161,7 @@ def _figures(premise_ids: list[int], start: date, end: date) -> QuerySet[Premise
                     .filter(_good_day())
                     .order_by()
                     .values("premise")
-                    .annotate(count=Count("pk"))
+                    .annotate(count=Count("day"))
                     .values("count")
                 ),
                 0,
@@ -281,6 +281,64 @@ def freshness_refresh(
             update_fields=UPDATED_FIELDS,
         )
     return summary
+
+
+def freshness_advance(loaded_sql: str, params: list[Any], received_at: datetime) -> list[int]:
+    """BEY-4 at load time, on PostgreSQL, set-based: `loaded_sql` yields (premise_id, day,
+    good) for the consumption rows a load just stored as current. A premise whose new days
+    only extend its data (all good, the first right after its last day, no day missing in
+    between, none a known gap) moves its last day forward in one UPDATE: nothing else of its
+    row can change. Returns the other premises (first data, corrections of earlier days,
+    gaps, holes), for `freshness_refresh` to recompute."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH loaded AS (
+                SELECT premise_id, min(day) AS first_day, max(day) AS last_day,
+                       count(DISTINCT day) AS days, bool_and(good) AS good,
+                       array_agg(day::text) AS day_texts
+                FROM ({loaded_sql}) AS rows GROUP BY premise_id
+            ), advanced AS (
+                UPDATE {MeterFreshness._meta.db_table} AS f
+                SET last_interval_day = loaded.last_day, last_interval_received_at = %s,
+                    computed_at = %s
+                FROM loaded
+                WHERE f.premise_id = loaded.premise_id AND loaded.good
+                  AND loaded.first_day = f.last_interval_day + 1
+                  AND loaded.last_day - f.last_interval_day = loaded.days
+                  AND NOT (f.gap_dates ?| loaded.day_texts)
+                RETURNING f.premise_id
+            )
+            SELECT premise_id FROM loaded
+            WHERE premise_id NOT IN (SELECT premise_id FROM advanced)
+            """,
+            [*params, received_at, received_at],
+        )
+        return [premise_id for (premise_id,) in cursor.fetchall()]
+
+
+def freshness_advance_daily(loaded_sql: str, params: list[Any]) -> list[int]:
+    """BEY-4 at load time, on PostgreSQL: `loaded_sql` yields (premise_id, day) of daily
+    reads just stored as current; the newest daily read day moves forward where the premise
+    has a freshness row. Returns the premises without one, for `freshness_refresh`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH loaded AS (
+                SELECT premise_id, max(day) AS last_day FROM ({loaded_sql}) AS rows
+                GROUP BY premise_id
+            ), advanced AS (
+                UPDATE {MeterFreshness._meta.db_table} AS f
+                SET last_daily_day = greatest(f.last_daily_day, loaded.last_day)
+                FROM loaded WHERE f.premise_id = loaded.premise_id
+                RETURNING f.premise_id
+            )
+            SELECT premise_id FROM loaded
+            WHERE premise_id NOT IN (SELECT premise_id FROM advanced)
+            """,
+            params,
+        )
+        return [premise_id for (premise_id,) in cursor.fetchall()]
 
 
 def meters_freshness_refresh_all(

@@ -1,10 +1,12 @@
 """Loading TDSP usage files: interval, daily-read and monthly records (USG-1, USG-2).
 
-The format is described in docs/tdsp-files.md. A file is read as a stream of lines; each row
-is checked in Python (a day's values by one regular expression on the common path, value by
-value only when that fails, to name the bad interval), and the good rows are written in
-batches: COPY straight into the table on PostgreSQL, bulk_create elsewhere. A malformed row is
-reported with its line number and skipped; the others load.
+The format is described in docs/tdsp-files.md. A file is read as a stream of lines. On
+PostgreSQL the database does the work (`usage.services.ingest_pg`: COPY into a staging table,
+checks and versions in SQL, one INSERT … SELECT); elsewhere (SQLite, the embedded default)
+each row is checked in Python here (a day's values by one regular expression on the common
+path, value by value only when that fails, to name the bad interval) and the good rows are
+written in batches. Both report a malformed row with its line number and the same message,
+and load the others.
 
 A file loads whole or not at all (SEC-4, SEC-6): every batch is written in one transaction,
 so a file refused half-way (not UTF-8, a truncated gzip, too big once expanded) leaves
@@ -18,7 +20,6 @@ row is refused); a lower version is stored but does not become current.
 """
 
 import gzip
-import io
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -201,14 +202,11 @@ class RowParser:
         count, pattern = self.day_shape(day)
         if len(quality) == count and not quality.strip("AE") and pattern.fullmatch(values):
             readings = values
-            total = Decimal(f"{sum(map(float, values.split(','))):.3f}")
         else:
-            readings, total = self._interval_values(day, count, quality, values)
-        return esiid, (day, channel), version, (readings, quality, total)
+            readings = self._interval_values(day, count, quality, values)
+        return esiid, (day, channel), version, (readings, quality)
 
-    def _interval_values(
-        self, day: date, count: int, quality: str, values: str
-    ) -> tuple[str, Decimal]:
+    def _interval_values(self, day: date, count: int, quality: str, values: str) -> str:
         """The slow path: find the first wrong thing and name it, or normalise the values."""
         items = values.split(",")
         if len(items) != count:
@@ -217,7 +215,6 @@ class RowParser:
         if len(quality) != count:
             raise BadRow(f"{len(quality)} quality flags; {day} has {count} intervals")
         readings = []
-        total = Decimal("0")
         for number, (item, flag) in enumerate(zip(items, quality, strict=True), start=1):
             if flag not in QUALITY_FLAGS:
                 raise BadRow(f"interval {number}: quality flag {flag!r} is not A, E or -")
@@ -228,10 +225,8 @@ class RowParser:
                 continue
             if not KWH_RE.fullmatch(item):
                 raise BadRow(f"interval {number}: {item!r} is not a kWh value")
-            value = Decimal(item)
-            total += value
-            readings.append(f"{value:.3f}")
-        return ",".join(readings), total
+            readings.append(f"{Decimal(item):.3f}")
+        return ",".join(readings)
 
     def _fields(self, line: str, count: int, names: str) -> list[str]:
         parts = line.split(",")
@@ -288,7 +283,7 @@ INTERVAL = RecordKind(
     header=("esiid", "date", "channel", "version", "quality", "kwh"),
     model=IntervalDay,
     key_fields=("day", "channel"),
-    value_fields=("readings", "quality", "total_kwh"),
+    value_fields=("readings", "quality"),
     compared=2,
     parse=RowParser.interval,
 )
@@ -387,33 +382,64 @@ def tdsp_file_load(
             raise TdspFileRefused(f"the first line is longer than {MAX_LINE_BYTES:,} bytes")
         kind = _kind_for_header(header.rstrip("\r\n"))
         report.kind = kind.name
-        loader = _BatchLoader(kind, report, tdsp, batch_rows)
-        parser = RowParser()
-        parse = kind.parse
-        for number, line in enumerate(rows, start=2):
-            report.rows_read += 1
-            if isinstance(line, _LineTooLong):
-                report.refuse(number, f"the line is longer than {MAX_LINE_BYTES:,} bytes")
-                continue
-            line = line.rstrip("\r\n")
-            if not line.strip():
-                report.refuse(number, "empty line")
-                continue
-            try:
-                esiid, key, version, values = parse(parser, line)
-            except BadRow as error:
-                report.refuse(number, str(error))
-                continue
-            loader.add((number, esiid, key, version, values))
-        loader.flush()
-        # BEY-4: once per file, for the premises it stored rows of (in the same transaction).
-        if loader.stored_premises:
-            freshness_refresh(loader.stored_premises)
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK_ID])
+            # Imported here: that module builds on this one's parser and report.
+            from usage.services.ingest_pg import sql_file_load
+
+            sql_file_load(kind, rows, report, tdsp=tdsp, received_at=timezone.now())
+        else:
+            _python_file_load(kind, rows, report, tdsp, batch_rows)
     report.errors.sort(key=lambda error: error.line)
     return report
 
 
+def check_line(line: str) -> str:
+    """A line without its line end; an empty one is refused."""
+    line = line.rstrip("\r\n")
+    if not line.strip():
+        raise BadRow("empty line")
+    return line
+
+
+def refused_same_version(version: int, key: tuple[Any, ...]) -> str:
+    return (
+        f"version {version} of {_describe(key)} is already stored with other values; "
+        "a correction needs a higher version"
+    )
+
+
+def _python_file_load(
+    kind: RecordKind,
+    rows: Iterator[str],
+    report: TdspFileReport,
+    tdsp: Tdsp | None,
+    batch_rows: int,
+) -> None:
+    """Row by row in Python, written in batches (SQLite)."""
+    loader = _BatchLoader(kind, report, tdsp, batch_rows)
+    parser = RowParser()
+    parse = kind.parse
+    for number, line in enumerate(rows, start=2):
+        report.rows_read += 1
+        try:
+            if isinstance(line, _LineTooLong):
+                raise BadRow(f"the line is longer than {MAX_LINE_BYTES:,} bytes")
+            esiid, key, version, values = parse(parser, check_line(line))
+        except BadRow as error:
+            report.refuse(number, str(error))
+            continue
+        loader.add((number, esiid, key, version, values))
+    loader.flush()
+    # BEY-4: once per file, for the premises it stored rows of (in the same transaction).
+    if loader.stored_premises:
+        freshness_refresh(loader.stored_premises)
+
+
 class _BatchLoader:
+    """SQLite's writer: rows decided against the stored versions a batch at a time."""
+
     def __init__(
         self, kind: RecordKind, report: TdspFileReport, tdsp: Tdsp | None, batch_rows: int
     ) -> None:
@@ -425,7 +451,6 @@ class _BatchLoader:
         self.keys: set[tuple[str, tuple[Any, ...]]] = set()
         self.premises: dict[str, tuple[int, int] | None] = {}  # esiid → (id, tdsp id)
         self.received_at = timezone.now()
-        self.copy = connection.vendor == "postgresql"
         self.stored_premises: set[int] = set()  # BEY-4: whose freshness the file changed
 
     def add(self, row: Row) -> None:
@@ -446,7 +471,12 @@ class _BatchLoader:
         """The rows with the premise id for the ESIID; unknown ESIIDs are refused."""
         wanted = {row[1] for row in rows} - self.premises.keys()
         if wanted:
-            found = {esiid: (pk, tdsp_id) for esiid, pk, tdsp_id in self._premises_of(wanted)}
+            found = {
+                esiid: (pk, tdsp_id)
+                for esiid, pk, tdsp_id in Premise.objects.filter(esiid__in=wanted).values_list(
+                    "esiid", "pk", "tdsp_id"
+                )
+            }
             for esiid in wanted:
                 self.premises[esiid] = found.get(esiid)
         resolved: list[PremiseRow] = []
@@ -460,159 +490,89 @@ class _BatchLoader:
                 resolved.append((line, premise[0], key, version, values))
         return resolved
 
-    def _premises_of(self, esiids: set[str]) -> list[tuple[str, int, int]]:
-        if not self.copy:
-            return list(
-                Premise.objects.filter(esiid__in=esiids).values_list("esiid", "pk", "tdsp_id")
-            )
-        # PostgreSQL: the ESIIDs go as one array, not as 10,000 separate query parameters.
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT esiid, id, tdsp_id FROM {Premise._meta.db_table} WHERE esiid = ANY(%s)",
-                [list(esiids)],
-            )
-            return cursor.fetchall()
-
-    def _of_premises(self, queryset: QuerySet[M], ids: set[int]) -> QuerySet[M]:
-        if not self.copy:
-            return queryset.filter(premise_id__in=ids)
-        # Django would prepare each of the 10,000 ids of an `__in` one by one; one array instead.
-        return queryset.extra(where=["premise_id = ANY(%s)"], params=[list(ids)])
+    def _stored(self, rows: list[PremiseRow], **filters: Any) -> QuerySet[Any]:
+        kind = self.kind
+        return kind.model.objects.filter(
+            premise_id__in={row[1] for row in rows},
+            **{f"{kind.key_fields[0]}__in": {row[2][0] for row in rows}},
+            **filters,
+        )
 
     def _store(self, rows: list[PremiseRow]) -> None:
         """Decide each row against what is stored, then retire and insert (USG-1 versions)."""
         kind, report = self.kind, self.report
-        model = kind.model
-        if self.copy:
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [INGEST_LOCK_ID])
         current = {
-            (premise_id, *key): (pk, version)
-            for pk, premise_id, *key, version in self._of_premises(
-                model.objects.filter(
-                    is_current=True, **{f"{kind.key_fields[0]}__in": {row[2][0] for row in rows}}
-                ),
-                {row[1] for row in rows},
-            ).values_list("pk", "premise_id", *kind.key_fields, "version")
+            (premise_id, *key): version
+            for premise_id, *key, version in self._stored(rows, is_current=True).values_list(
+                "premise_id", *kind.key_fields, "version"
+            )
         }
         inserts: list[Insert] = []
-        retired: list[int] = []
-        same: list[tuple[PremiseRow, int]] = []  # rows to compare with the stored row of that pk
+        retired: list[tuple[int, tuple[Any, ...]]] = []
+        same: list[PremiseRow] = []  # rows to compare with the stored row of that version
         older: list[PremiseRow] = []
         for row in rows:
             _, premise_id, key, version, values = row
             stored = current.get((premise_id, *key))
             if stored is None:
                 inserts.append((premise_id, key, version, True, values))
-            elif version > stored[1]:
-                retired.append(stored[0])
+            elif version > stored:
+                retired.append((premise_id, key))
                 inserts.append((premise_id, key, version, True, values))
                 report.new_versions += 1
-            elif version == stored[1]:
-                same.append((row, stored[0]))
+            elif version == stored:
+                same.append(row)
             else:
                 older.append(row)
         if older:
             same.extend(self._older_versions(older, inserts))
         if same:
             self._compare(same)
-        if retired:
-            model.objects.filter(pk__in=retired).update(is_current=False)
+        for premise_id, key in retired:
+            key_filter = dict(zip(kind.key_fields, key, strict=True))
+            kind.model.objects.filter(premise_id=premise_id, is_current=True, **key_filter).update(
+                is_current=False
+            )
         if inserts:
-            if self.copy:
-                self._copy(inserts)
-            else:
-                self._bulk_create(inserts)
+            self._bulk_create(inserts)
         report.stored += len(inserts)
         self.stored_premises.update(insert[0] for insert in inserts)
 
-    def _older_versions(
-        self, rows: list[PremiseRow], inserts: list[Insert]
-    ) -> list[tuple[PremiseRow, int]]:
+    def _older_versions(self, rows: list[PremiseRow], inserts: list[Insert]) -> list[PremiseRow]:
         """Lower versions than the current one: compared when stored, else kept not current."""
         kind = self.kind
-        existing = {
-            (premise_id, *key, version): pk
-            for pk, premise_id, *key, version in kind.model.objects.filter(
-                premise_id__in={row[1] for row in rows},
-                version__in={row[3] for row in rows},
-                **{f"{kind.key_fields[0]}__in": {row[2][0] for row in rows}},
-            ).values_list("pk", "premise_id", *kind.key_fields, "version")
-        }
+        existing = set(
+            self._stored(rows, version__in={row[3] for row in rows}).values_list(
+                "premise_id", *kind.key_fields, "version"
+            )
+        )
         same = []
         for row in rows:
             _, premise_id, key, version, values = row
-            pk = existing.get((premise_id, *key, version))
-            if pk is not None:
-                same.append((row, pk))
+            if (premise_id, *key, version) in existing:
+                same.append(row)
             else:
                 inserts.append((premise_id, key, version, False, values))
                 self.report.new_versions += 1
                 self.report.older_versions += 1
         return same
 
-    def _compare(self, rows: list[tuple[PremiseRow, int]]) -> None:
+    def _compare(self, rows: list[PremiseRow]) -> None:
         """The same version again: nothing changes, and different values are refused."""
         kind = self.kind
         compared = kind.value_fields[: kind.compared]
+        width = 2 + len(kind.key_fields)  # premise, key, version: then the compared values
         stored = {
-            pk: tuple(values)
-            for pk, *values in kind.model.objects.filter(pk__in=[pk for _, pk in rows]).values_list(
-                "pk", *compared
+            tuple(found[:width]): tuple(found[width:])
+            for found in self._stored(rows, version__in={row[3] for row in rows}).values_list(
+                "premise_id", *kind.key_fields, "version", *compared
             )
         }
-        for (line, _, key, version, values), pk in rows:
-            if stored[pk] == values[: kind.compared]:
+        for line, premise_id, key, version, values in rows:
+            if stored[(premise_id, *key, version)] == values[: kind.compared]:
                 self.report.unchanged += 1
             else:
-                self.report.refuse(
-                    line,
-                    f"version {version} of {_describe(key)} is already stored with other "
-                    "values; a correction needs a higher version",
-                )
-
-    def _columns(self) -> list[str]:
-        meta = self.kind.model._meta
-        names = ("premise", *self.kind.key_fields, "version", "is_current")
-        names += (*self.kind.value_fields, "received_at")
-        columns = []
-        for name in names:
-            field = meta.get_field(name)
-            # Each name is a concrete field of the model (a foreign key's too), so it has a
-            # column; never a reverse relation.
-            assert isinstance(field, models.Field) and field.column
-            columns.append(field.column)
-        return columns
-
-    def _copy(self, inserts: list[Insert]) -> None:
-        """PostgreSQL's fastest path: COPY the rows straight into the table (USG-2)."""
-        received = self.received_at.isoformat()
-        buffer = io.StringIO()
-        buffer.writelines(
-            "\t".join(
-                (
-                    str(premise_id),
-                    *map(_copy_text, key),
-                    str(version),
-                    "t" if is_current else "f",
-                    *map(_copy_text, values),
-                    received,
-                )
-            )
-            + "\n"
-            for premise_id, key, version, is_current, values in inserts
-        )
-        buffer.seek(0)
-        table = connection.ops.quote_name(self.kind.model._meta.db_table)
-        columns = ", ".join(map(connection.ops.quote_name, self._columns()))
-        sql = f"COPY {table} ({columns}) FROM STDIN"
-        with connection.cursor() as cursor:
-            raw = cursor.cursor
-            if hasattr(raw, "copy_expert"):  # psycopg2
-                raw.copy_expert(sql, buffer)
-            else:  # psycopg 3
-                with raw.copy(sql) as copy:
-                    copy.write(buffer.getvalue())
+                self.report.refuse(line, refused_same_version(version, key))
 
     def _bulk_create(self, inserts: list[Insert]) -> None:
         kind = self.kind
@@ -631,11 +591,6 @@ class _BatchLoader:
             ),
             batch_size=1000,
         )
-
-
-def _copy_text(value: object) -> str:
-    # Every value was checked: digits, dots, commas, dashes and flags only, nothing to escape.
-    return "\\N" if value is None else str(value)
 
 
 def _describe(key: tuple[Any, ...]) -> str:

@@ -94,7 +94,6 @@ def interval_days_store(items: Iterable[IntervalDayInput]) -> StoreSummary:
                 version=previous.version + 1 if previous else 1,
                 readings=text,
                 quality=item.quality,
-                total_kwh=sum((v for v in item.readings if v is not None), Decimal("0")),
                 received_at=now,
             )
         )

@@ -5,23 +5,27 @@ commit. The file is built in parts so that no task run is long (a killed worker'
 back after the broker's visibility timeout, CELERY_VISIBILITY_TIMEOUT, which must stay above
 the longest run): one run appends the next meters, in ESIID order, for about
 REPORT_PART_SECONDS, records how far the file got and queues the next run. The row stays
-locked while a part is written, so two runs of one request take turns; a run killed mid-part
-leaves bytes past the recorded length, which the next run cuts off before writing that part
-again. The file becomes the request's (downloadable) only when the last part is in, so a
-user never sees half a file. A part tried MAX_ATTEMPTS times makes the request Unsuccessful,
-and a beat sweep re-queues requests whose task went missing, so no request stays Processing
-for ever.
+locked while a part is written, so two runs of one request take turns. Every byte goes
+through the default storage (an S3 bucket, or MEDIA_ROOT on one machine: smt/settings.py),
+which keeps whole objects and cannot append: each run stores the bytes it adds as a segment
+named by the offset they start at, and the last run puts the segments together into the
+file. A run killed mid-part leaves at most a segment past the recorded length, which the next
+run replaces. The file becomes the request's (downloadable) only when the last part is in, so
+a user never sees half a file. A part tried MAX_ATTEMPTS times makes the request
+Unsuccessful, and a beat sweep re-queues requests whose task went missing, so no request
+stays Processing for ever.
 
 USG-8: one order may hold several reports (Daily Usage, Daily Meter Reads, Monthly Usage, each
 with its own dates and View: `ReportRequest.parts`). They are built one after the other, each
-into its own file, in runs as above (`parts_built` counts the reports done); the last run puts
-the files that hold data into one ZIP, the order's file. An order of one report makes its one
+into its own segments, in runs as above (`parts_built` counts the reports done); the last run
+puts the files that hold data into one ZIP, the order's file. An order of one report makes its one
 file as before.
 """
 
 import dataclasses
-import os
 import re
+import shutil
+import tempfile
 import time
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -29,6 +33,7 @@ from datetime import date, datetime, timedelta
 from typing import IO
 
 from django.conf import settings
+from django.core.files import File
 from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import CharField, OuterRef, Q, QuerySet, Subquery, Value
@@ -172,27 +177,26 @@ def _build_part(request_id: int) -> ReportRequest:
         deadline=time.monotonic() + REPORT_PART_SECONDS,
     )
     windows = _data_windows(request, report)
-    path = default_storage.path(_building_name(request, index))
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    with open(path, "r+b" if os.path.exists(path) else "w+b") as handle:
-        # Whatever a killed run wrote past the recorded length is cut off and written again.
-        handle.truncate(request.bytes_built)
-        handle.seek(request.bytes_built)
+    start = request.bytes_built
+    with tempfile.TemporaryFile() as scratch:
+        segment = _Segment(scratch, offset=start)
         if report.file_format == ReportRequest.FileFormat.GREEN_BUTTON:
-            rows = _green_button_part(request, report, handle, part, windows)
+            rows = _green_button_part(request, report, segment, part, windows)
         else:
-            rows = _csv_part(report, handle, part, windows)
-        handle.flush()
-        os.fsync(handle.fileno())
-        request.bytes_built = handle.tell()
-    request.premises_built += part.taken
-    request.rows += rows
-    if part.exhausted:
-        if request.is_multi_part:
+            rows = _csv_part(report, segment, part, windows)
+        request.bytes_built = segment.tell()
+        finishing = part.exhausted and index + 1 >= len(request.report_parts)
+        if not finishing:
+            # Whatever a killed run stored at this offset is replaced, not added to.
+            _store_whole(_segment_name(request, index, start), scratch)
+        request.premises_built += part.taken
+        request.rows += rows
+        if part.exhausted and request.is_multi_part:
             _record_report_rows(request, index)
-        if index + 1 >= len(request.report_parts):
-            _finish(request)
+        if finishing:
+            _finish(request, last=scratch, start=start)  # the last bytes go straight in
             return request
+    if part.exhausted:
         # USG-8: the next report of the order starts its own file from its first meter.
         request.parts_built = index + 1
         request.premises_built = request.bytes_built = 0
@@ -211,6 +215,21 @@ def _build_part(request_id: int) -> ReportRequest:
     )
     transaction.on_commit(lambda: _dispatch(request_id))
     return request
+
+
+class _Segment:
+    """The bytes one run adds to a report's file, kept in a temporary file until they are
+    stored whole. `tell()` is the position in the whole file (the CSV header goes at 0 only)."""
+
+    def __init__(self, scratch: IO[bytes], *, offset: int) -> None:
+        self.scratch = scratch
+        self.offset = offset
+
+    def write(self, chunk: bytes) -> int:
+        return self.scratch.write(chunk)
+
+    def tell(self) -> int:
+        return self.offset + self.scratch.tell()
 
 
 class _Part:
@@ -249,6 +268,45 @@ def _building_name(request: ReportRequest, index: int | None = None) -> str:
     return f"reports/{request.requested_at:%Y/%m}/{_part_file_name(request, index)}"
 
 
+def _segment_name(request: ReportRequest, index: int, offset: int) -> str:
+    """Where one run's bytes of a report's file are stored, named by their offset in it."""
+    return f"{_building_name(request, index)}.{offset:012d}.part"
+
+
+def _segments(
+    request: ReportRequest, index: int, *, end: int | None = None
+) -> list[tuple[str, int]]:
+    """The stored segments of a report's file with their sizes, in order: up to the offset
+    `end` (each one must be there), or without it every segment there is (to delete them).
+    A run that wrote nothing stored an empty segment, which the next run replaced unless
+    it was the last."""
+    segments: list[tuple[str, int]] = []
+    offset = 0
+    while end is None or offset < end:
+        name = _segment_name(request, index, offset)
+        if not default_storage.exists(name):
+            if end is None:
+                break
+            raise FileNotFoundError(f"{name}: a part of report {request.order_number} is lost")
+        size = default_storage.size(name)
+        segments.append((name, size))
+        if not size:
+            break
+        offset += size
+    return segments
+
+
+def _store_whole(name: str, content: IO[bytes]) -> None:
+    """Store `content` as `name`, replacing what a killed run may have left there. The
+    request's row is locked meanwhile, so nothing else writes the name."""
+    content.seek(0)
+    default_storage.delete(name)
+    stored = default_storage.save(name, File(content, name=name))
+    if stored != name:  # the storage kept an object that appeared meanwhile: not ours to use
+        default_storage.delete(stored)
+        raise RuntimeError(f"{name} was written by someone else while this run stored it")
+
+
 def _part_file_name(request: ReportRequest, index: int) -> str:
     """The name of one report's file in an order's ZIP: report-00000012-1-daily-usage.csv."""
     report = request.report_parts[index]
@@ -259,7 +317,7 @@ def _part_file_name(request: ReportRequest, index: int) -> str:
 
 def _csv_part(
     report: ReportPart,
-    handle: IO[bytes],
+    handle: _Segment,
     part: _Part,
     windows: dict[int, selectors.DataWindow],
 ) -> int:
@@ -341,7 +399,7 @@ _READING_TYPE_ENTRY = re.compile(
 def _green_button_part(
     request: ReportRequest,
     report: ReportPart,
-    handle: IO[bytes],
+    handle: _Segment,
     part: _Part,
     windows: dict[int, selectors.DataWindow],
 ) -> int:
@@ -384,23 +442,29 @@ def report_content_type(request: ReportRequest) -> str:
     return _file_type(request)[1]
 
 
-def _finish(request: ReportRequest) -> None:
+def _finish(request: ReportRequest, *, last: IO[bytes], start: int) -> None:
     """The last part is in (inside _build_part's transaction, the row locked): the file
-    becomes the request's, or the request is Unsuccessful when it holds no data."""
+    becomes the request's, or the request is Unsuccessful when it holds no data. `last` holds
+    the last report's bytes from offset `start` on, which were not stored as a segment."""
     name = _building_name(request)
+    final = len(request.report_parts) - 1
     request.completed_at = timezone.now()
     if request.rows:
         request.status = ReportRequest.Status.COMPLETE
         request.file.name = name
-        if request.is_multi_part:
-            _zip_reports(request, name)
+        with tempfile.TemporaryFile() as whole:
+            if request.is_multi_part:
+                _zip_reports(request, whole, last=last, start=start)
+            else:
+                _join_segments(_segments(request, final, end=start), last, into=whole)
+            _store_whole(name, whole)
     else:
         request.status = ReportRequest.Status.UNSUCCESSFUL
         request.detail = NO_DATA
         default_storage.delete(name)
-    if request.is_multi_part:  # once the order's file is in, never before
-        built = _report_file_names(request)
-        transaction.on_commit(lambda: _delete_files(built))
+    # Once the order's file is in, never before (with a killed run's segment at `start`).
+    built = _stored_segments(request)
+    transaction.on_commit(lambda: _delete_files(built))
     request.save(
         update_fields=[
             "premises_built",
@@ -417,9 +481,10 @@ def _finish(request: ReportRequest) -> None:
     _email_finished(request)
 
 
-def _report_file_names(request: ReportRequest) -> list[str]:
-    """USG-8: where each report of a several-report order is built."""
-    return [_building_name(request, index) for index in range(len(request.report_parts))]
+def _stored_segments(request: ReportRequest) -> list[str]:
+    """Every segment stored for the request, of each of its reports (USG-8)."""
+    indexes = range(len(request.report_parts))
+    return [name for index in indexes for name, _size in _segments(request, index)]
 
 
 def _delete_files(names: Iterable[str]) -> None:
@@ -427,19 +492,37 @@ def _delete_files(names: Iterable[str]) -> None:
         default_storage.delete(name)
 
 
-def _zip_reports(request: ReportRequest, name: str) -> None:
+def _join_segments(
+    segments: Iterable[tuple[str, int]], last: IO[bytes] | None, *, into: IO[bytes]
+) -> None:
+    """A report's file: its stored segments in order, then the last run's bytes if any."""
+    for name, _size in segments:
+        with default_storage.open(name, "rb") as segment:
+            shutil.copyfileobj(segment, into)
+    if last is not None:
+        last.seek(0)
+        shutil.copyfileobj(last, into)
+
+
+def _zip_reports(request: ReportRequest, into: IO[bytes], *, last: IO[bytes], start: int) -> None:
     """USG-8: the order's ZIP holds the file of each of its reports that found data (a
     report without data is told on Report Request Status, not shipped as an empty file).
     Written whole again by a run that repeats the last part."""
-    with zipfile.ZipFile(
-        default_storage.path(name), "w", compression=zipfile.ZIP_DEFLATED
-    ) as archive:
+    final = len(request.report_parts) - 1
+    with zipfile.ZipFile(into, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         for index, report in enumerate(request.report_parts):
-            if report.rows:
-                archive.write(
-                    default_storage.path(_building_name(request, index)),
-                    arcname=_part_file_name(request, index),
-                )
+            if not report.rows:
+                continue
+            tail = last if index == final else None
+            segments = _segments(request, index, end=None if tail is None else start)
+            size = sum(size for _name, size in segments)
+            size += 0 if tail is None else tail.seek(0, 2)
+            built = timezone.localtime(request.completed_at).timetuple()[:6]
+            info = zipfile.ZipInfo(_part_file_name(request, index), built)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            # A report's file may pass 2 GiB: then the ZIP needs its ZIP64 fields.
+            with archive.open(info, "w", force_zip64=size > zipfile.ZIP64_LIMIT) as member:
+                _join_segments(segments, tail, into=member)
 
 
 def report_email_attaches(request: ReportRequest) -> bool:
@@ -505,7 +588,7 @@ def report_request_fail(*, request_id: int, reason: str) -> None:
     if locked.status != ReportRequest.Status.PROCESSING:
         return
     # The parts built so far, if any (of each report of a several-report order, USG-8).
-    _delete_files({_building_name(locked), *_report_file_names(locked)})
+    _delete_files([_building_name(locked), *_stored_segments(locked)])
     locked.status = ReportRequest.Status.UNSUCCESSFUL
     locked.detail = reason[:300]
     locked.completed_at = timezone.now()

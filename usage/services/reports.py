@@ -5,11 +5,13 @@ Everything here is a read: the pages, the CSV export and (later) offline exports
 APIs build on the same functions, so a rule is enforced in one place.
 """
 
-from collections.abc import Iterable
+import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_CEILING, ROUND_HALF_UP, Decimal
-from functools import lru_cache
+from functools import lru_cache, wraps
+from typing import TypeVar
 
 from dateutil.relativedelta import relativedelta
 from django.db.models import Min, Q, QuerySet
@@ -31,6 +33,8 @@ AVAILABILITY_LAG_DAYS = 2  # USG-6: a day's data is available two days after it
 ONLINE_INTERVAL_DAYS = 40  # USG-7: Daily Usage of 40 days or more runs offline
 DAILY_READS_PER_PAGE = 30  # USG-4
 DEFAULT_DAILY_USAGE_DAYS = 7  # USG-3: Daily Usage opens on the last week, Previous Day at hand
+
+T = TypeVar("T")
 
 
 def _show(day: date) -> str:
@@ -189,6 +193,34 @@ def display_interval_labels(day: date) -> tuple[tuple[str, str], ...]:
 
 
 @lru_cache(maxsize=1024)
+def _day_shape(day: date) -> tuple:
+    """What the people's labels of a day's intervals depend on: each boundary's local time,
+    fold, offset and zone name. Every ordinary day of a season has the same shape, and every
+    DST day of its kind, so labels are built once per shape and language, not once per day:
+    formatting them is ~200 `time_format` calls, and the Daily Usage page of a day not seen
+    before paid for it (benchmarks/README.md, `page`)."""
+    return tuple(
+        (m.hour, m.minute, m.fold, m.utcoffset(), m.tzname()) for m in interval_moments(day)
+    )
+
+
+def _per_day_shape(build: Callable[[date, str], T]) -> Callable[[date, str], T]:
+    """Cache `build(day, language)` per (day shape, language): a handful of entries."""
+    built: dict[tuple, T] = {}
+
+    @wraps(build)
+    def cached(day: date, language: str) -> T:
+        key = (_day_shape(day), language)
+        if key not in built:
+            if len(built) >= 64:  # never reached with real zones; a bound all the same
+                built.clear()
+            built[key] = build(day, language)
+        return built[key]
+
+    return cached
+
+
+@_per_day_shape
 def _display_interval_labels(day: date, language: str) -> tuple[tuple[str, str], ...]:
     local = interval_moments(day)
     repeated = {m.strftime("%H:%M") for m in local if m.fold}
@@ -217,13 +249,18 @@ def interval_day_report(premise: Premise, day: date, *, versions: bool = False) 
     )
 
 
-def _interval_day_tables(day: date, days: list[IntervalDay], *, versions: bool) -> dict:
-    labels = display_interval_labels(day)
+def _by_version(days: list[IntervalDay], *, versions: bool) -> dict[int, dict[str, IntervalDay]]:
+    """The day's rows by version (0 for Current Version), then channel: a table each."""
     by_version: dict[int, dict[str, IntervalDay]] = {}
     for row in days:
         by_version.setdefault(row.version if versions else 0, {})[row.channel] = row
+    return by_version
+
+
+def _interval_day_tables(day: date, days: list[IntervalDay], *, versions: bool) -> dict:
+    labels = display_interval_labels(day)
     tables = []
-    for version, channels in sorted(by_version.items(), reverse=True):
+    for version, channels in sorted(_by_version(days, versions=versions).items(), reverse=True):
         consumption = channels.get("C")
         generation = channels.get("G")
         c_values = consumption.values if consumption else [None] * len(labels)
@@ -466,11 +503,11 @@ def _thinned(count: int, kind: str) -> tuple[int, int]:
     return stride, stride * 2
 
 
-@lru_cache(maxsize=256)
+@_per_day_shape
 def _interval_chart_labels(day: date, language: str) -> tuple[tuple[str, str, str, bool], ...]:
     """Per interval of the day (92/96/100): the bar's label "2:15 PM–2:30 PM", its start time,
     its x-axis text (every AXIS_HOURS hours of local time, else "") and whether a phone keeps
-    it; in the active language's TIME_FORMAT (UX-3). Cached per day and language."""
+    it; in the active language's TIME_FORMAT (UX-3). Cached per day shape and language."""
     local = interval_moments(day)
     labels = []
     for start, (start_text, end_text) in zip(
@@ -566,12 +603,18 @@ def comparison_text(*, shown: str, kwh: Decimal, other: str, other_kwh: Decimal 
     return _("%(this)s — %(kwh)s kWh%(percent)s less than %(other)s.") % values
 
 
+INTERVAL_DAY_HTML_SECONDS = 10 * 60  # a rendered day is kept this long (the key names its rows)
+INTERVAL_DAY_HTML_MARKUP = 1  # raise when the day's partials change, so no old markup is served
+
+
 def interval_day_page(
     premise: Premise, day: date, *, versions: bool = False, window: DataWindow = UNLIMITED
 ) -> dict:
-    """USG-3 on screen: the day's report (interval_day_report), its chart (UX-4) and the
-    comparison with the same weekday a week before, read in the same query. The other day
-    must be inside the viewer's data window (USG-12), else no comparison is made."""
+    """USG-3 on screen: the day's stored rows, the comparison with the same weekday a week
+    before, read in the same query, and the cache key of the day's rendered chart and tables
+    (`interval_day_html_key`); the tables and chart themselves (`interval_day_content`) are
+    built only when that HTML is not cached. The other day must be inside the viewer's data
+    window (USG-12), else no comparison is made."""
     other = day - timedelta(days=COMPARE_DAYS)
     comparable = window.clamp(other, other) is not None
     wanted = Q(day=day) if versions else Q(day=day, is_current=True)
@@ -580,19 +623,66 @@ def interval_day_page(
     rows = list(
         IntervalDay.objects.filter(wanted, premise=premise).order_by("day", "channel", "-version")
     )
-    report = _interval_day_tables(day, [r for r in rows if r.day == day], versions=versions)
-    table = report["tables"][0] if report["tables"] else None
-    report["chart"] = interval_chart(day, table)
-    report["comparison"] = ""
-    if comparable and table and table["total_consumption"] is not None:
+    shown = [r for r in rows if r.day == day]
+    report = {
+        "day": day,
+        "stored": shown,
+        "versions": versions,
+        "has_data": bool(shown),
+        "html_key": interval_day_html_key(
+            premise_id=premise.pk, day=day, rows=shown, versions=versions
+        ),
+        "comparison": "",
+    }
+    newest = _by_version(shown, versions=versions)
+    consumption = newest[max(newest)].get("C") if newest else None
+    if comparable and consumption is not None:
         before = next((r.total_kwh for r in rows if r.day == other), None)
         report["comparison"] = comparison_text(
             shown=_("This day"),
-            kwh=table["total_consumption"],
+            kwh=consumption.total_kwh,
             other=formats.date_format(other, "DATE_FORMAT"),
             other_kwh=before,
         )
     return report
+
+
+def interval_day_content(day: date, stored: list[IntervalDay], *, versions: bool) -> dict:
+    """The day's tables (as interval_day_report) and its chart (UX-4) from its stored rows."""
+    report = _interval_day_tables(day, stored, versions=versions)
+    report["chart"] = interval_chart(day, report["tables"][0] if report["tables"] else None)
+    return report
+
+
+def interval_day_html_key(
+    *, premise_id: int, day: date, rows: list[IntervalDay], versions: bool
+) -> str:
+    """The cache key of a day's rendered chart and 15-minute tables (USG-3, UX-4): what they
+    are made of (the premise, the day, the View and every stored row shown: channel, version,
+    when it was received, its total, flags and readings) and how they are written (the
+    language, the time zone of the "received" times, INTERVAL_DAY_HTML_MARKUP). A new version
+    of the day is a new key, so the page never shows an old one. Nothing of the viewer is in
+    the HTML (it is rendered without the request), and the viewer's right to see the meter
+    and the day is checked before the key is made (USG-12)."""
+    digest = hashlib.blake2b(digest_size=16)
+    for row in rows:
+        digest.update(
+            f"{row.channel}|{row.version}|{row.received_at.isoformat()}|{row.total_kwh}|"
+            f"{row.quality}|{row.readings}\n".encode()
+        )
+    view = VERSIONS if versions else CURRENT
+    return ":".join(
+        (
+            "usage-day-html",
+            str(INTERVAL_DAY_HTML_MARKUP),
+            str(premise_id),
+            day.isoformat(),
+            view,
+            translation.get_language() or "",
+            timezone.get_current_timezone_name(),
+            digest.hexdigest(),
+        )
+    )
 
 
 def monthly_comparison(

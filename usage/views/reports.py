@@ -6,6 +6,7 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.http import (
     HttpResponse,
@@ -15,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -74,6 +76,7 @@ def _report(request, premise, options, window) -> dict:
         return {
             "type": report_type,
             **report,
+            "html": _interval_day_html(report),
             "previous_day": day - timedelta(days=1) if day > start else None,
             "next_day": day + timedelta(days=1) if day < end else None,
         }
@@ -90,6 +93,27 @@ def _report(request, premise, options, window) -> dict:
         "chart": reports.monthly_chart(months),
         "comparison": reports.monthly_comparison(premise, months, window=window),
     }
+
+
+def _interval_day_html(report: dict) -> dict[str, str]:
+    """USG-3, UX-4: the day's chart and 15-minute tables as HTML, from the cache when this
+    version of the day was shown in this language lately (the key names every stored row
+    shown: `reports.interval_day_html_key`). Rendered without the request, so nothing of the
+    viewer is in it; who may see the meter and the day was decided before."""
+    html = cache.get(report["html_key"])
+    if html is None:
+        content = reports.interval_day_content(
+            report["day"], report["stored"], versions=report["versions"]
+        )
+        html = {
+            "chart": render_to_string("usage/_interval_chart.html", {"chart": content["chart"]}),
+            "tables": render_to_string(
+                "usage/_interval_tables.html",
+                {"tables": content["tables"], "versions": report["versions"]},
+            ),
+        }
+        cache.set(report["html_key"], html, reports.INTERVAL_DAY_HTML_SECONDS)
+    return {part: mark_safe(text) for part, text in html.items()}  # rendered with autoescape
 
 
 def _day_param(request, start, end):

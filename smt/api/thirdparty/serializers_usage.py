@@ -11,7 +11,6 @@ serializers below only describe that shape in the OpenAPI document."""
 
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -20,7 +19,7 @@ from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 
 from agreements.models import Agreement
-from usage.models import Channel, DailyRead, MonthlyUsage, Quality
+from usage.models import Channel, DailyRead, MonthlyUsage, Quality, day_total
 from usage.selectors import DataWindow
 from usage.services.freshness import freshness_json, premise_freshness
 from usage.services.intervals import INTERVAL_MINUTES, MARKET_TZ
@@ -236,8 +235,8 @@ def interval_starts(day: date) -> tuple[str, ...]:
     return tuple(starts)
 
 
-IntervalDayRow = tuple[date, str, int, str, str, Decimal, datetime]
-DAY_ROW_FIELDS = ("day", "channel", "version", "readings", "quality", "total_kwh", "received_at")
+IntervalDayRow = tuple[date, str, int, str, str, datetime]
+DAY_ROW_FIELDS = ("day", "channel", "version", "readings", "quality", "received_at")
 
 
 def interval_days_json(rows: Iterable[IntervalDayRow]) -> list[dict[str, Any]]:
@@ -247,7 +246,7 @@ def interval_days_json(rows: Iterable[IntervalDayRow]) -> list[dict[str, Any]]:
     days: list[dict[str, Any]] = []
     current: dict[str, Any] = {}
     quality_names = QUALITY_NAMES
-    for day, channel, version, readings, quality, total_kwh, received_at in rows:
+    for day, channel, version, readings, quality, received_at in rows:
         if current.get("date") != day:
             starts = interval_starts(day)
             current = {
@@ -260,7 +259,7 @@ def interval_days_json(rows: Iterable[IntervalDayRow]) -> list[dict[str, Any]]:
         current[CHANNEL_KEYS[channel]] = {
             "version": version,
             "received_at": received.to_representation(received_at),
-            "total_kwh": str(total_kwh),
+            "total_kwh": str(day_total(readings)),
             "intervals": [
                 {"start": start, "kwh": kwh or None, "quality": quality_names[flag]}
                 for start, kwh, flag in zip(starts, readings.split(","), quality, strict=False)

@@ -144,6 +144,10 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(VAR_DIR / "cache"),
+            # Sessions and the Daily Usage page's day HTML live here too: at Django's default
+            # of 300 entries a third would be culled at random, rate-limit counters and the
+            # worker heartbeat with them.
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
         }
     }
 
@@ -309,6 +313,7 @@ CELERY_TASK_QUEUES: dict[str, dict] = {
 CELERY_TASK_ROUTES = {
     "usage.tasks.tdsp_file_load_task": {"queue": "ingest"},  # USG-2
     "usage.tasks.meters_freshness_refresh_task": {"queue": "ingest"},  # BEY-4, every meter
+    "usage.tasks.interval_partitions_ensure_task": {"queue": "ingest"},  # USG-2, DDL
     "usage.tasks.report_request_build_task": {"queue": "reports"},  # USG-7
     "agreements.tasks.agreement_copy_send_task": {"queue": "reports"},  # AGR-10: a PDF
     "notifications.tasks.email_send_task": {"queue": "email"},
@@ -355,6 +360,11 @@ CELERY_BEAT_SCHEDULE = {
     "usage-on-demand-reads-timeout": {
         "task": "usage.tasks.on_demand_reads_fail_stale_task",
         "schedule": crontab(minute="*"),
+    },
+    # USG-2: the interval table's monthly partitions, kept months ahead (PostgreSQL).
+    "usage-interval-partitions": {
+        "task": "usage.tasks.interval_partitions_ensure_task",
+        "schedule": crontab(hour=1, minute=7),
     },
     # BEY-4: every meter's freshness, just after midnight Central (the gap window moved).
     "usage-meters-freshness-refresh": {

@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from usage.services import freshness, odr, report_requests
+from usage.services import freshness, odr, partitions, report_requests
 from usage.tdsp import files, simulated
 
 # Retry countdowns are spent in the worker holding the task unacknowledged: they stay far
@@ -83,6 +83,12 @@ def on_demand_reads_fail_stale_task() -> int:
 def tdsp_files_purge_task() -> int:
     """OPS-2: remove uploaded TDSP files past their retention."""
     return files.tdsp_files_purge_expired()
+
+
+@shared_task(acks_late=True)
+def interval_partitions_ensure_task() -> list[str]:
+    """USG-2, daily: the interval table's monthly partitions exist months ahead (PostgreSQL)."""
+    return partitions.interval_partitions_ensure()
 
 
 @shared_task(acks_late=True)

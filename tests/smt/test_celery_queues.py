@@ -23,6 +23,7 @@ def queue_of(task_name: str) -> str:
     [
         ("usage.tasks.tdsp_file_load_task", "ingest"),
         ("usage.tasks.meters_freshness_refresh_task", "ingest"),
+        ("usage.tasks.interval_partitions_ensure_task", "ingest"),
         ("usage.tasks.report_request_build_task", "reports"),
         ("agreements.tasks.agreement_copy_send_task", "reports"),
         ("notifications.tasks.email_send_task", "email"),

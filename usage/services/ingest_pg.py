@@ -6,9 +6,10 @@ one transaction and under its lock. No line is parsed in Python on the common pa
 1. COPY: the file's lines go as they are into a temporary table, numbered as the file's lines.
 2. The dates the lines name (a few distinct values) are checked in Python, once each, with the
    same rules as the parser (`RowParser.iso_date`, the day's interval count).
-3. One INSERT … SELECT reads every line with the kind's regular expression (the same common
-   shape the Python parser accepts without looking value by value), joins the checked dates
-   and the premises, and keeps the parsed rows in a second temporary table.
+3. One CREATE TEMP TABLE … AS SELECT checks every line with the kind's regular expression
+   (the common shape the Python parser accepts without looking value by value), joins the
+   checked dates and the premises, and keeps each row's key in a second temporary table; the
+   bulky values (a day's readings) stay in the line until they are written.
 4. The lines that statement did not take are few: a bad line, or a good one outside the
    common shape (a missing interval, a value without three decimals). Python's `RowParser`
    reads each of those, so a bad line gets exactly the message it always had, and a good one
@@ -46,6 +47,7 @@ from usage.services.intervals import intervals_in_day
 LINES = "ingest_lines"
 ROWS = "ingest_rows"
 STATE = "ingest_state"
+DATES = "ingest_dates"
 COPY_CHUNK_LINES = 2_000  # lines per chunk of the COPY stream
 COPY_READ_BYTES = 1 << 20  # what psycopg2 reads of that stream at a time
 SLOW_BATCH = 5_000  # rows read by the parser per COPY back into ROWS
@@ -89,7 +91,7 @@ SHAPES: dict[str, dict[str, Any]] = {
         "bulky": {
             # The values: the rest of the line after the fifth comma.
             "readings": "substr(l.line, length(split_part(l.line, ',', 1))"
-            " + length(split_part(l.line, ',', 4)) + length(split_part(l.line, ',', 5)) + 16)",
+            " + length(split_part(l.line, ',', 4)) + length(split_part(l.line, ',', 5)) + 17)",
             "quality": _field(5),
         },
         "condition": f"length({_field(5)}) = d1.slots"
@@ -166,7 +168,7 @@ class _SqlLoad:
     # --- 1. COPY -----------------------------------------------------------------------
 
     def copy_lines(self, lines: Iterator[str]) -> None:
-        self.sql(f"DROP TABLE IF EXISTS {LINES}, {ROWS}, {STATE}")
+        self.drop_tables()
         self.sql(
             f"CREATE TEMP TABLE {LINES} (n integer GENERATED ALWAYS AS IDENTITY (START WITH 2),"
             " line text)"
@@ -198,7 +200,7 @@ class _SqlLoad:
         self._checked_dates()
         shape = self.shape
         joins = " ".join(
-            f"JOIN ingest_dates d{i} ON d{i}.text = {_field(number)}"
+            f"JOIN {DATES} d{i} ON d{i}.text = {_field(number)}"
             for i, number in enumerate(shape["dates"], start=1)
         )
         columns = ", ".join(f"{expr} AS {name}" for name, expr in shape["columns"].items())
@@ -230,9 +232,9 @@ class _SqlLoad:
             except BadRow:
                 continue
             checked.append((text, day, intervals_in_day(day)))
-        self.sql("CREATE TEMP TABLE ingest_dates (text text PRIMARY KEY, day date, slots int)")
+        self.sql(f"CREATE TEMP TABLE {DATES} (text text PRIMARY KEY, day date, slots int)")
         if checked:
-            self.cursor.executemany("INSERT INTO ingest_dates VALUES (%s, %s, %s)", checked)
+            self.cursor.executemany(f"INSERT INTO {DATES} VALUES (%s, %s, %s)", checked)
 
     def _parse_the_rest(self) -> None:
         """Python's parser reads the lines the common shape did not take: it names what is
@@ -461,8 +463,11 @@ class _SqlLoad:
         if rest:
             freshness.freshness_refresh(rest)
 
+    def drop_tables(self) -> None:
+        self.sql(f"DROP TABLE IF EXISTS {LINES}, {ROWS}, {STATE}, {DATES}")
+
     def drop(self) -> None:
-        self.sql(f"DROP TABLE IF EXISTS {LINES}, {ROWS}, {STATE}, ingest_dates")
+        self.drop_tables()
         self.cursor.close()
 
 

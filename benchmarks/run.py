@@ -92,6 +92,7 @@ def synthetic_meters(
     from accounts.models import Tdsp
     from usage.models import IntervalDay, Meter, Premise
     from usage.services.intervals import intervals_in_day
+    from usage.services.partitions import interval_partitions_ensure, month_start
 
     tdsp, _ = Tdsp.objects.get_or_create(
         code=tdsp_code, defaults={"name": f"Bench TDSP {tdsp_code}"}
@@ -115,6 +116,8 @@ def synthetic_meters(
     )
     buffer = io.StringIO()
     first = end - timedelta(days=days - 1)
+    # The days' months get their partitions (PostgreSQL), as the loader would make them.
+    interval_partitions_ensure({month_start(first + timedelta(days=n)) for n in range(days)})
     for offset in range(days):
         day = first + timedelta(days=offset)
         slots = intervals_in_day(day)

@@ -34,17 +34,28 @@ def table_sizes(table: str) -> dict[str, float]:
 
     with connection.cursor() as cursor:
         cursor.execute(f"VACUUM ANALYZE {table}")
-        cursor.execute(
-            f"SELECT count(*), pg_relation_size('{table}'), pg_table_size('{table}'),"
-            f" pg_indexes_size('{table}'), pg_total_relation_size('{table}') FROM {table}"
+        cursor.execute(f"SELECT count(*) FROM {table}")
+        (rows,) = cursor.fetchone()
+        # A partitioned table (usage_intervalday on PostgreSQL) has no storage of its own:
+        # its figures are the sums over its partitions (pg_partition_tree lists a plain
+        # table as its own only member).
+        leaves = (
+            "(SELECT relid FROM pg_partition_tree(%s) WHERE isleaf"
+            " UNION SELECT oid FROM pg_class WHERE oid = %s::regclass AND relkind = 'r')"
         )
-        rows, heap, table_bytes, index_bytes, total = cursor.fetchone()
         cursor.execute(
-            "SELECT indexrelname, pg_relation_size(indexrelid) FROM pg_stat_user_indexes"
-            " WHERE relname = %s ORDER BY indexrelname",
-            [table],
+            "SELECT sum(pg_relation_size(relid)), sum(pg_table_size(relid)),"
+            f" sum(pg_indexes_size(relid)), sum(pg_total_relation_size(relid)) FROM {leaves} t",
+            [table, table],
         )
-        indexes = cursor.fetchall()
+        heap, table_bytes, index_bytes, total = map(int, cursor.fetchone())
+        cursor.execute(
+            "SELECT i.indexrelname, sum(pg_relation_size(i.indexrelid))"
+            f" FROM pg_stat_user_indexes i JOIN {leaves} t ON t.relid = i.relid"
+            " GROUP BY 1 ORDER BY 1",
+            [table, table],
+        )
+        indexes = [(name, int(size)) for name, size in cursor.fetchall()]
     return {
         "rows": rows,
         "heap": heap,

@@ -106,6 +106,20 @@ def test_status_page_lists_and_downloads_the_file(client, rep_with_meters):  # U
     assert b"".join(response.streaming_content).startswith(b'"ESIID"')
 
 
+def test_a_file_removed_before_the_click_is_not_found_not_an_error(client, rep_with_meters):
+    # USG-9: the list was read before retention removed the file
+    rep, premises = rep_with_meters
+    store_days(premises[0], LATEST, 1)
+    client.force_login(rep)
+    export(client, premises[:1], start_date=LATEST.isoformat())
+    report = ReportRequest.objects.get()
+    report.file.storage.delete(report.file.name)
+
+    response = client.get(reverse("usage:report_request_download", args=[report.pk]))
+
+    assert response.status_code == 404
+
+
 def test_no_data_is_unsuccessful_with_the_reason(client, rep_with_meters):  # USG-9
     rep, premises = rep_with_meters
     client.force_login(rep)

@@ -95,7 +95,7 @@ SHAPES: dict[str, dict[str, Any]] = {
             "quality": _field(5),
         },
         "condition": f"length({_field(5)}) = d1.slots"
-        " AND length(l.line) - length(replace(l.line, ',', '')) = d1.slots + 4",
+        " AND octet_length(l.line) - octet_length(replace(l.line, ',', '')) = d1.slots + 4",
     },
     DAILY.name: {
         "pattern": rf"^{_ESIID},{_DATE},{_VERSION},{_READ},{_READ},{_READ}$",
@@ -210,11 +210,12 @@ class _SqlLoad:
         self.sql(
             f"CREATE TEMP TABLE {ROWS} AS"
             f" SELECT l.n, {esiid} AS esiid, p.id AS premise_id, p.tdsp_id, 1 AS round,"
-            f" {columns}{bulky} FROM {LINES} l {joins}"
+            # OFFSET 0 keeps the shape's filter in its own step, first: the casts of the
+            # columns and the condition only ever see a line of the common shape.
+            f" {columns}{bulky}"
+            f" FROM (SELECT n, line FROM {LINES} WHERE line ~ %s OFFSET 0) AS l {joins}"
             f" LEFT JOIN {Premise._meta.db_table} p ON p.esiid = {esiid}"
-            # CASE: the casts of the condition only ever see a line of the common shape.
-            f" WHERE CASE WHEN l.line ~ %s"
-            f" THEN {shape['condition']} AND {version} BETWEEN 1 AND {MAX_VERSION} END",
+            f" WHERE {shape['condition']} AND {version} BETWEEN 1 AND {MAX_VERSION}",
             [shape["pattern"]],
         )
         self._parse_the_rest()

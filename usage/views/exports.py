@@ -103,8 +103,12 @@ def report_request_download(request, pk):
     report = report_requests.report_request_get_for_user(user=request.user, pk=pk)
     if not report.is_downloadable:
         raise Http404
+    try:
+        handle = report.file.open("rb")
+    except FileNotFoundError:  # purged by retention between the list and the click
+        raise Http404 from None
     return FileResponse(
-        report.file.open("rb"),
+        handle,
         as_attachment=True,
         filename=report_requests.report_file_name(report),
         content_type=report_requests.report_content_type(report),

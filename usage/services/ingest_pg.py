@@ -3,12 +3,16 @@
 `usage.services.ingest.tdsp_file_load` calls `sql_file_load` on PostgreSQL, inside the load's
 one transaction and under its lock. No line is parsed in Python on the common path:
 
-1. COPY: the file's lines go as they are into a temporary table, numbered as the file's lines.
+1. COPY: the file's lines go as they are into a staging table, numbered as the file's lines.
+   It is an UNLOGGED table, not a temporary one, because PostgreSQL's parallel workers can
+   read it (not a session's temporary tables), so the checks of step 3 run on every core. It
+   is created and dropped inside the load's transaction, under its lock (one load at a time),
+   so no other session ever sees it. The other staging tables are small and temporary.
 2. The dates the lines name (a few distinct values) are checked in Python, once each, with the
    same rules as the parser (`RowParser.iso_date`, the day's interval count).
-3. One CREATE TEMP TABLE … AS SELECT checks every line with the kind's regular expression
+3. One CREATE TABLE … AS SELECT checks every line with the kind's regular expression
    (the common shape the Python parser accepts without looking value by value), joins the
-   checked dates and the premises, and keeps each row's key in a second temporary table; the
+   checked dates and the premises, and keeps each row's key in a temporary table; the
    bulky values (a day's readings) stay in the line until they are written.
 4. The lines that statement did not take are few: a bad line, or a good one outside the
    common shape (a missing interval, a value without three decimals). Python's `RowParser`
@@ -62,7 +66,16 @@ _READ = r"(?:[0-9]{1,9}(?:\.[0-9]{1,3})?)?"
 _KW = r"(?:[0-9]{1,7}(?:\.[0-9]{1,3})?)?"
 
 
+FIELDS = 6  # every kind's line has six fields; an interval line's sixth is its first value
+
+
 def _field(number: int) -> str:
+    """A field of a line of the common shape, split once (in the parallel part of step 3)."""
+    return f"l.f{number}"
+
+
+def _line_field(number: int) -> str:
+    """A field of the staged line itself (when a row is written)."""
     return f"split_part(l.line, ',', {number})"
 
 
@@ -90,12 +103,11 @@ SHAPES: dict[str, dict[str, Any]] = {
         },
         "bulky": {
             # The values: the rest of the line after the fifth comma.
-            "readings": "substr(l.line, length(split_part(l.line, ',', 1))"
-            " + length(split_part(l.line, ',', 4)) + length(split_part(l.line, ',', 5)) + 17)",
-            "quality": _field(5),
+            "readings": f"substr(l.line, length({_line_field(1)}) + length({_line_field(4)})"
+            f" + length({_line_field(5)}) + 17)",
+            "quality": _line_field(5),
         },
-        "condition": f"length({_field(5)}) = d1.slots"
-        " AND octet_length(l.line) - octet_length(replace(l.line, ',', '')) = d1.slots + 4",
+        "condition": f"length({_field(5)}) = d1.slots AND l.commas = d1.slots + 4",
     },
     DAILY.name: {
         "pattern": rf"^{_ESIID},{_DATE},{_VERSION},{_READ},{_READ},{_READ}$",
@@ -170,7 +182,7 @@ class _SqlLoad:
     def copy_lines(self, lines: Iterator[str]) -> None:
         self.drop_tables()
         self.sql(
-            f"CREATE TEMP TABLE {LINES} (n integer GENERATED ALWAYS AS IDENTITY (START WITH 2),"
+            f"CREATE UNLOGGED TABLE {LINES} (n integer GENERATED ALWAYS AS IDENTITY (START WITH 2),"
             " line text)"
         )
         self._copy(f"COPY {LINES} (line) FROM STDIN", self._copy_text(lines))
@@ -205,16 +217,24 @@ class _SqlLoad:
         )
         columns = ", ".join(f"{expr} AS {name}" for name, expr in shape["columns"].items())
         bulky = "".join(f", NULL::text AS {name}" for name in shape["bulky"])
-        esiid = f"btrim({_field(1)}, '\"')"
         version = _version(VERSION_FIELD[self.kind.name])
+        # The inner query does the work per line, on every core (a parallel scan): the shape's
+        # filter, the split into fields and the commas counted. OFFSET 0 keeps it one step,
+        # first, so the casts of the outer query only ever see a line of the common shape.
+        split = ", ".join(
+            [
+                "n",
+                f"btrim({_line_field(1)}, '\"') AS f1",
+                *(f"{_line_field(number)} AS f{number}" for number in range(2, FIELDS + 1)),
+                "octet_length(line) - octet_length(replace(line, ',', '')) AS commas",
+            ]
+        )
         self.sql(
             f"CREATE TEMP TABLE {ROWS} AS"
-            f" SELECT l.n, {esiid} AS esiid, p.id AS premise_id, p.tdsp_id, 1 AS round,"
-            # OFFSET 0 keeps the shape's filter in its own step, first: the casts of the
-            # columns and the condition only ever see a line of the common shape.
+            f" SELECT l.n, l.f1 AS esiid, p.id AS premise_id, p.tdsp_id, 1 AS round,"
             f" {columns}{bulky}"
-            f" FROM (SELECT n, line FROM {LINES} WHERE line ~ %s OFFSET 0) AS l {joins}"
-            f" LEFT JOIN {Premise._meta.db_table} p ON p.esiid = {esiid}"
+            f" FROM (SELECT {split} FROM {LINES} l WHERE line ~ %s OFFSET 0) AS l {joins}"
+            f" LEFT JOIN {Premise._meta.db_table} p ON p.esiid = l.f1"
             f" WHERE {shape['condition']} AND {version} BETWEEN 1 AND {MAX_VERSION}",
             [shape["pattern"]],
         )

@@ -508,7 +508,7 @@ class _BatchLoader:
             )
         }
         inserts: list[Insert] = []
-        retired: list[tuple[int, tuple[Any, ...]]] = []
+        retired: list[tuple[Any, ...]] = []  # primary keys of current versions replaced
         same: list[PremiseRow] = []  # rows to compare with the stored row of that version
         older: list[PremiseRow] = []
         for row in rows:
@@ -517,7 +517,7 @@ class _BatchLoader:
             if stored is None:
                 inserts.append((premise_id, key, version, True, values))
             elif version > stored:
-                retired.append((premise_id, key))
+                retired.append((premise_id, *key, stored))
                 inserts.append((premise_id, key, version, True, values))
                 report.new_versions += 1
             elif version == stored:
@@ -528,11 +528,8 @@ class _BatchLoader:
             same.extend(self._older_versions(older, inserts))
         if same:
             self._compare(same)
-        for premise_id, key in retired:
-            key_filter = dict(zip(kind.key_fields, key, strict=True))
-            kind.model.objects.filter(premise_id=premise_id, is_current=True, **key_filter).update(
-                is_current=False
-            )
+        if retired:  # one UPDATE by primary key: (premise, key…, version) in field order
+            kind.model.objects.filter(pk__in=retired).update(is_current=False)
         if inserts:
             self._bulk_create(inserts)
         report.stored += len(inserts)

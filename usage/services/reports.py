@@ -659,7 +659,8 @@ def interval_day_html_key(
 ) -> str:
     """The cache key of a day's rendered chart and 15-minute tables (USG-3, UX-4): what they
     are made of (the premise, the day, the View and every stored row shown: channel, version,
-    when it was received, its total, flags and readings) and how they are written (the
+    when it was received, flags and readings; the day's total is the readings' sum) and how
+    they are written (the
     language, the time zone of the "received" times, INTERVAL_DAY_HTML_MARKUP). A new version
     of the day is a new key, so the page never shows an old one. Nothing of the viewer is in
     the HTML (it is rendered without the request), and the viewer's right to see the meter
@@ -667,7 +668,7 @@ def interval_day_html_key(
     digest = hashlib.blake2b(digest_size=16)
     for row in rows:
         digest.update(
-            f"{row.channel}|{row.version}|{row.received_at.isoformat()}|{row.total_kwh}|"
+            f"{row.channel}|{row.version}|{row.received_at.isoformat()}|"
             f"{row.quality}|{row.readings}\n".encode()
         )
     view = VERSIONS if versions else CURRENT

@@ -90,14 +90,17 @@ def synthetic_meters(
     from django.db import connection
 
     from accounts.models import Tdsp
-    from usage.models import IntervalDay, Meter, Premise
+    from usage.models import DailyRead, IntervalDay, Meter, MonthlyUsage, Premise
     from usage.services.intervals import intervals_in_day
     from usage.services.partitions import interval_partitions_ensure, month_start
 
     tdsp, _ = Tdsp.objects.get_or_create(
         code=tdsp_code, defaults={"name": f"Bench TDSP {tdsp_code}"}
     )
-    IntervalDay.objects.filter(premise__tdsp=tdsp).delete()
+    # Every day table of these premises (scale_figures.py adds daily reads), so a second
+    # run on the same database can delete the premises.
+    for model in (IntervalDay, DailyRead, MonthlyUsage):
+        model.objects.filter(premise__tdsp=tdsp).delete()
     Meter.objects.filter(premise__tdsp=tdsp).delete()
     Premise.objects.filter(tdsp=tdsp).delete()
     premises = Premise.objects.bulk_create(

@@ -142,7 +142,7 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "smt.lib.cache.FileCache",  # Django's, culled less eagerly
             "LOCATION": str(VAR_DIR / "cache"),
             # Sessions and the Daily Usage page's day HTML live here too: at Django's default
             # of 300 entries a third would be culled at random, rate-limit counters and the

@@ -80,7 +80,16 @@ class ReportRequestAdmin(admin.ModelAdmin):
     list_filter = ["status", "report_type", "party", "is_sandbox"]
     search_fields = ["requested_by__username", "premises__esiid"]
     list_select_related = ["requested_by"]
-    readonly_fields = ["progress"] + [f.name for f in ReportRequest._meta.fields] + ["premises"]
+    # The file is named, not linked: its storage (a private bucket, or media the web server
+    # does not serve) answers no direct address, and a customer's data is downloaded only
+    # through the view that checks who asks (USG-9, SEC-1).
+    exclude = ["file"]
+    readonly_fields = [
+        "progress",
+        *(f.name for f in ReportRequest._meta.fields if f.name != "file"),
+        "stored_file",
+        "premises",
+    ]
     actions = ["retry"]
 
     def get_queryset(self, request):
@@ -91,6 +100,10 @@ class ReportRequestAdmin(admin.ModelAdmin):
         """SEC-6: how far the file got (it is built in parts); `attempts` counts the tries of
         the part being built, and MAX_ATTEMPTS of them make the request Unsuccessful."""
         return f"{obj.premises_built:,} of {obj.meter_count:,}"
+
+    @admin.display(description="File")
+    def stored_file(self, obj: ReportRequest) -> str:
+        return obj.file.name or "—"
 
     def has_add_permission(self, request):
         return False

@@ -56,7 +56,7 @@ def test_embedded_default_uses_sqlite_file_filesystem_broker_and_file_email(tmp_
     assert loaded["engine"] == "django.db.backends.sqlite3"
     assert loaded["name"] == str(tmp_path / "smt.sqlite3")
     assert loaded["broker"].startswith("filesystem://")
-    assert loaded["cache"].endswith("FileBasedCache")
+    assert loaded["cache"] == "smt.lib.cache.FileCache"  # Django's file cache
     assert loaded["email"].endswith("filebased.EmailBackend")
     assert loaded["email_path"] == str(tmp_path / "mail")
     assert loaded["debug"] is True

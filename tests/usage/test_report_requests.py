@@ -325,6 +325,18 @@ def test_staff_can_retry_a_stuck_request_from_admin(client, rep_with_meters):  #
     assert report.status == ReportRequest.Status.COMPLETE
 
 
+def test_staff_see_the_file_named_in_admin_not_linked(client, rep_with_meters):  # OPS-1, SEC-1
+    rep, premises = rep_with_meters
+    store_days(premises[0], LATEST, 1)
+    client.force_login(rep)
+    export(client, premises[:1], start_date=LATEST.isoformat())
+    report = ReportRequest.objects.get()
+    client.force_login(UserFactory(smt_staff=True))
+    html = client.get(reverse("admin:usage_reportrequest_change", args=[report.pk])).content
+    assert report.file.name.encode() in html
+    assert report.file.url.encode() not in html  # storage answers no direct address
+
+
 # --- USG-9: ROR and 3rd-party requests told apart; one email per finished report ---------------
 
 REPORTS = reverse("usage:report_requests")

@@ -224,8 +224,7 @@ def bench_offline_export(meters: int, days: int, runs: int = 2) -> Result:
     from django.db import connection
 
     from accounts.models import User
-    from usage.models import Premise, ReportRequest
-    from usage.services import report_requests
+    from usage.models import Premise
 
     end = date(2026, 10, 31)
     start = end - timedelta(days=days - 1)
@@ -236,14 +235,7 @@ def bench_offline_export(meters: int, days: int, runs: int = 2) -> Result:
     premises = list(Premise.objects.filter(pk__in=pks))
 
     def ours():
-        request = ReportRequest.objects.create(
-            requested_by=user, party="ror", report_type="interval",
-            start_date=start, end_date=end, requested_at=time_now(),
-        )  # fmt: skip
-        request.premises.set(premises)
-        report_requests.report_request_build(request_id=request.pk)
-        request.refresh_from_db()
-        request.file.delete(save=False)
+        offline_export_build(user, premises, start, end)
 
     rows_sql = INTERVAL_ROWS_SQL.format(ids=",".join(map(str, pks)), start=start, end=end)
     copy_sql = f"COPY ({rows_sql}) TO STDOUT WITH CSV"
@@ -301,6 +293,24 @@ def bench_api_usage_one_meter_year(runs: int = 5) -> list[Result]:
         Result("api: 1 meter-year JSON vs raw day-row fetch", ours_s, days_s, ours_s / days_s,
                "(info)", True),
     ]  # fmt: skip
+
+
+def offline_export_build(user, premises, start: date, end: date) -> int:
+    """One offline export of `premises` from `start` to `end` as CSV, built by the worker's
+    code (`report_request_build`); returns the file's size and deletes the file."""
+    from usage.models import ReportRequest
+    from usage.services import report_requests
+
+    request = ReportRequest.objects.create(
+        requested_by=user, party="ror", report_type="interval",
+        start_date=start, end_date=end, requested_at=time_now(),
+    )  # fmt: skip
+    request.premises.set(premises)
+    report_requests.report_request_build(request_id=request.pk)
+    request.refresh_from_db()
+    size = request.file.size
+    request.file.delete(save=False)
+    return size
 
 
 def time_now():

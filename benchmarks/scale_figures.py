@@ -97,9 +97,8 @@ def export_rate(meters: int, days: int) -> dict[str, float]:
     """Seconds and bytes of one offline export (the worker's `report_request_build`) of
     `meters` × `days` as CSV, best of two."""
     from accounts.models import User
-    from benchmarks.run import _autocommit, best_of, synthetic_meters, time_now
-    from usage.models import Premise, ReportRequest
-    from usage.services import report_requests
+    from benchmarks.run import _autocommit, best_of, offline_export_build, synthetic_meters
+    from usage.models import Premise
 
     start = END - timedelta(days=days - 1)
     pks = synthetic_meters(meters, days, END, tdsp_code="bench-scale-export", esiid_prefix="10993")
@@ -110,15 +109,7 @@ def export_rate(meters: int, days: int) -> dict[str, float]:
     sizes = []
 
     def build():
-        request = ReportRequest.objects.create(
-            requested_by=user, party="ror", report_type="interval",
-            start_date=start, end_date=END, requested_at=time_now(),
-        )  # fmt: skip
-        request.premises.set(premises)
-        report_requests.report_request_build(request_id=request.pk)
-        request.refresh_from_db()
-        sizes.append(request.file.size)
-        request.file.delete(save=False)
+        sizes.append(offline_export_build(user, premises, start, END))
 
     seconds = best_of(2, _autocommit(build))
     return {"seconds": seconds, "bytes": sizes[-1]}

@@ -217,7 +217,7 @@ class IntervalDay(models.Model):
     missing interval; `quality` holds one flag per interval (A, E, -). Every version a TDSP
     sends is kept; `is_current` marks the highest, which reports read by default.
 
-    Laid out for loading (USG-2, docs/decisions.md "Day tables for loading"), like the other
+    Laid out for loading (USG-2, docs/decisions.md "Scale"), like the other
     two day tables: the primary key is the row's identity, (premise, day, channel, version),
     and the only index; no surrogate key, no second unique index for the current version
     (`is_current` is kept by the writers, `usage.services.ingest` and

@@ -1,4 +1,4 @@
-"""The day tables laid out for loading (USG-2, docs/decisions.md "Day tables for loading").
+"""The day tables laid out for loading (USG-2, docs/decisions.md "Scale").
 
 Each day table gets its row's identity as a composite primary key, (premise, day[, channel],
 version), and loses its surrogate id, its second (partial) unique index for the current
@@ -24,16 +24,16 @@ TABLES = {
 MONTHS_AHEAD = 3  # as usage.services.partitions.MONTHS_AHEAD when this migration was written
 
 
+def _next_month(month: date) -> date:
+    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
+
+
 def _month_starts(first: date, last: date) -> list[date]:
     months, month = [], first.replace(day=1)
     while month <= last:
         months.append(month)
-        month = date(month.year + month.month // 12, month.month % 12 + 1, 1)
+        month = _next_month(month)
     return months
-
-
-def _next_month(month: date) -> date:
-    return date(month.year + month.month // 12, month.month % 12 + 1, 1)
 
 
 def rename_old_tables(apps, schema_editor):

@@ -283,62 +283,65 @@ def freshness_refresh(
     return summary
 
 
-def freshness_advance(loaded_sql: str, params: list[Any], received_at: datetime) -> list[int]:
+def freshness_advance(loaded_sql: str, params: list[Any], received_at: datetime) -> None:
     """BEY-4 at load time, on PostgreSQL, set-based: `loaded_sql` yields (premise_id, day,
     good) for the consumption rows a load just stored as current. A premise whose new days
     only extend its data (all good, the first right after its last day, no day missing in
     between, none a known gap) moves its last day forward in one UPDATE: nothing else of its
-    row can change. Returns the other premises (first data, corrections of earlier days,
-    gaps, holes), for `freshness_refresh` to recompute."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"""
-            WITH loaded AS (
-                SELECT premise_id, min(day) AS first_day, max(day) AS last_day,
-                       count(DISTINCT day) AS days, bool_and(good) AS good,
-                       array_agg(day::text) AS day_texts
-                FROM ({loaded_sql}) AS rows GROUP BY premise_id
-            ), advanced AS (
-                UPDATE {MeterFreshness._meta.db_table} AS f
-                SET last_interval_day = loaded.last_day, last_interval_received_at = %s,
-                    computed_at = %s
-                FROM loaded
-                WHERE f.premise_id = loaded.premise_id AND loaded.good
-                  AND loaded.first_day = f.last_interval_day + 1
-                  AND loaded.last_day - f.last_interval_day = loaded.days
-                  AND NOT (f.gap_dates ?| loaded.day_texts)
-                RETURNING f.premise_id
-            )
-            SELECT premise_id FROM loaded
-            WHERE premise_id NOT IN (SELECT premise_id FROM advanced)
-            """,
-            [*params, received_at, received_at],
-        )
-        return [premise_id for (premise_id,) in cursor.fetchall()]
+    row can change. The others (first data, corrections of earlier days, gaps, holes) are
+    recomputed."""
+    _advance_or_refresh(
+        f"""
+        SELECT premise_id, min(day) AS first_day, max(day) AS last_day,
+               count(DISTINCT day) AS days, bool_and(good) AS good,
+               array_agg(day::text) AS day_texts
+        FROM ({loaded_sql}) AS rows GROUP BY premise_id
+        """,
+        """
+        SET last_interval_day = loaded.last_day, last_interval_received_at = %s,
+            computed_at = %s
+        FROM loaded
+        WHERE f.premise_id = loaded.premise_id AND loaded.good
+          AND loaded.first_day = f.last_interval_day + 1
+          AND loaded.last_day - f.last_interval_day = loaded.days
+          AND NOT (f.gap_dates ?| loaded.day_texts)
+        """,
+        [*params, received_at, received_at],
+    )
 
 
-def freshness_advance_daily(loaded_sql: str, params: list[Any]) -> list[int]:
+def freshness_advance_daily(loaded_sql: str, params: list[Any]) -> None:
     """BEY-4 at load time, on PostgreSQL: `loaded_sql` yields (premise_id, day) of daily
     reads just stored as current; the newest daily read day moves forward where the premise
-    has a freshness row. Returns the premises without one, for `freshness_refresh`."""
+    has a freshness row. The premises without one are computed."""
+    _advance_or_refresh(
+        f"SELECT premise_id, max(day) AS last_day FROM ({loaded_sql}) AS rows GROUP BY premise_id",
+        """
+        SET last_daily_day = greatest(f.last_daily_day, loaded.last_day)
+        FROM loaded WHERE f.premise_id = loaded.premise_id
+        """,
+        params,
+    )
+
+
+def _advance_or_refresh(loaded: str, update: str, params: list[Any]) -> None:
+    """One statement: `loaded` (a query with a premise_id per row) and the UPDATE of the
+    freshness rows (`f`) by `update` (its SET, FROM and WHERE, reading `loaded`); then
+    `freshness_refresh` for the premises of `loaded` the UPDATE did not move on."""
     with connection.cursor() as cursor:
         cursor.execute(
             f"""
-            WITH loaded AS (
-                SELECT premise_id, max(day) AS last_day FROM ({loaded_sql}) AS rows
-                GROUP BY premise_id
-            ), advanced AS (
-                UPDATE {MeterFreshness._meta.db_table} AS f
-                SET last_daily_day = greatest(f.last_daily_day, loaded.last_day)
-                FROM loaded WHERE f.premise_id = loaded.premise_id
-                RETURNING f.premise_id
+            WITH loaded AS ({loaded}), advanced AS (
+                UPDATE {MeterFreshness._meta.db_table} AS f {update} RETURNING f.premise_id
             )
             SELECT premise_id FROM loaded
             WHERE premise_id NOT IN (SELECT premise_id FROM advanced)
             """,
             params,
         )
-        return [premise_id for (premise_id,) in cursor.fetchall()]
+        rest = [premise_id for (premise_id,) in cursor.fetchall()]
+    if rest:
+        freshness_refresh(rest)
 
 
 def meters_freshness_refresh_all(

@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 from django.db import connection, models, transaction
 from django.db.models import QuerySet
@@ -38,9 +38,7 @@ from usage.models import Channel, DailyRead, IntervalDay, MonthlyUsage, Premise
 from usage.services.freshness import freshness_refresh
 from usage.services.intervals import intervals_in_day
 
-M = TypeVar("M", bound=models.Model)
-
-BATCH_ROWS = 10_000  # rows per COPY (the whole file is one transaction)
+BATCH_ROWS = 10_000  # rows per write of the SQLite loader (the whole file is one transaction)
 # SEC-4: bounds on what a file may make the loader hold or read. A 100-interval day is about
 # 1.3 kB of text, so 64 KiB is generous; a longer line is skipped with its number, read past
 # in pieces, never held whole. The expanded size is bounded at 4 × the TDSP API's upload
@@ -395,8 +393,11 @@ def tdsp_file_load(
     return report
 
 
-def check_line(line: str) -> str:
-    """A line without its line end; an empty one is refused."""
+def check_line(line: str | None) -> str:
+    """A line without its line end; one too long to keep (`_LineTooLong`, or None from the
+    PostgreSQL loader's staging table) or an empty one is refused."""
+    if line is None or isinstance(line, _LineTooLong):
+        raise BadRow(f"the line is longer than {MAX_LINE_BYTES:,} bytes")
     line = line.rstrip("\r\n")
     if not line.strip():
         raise BadRow("empty line")
@@ -424,8 +425,6 @@ def _python_file_load(
     for number, line in enumerate(rows, start=2):
         report.rows_read += 1
         try:
-            if isinstance(line, _LineTooLong):
-                raise BadRow(f"the line is longer than {MAX_LINE_BYTES:,} bytes")
             esiid, key, version, values = parse(parser, check_line(line))
         except BadRow as error:
             report.refuse(number, str(error))

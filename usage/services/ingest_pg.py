@@ -32,7 +32,7 @@ from django.db import connection
 
 from accounts.models import Tdsp
 from usage.models import Channel, Premise
-from usage.services import freshness, ingest, partitions
+from usage.services import freshness, partitions
 from usage.services.ingest import (
     DAILY,
     INTERVAL,
@@ -154,6 +154,7 @@ def sql_file_load(
     load.parse()
     load.refuse_unknown_premises()
     load.round_count = load.rounds()
+    load.ensure_partitions()
     for round_number in range(1, load.round_count + 1):
         load.store(round_number)
     load.advance_freshness()
@@ -270,8 +271,6 @@ class _SqlLoad:
             while chunk := rest.fetchmany(SLOW_BATCH):
                 for number, line in chunk:
                     try:
-                        if line is None:
-                            raise BadRow(f"the line is longer than {ingest.MAX_LINE_BYTES:,} bytes")
                         esiid, key, version, values = parse(parser, check_line(line))
                     except BadRow as error:
                         self.report.refuse(number, str(error))
@@ -425,10 +424,13 @@ class _SqlLoad:
             f" AND {self._same_key('t', 'r')} AND t.is_current"
         )
 
-    def _insert(self, where: str) -> None:
+    def ensure_partitions(self) -> None:
+        """The months of the file's interval days have their partitions, before any round."""
         if self.kind is INTERVAL:
             months = self.sql(f"SELECT DISTINCT date_trunc('month', day)::date FROM {ROWS}")
             partitions.interval_partitions_ensure({month for (month,) in months})
+
+    def _insert(self, where: str) -> None:
         columns = ["premise_id", *self.keys, "version", *self.values]
         listed = ", ".join(columns)
         self.sql(
@@ -445,7 +447,6 @@ class _SqlLoad:
 
     def advance_freshness(self) -> None:
         """The stored premises' freshness, set-based where their data simply moved on."""
-        rest: list[int]
         # The rows this load stored as current: with one round, those the last decision made
         # current; with more (a day twice in the file), those still current in the table.
         if self.round_count == 1:
@@ -462,27 +463,22 @@ class _SqlLoad:
             )
             params = [self.received_at]
         if self.kind is INTERVAL:
-            rest = freshness.freshness_advance(
+            freshness.freshness_advance(
                 f"SELECT r.premise_id, r.day, r.good{stored_current} AND r.channel = %s",
                 [*params, Channel.CONSUMPTION],
                 self.received_at,
             )
         elif self.kind is DAILY:
-            rest = freshness.freshness_advance_daily(
-                f"SELECT r.premise_id, r.day{stored_current}", params
-            )
+            freshness.freshness_advance_daily(f"SELECT r.premise_id, r.day{stored_current}", params)
         else:
-            rest = [
-                premise_id
-                for (premise_id,) in self.sql(
-                    f"SELECT DISTINCT r.premise_id FROM {ROWS} r JOIN {self.table} t"
-                    f" ON {self._same_key('t', 'r')} AND t.version = r.version"
-                    f" WHERE {self._loadable} AND t.received_at = %s",
-                    [self.received_at],
-                )
-            ]
-        if rest:
-            freshness.freshness_refresh(rest)
+            stored = self.sql(
+                f"SELECT DISTINCT r.premise_id FROM {ROWS} r JOIN {self.table} t"
+                f" ON {self._same_key('t', 'r')} AND t.version = r.version"
+                f" WHERE {self._loadable} AND t.received_at = %s",
+                [self.received_at],
+            )
+            if stored:
+                freshness.freshness_refresh([premise_id for (premise_id,) in stored])
 
     def drop_tables(self) -> None:
         self.sql(f"DROP TABLE IF EXISTS {LINES}, {ROWS}, {STATE}, {DATES}")

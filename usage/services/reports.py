@@ -660,8 +660,8 @@ def interval_day_html_key(
     """The cache key of a day's rendered chart and 15-minute tables (USG-3, UX-4): what they
     are made of (the premise, the day, the View and every stored row shown: channel, version,
     when it was received, flags and readings; the day's total is the readings' sum) and how
-    they are written (the
-    language, the time zone of the "received" times, INTERVAL_DAY_HTML_MARKUP). A new version
+    they are written (the language, the time zone of the "received" times,
+    INTERVAL_DAY_HTML_MARKUP). A new version
     of the day is a new key, so the page never shows an old one. Nothing of the viewer is in
     the HTML (it is rendered without the request), and the viewer's right to see the meter
     and the day is checked before the key is made (USG-12)."""
